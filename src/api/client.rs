@@ -1,0 +1,368 @@
+//! Signed requests, the response envelope, retries.
+//!
+//! The rules are the reference's: a GET is tried 3 times (on HTTP 404, 429,
+//! 502, 503 and connection errors, 2 s then 4 s apart, or what `Retry-After`
+//! asks, up to 60 s), a POST exactly once since a retried `POST /chat` bills
+//! twice; every attempt is signed anew. A non-zero `code` is an error even on
+//! HTTP 200, and the value of a call is its `data`, or the whole answer.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+
+use super::error::{ApiError, ApiErrorKind};
+use super::{PATH_PREFIX, USER_AGENT, is_truthy, sign, urlencode};
+use crate::output::{dumps_compact, py_str};
+use crate::timing::Waits;
+
+/// Longest wait a `Retry-After` header can impose.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// What a client needs to know.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub base_url: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Per-request timeout (connect, and each read).
+    pub timeout: Duration,
+    pub insecure_tls: bool,
+    pub waits: Waits,
+}
+
+/// The signed API client. Cheap to clone; one connection pool.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub(crate) http: reqwest::Client,
+    pub(crate) settings: ClientSettings,
+}
+
+/// A reqwest client with the reference's network behaviour: proxies from the
+/// environment, the system's roots (or none checked with `LOVART_INSECURE_SSL=1`),
+/// and `timeout` as a socket-style timeout rather than a whole-request limit.
+pub fn build_http_client(timeout: Duration, insecure_tls: bool) -> anyhow::Result<reqwest::Client> {
+    use anyhow::Context;
+    reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .danger_accept_invalid_certs(insecure_tls)
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+impl ApiClient {
+    pub fn new(mut settings: ClientSettings) -> anyhow::Result<Self> {
+        settings.base_url = settings.base_url.trim_end_matches('/').to_string();
+        let probe = format!("{}{PATH_PREFIX}", settings.base_url);
+        match reqwest::Url::parse(&probe) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            Ok(url) => anyhow::bail!(
+                "invalid base URL '{}': scheme '{}' is not http or https",
+                settings.base_url,
+                url.scheme()
+            ),
+            Err(why) => anyhow::bail!("invalid base URL '{}': {why}", settings.base_url),
+        }
+        let http = build_http_client(settings.timeout, settings.insecure_tls)?;
+        Ok(Self { http, settings })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// A copy of this client with another per-request timeout.
+    pub fn with_timeout(&self, timeout: Duration) -> anyhow::Result<Self> {
+        Self::new(ClientSettings {
+            timeout,
+            ..self.settings.clone()
+        })
+    }
+
+    /// The full URL of an API path (given without the `/v1/openapi` prefix).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{PATH_PREFIX}{path}", self.settings.base_url)
+    }
+
+    /// A request with the five signature headers for `path` (without query).
+    pub(crate) fn signed(&self, method: Method, url: &str, signed_path: &str) -> RequestBuilder {
+        let timestamp = sign::timestamp_now();
+        let headers = sign::signed_headers(
+            &self.settings.access_key,
+            &self.settings.secret_key,
+            method.as_str(),
+            signed_path,
+            &timestamp,
+        );
+        let mut request = self.http.request(method, url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
+        self.call(Method::GET, path, query, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, path, &[], Some(body)).await
+    }
+
+    /// One logical call: attempts, envelope, `data`.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let signed_path = format!("{PATH_PREFIX}{path}");
+        let mut url = format!("{}{signed_path}", self.settings.base_url);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&urlencode(query));
+        }
+        let attempts: u32 = if method == Method::GET { 3 } else { 1 };
+        let idempotency_key = (method == Method::POST).then(|| uuid::Uuid::new_v4().simple().to_string());
+        let payload = body.map(|body| dumps_compact(body, true));
+
+        let mut attempt = 0;
+        let answer = loop {
+            attempt += 1;
+            let last_attempt = attempt >= attempts;
+            let mut request = self
+                .signed(method.clone(), &url, &signed_path)
+                .header("Content-Type", "application/json")
+                .header("User-Agent", USER_AGENT);
+            if let Some(key) = &idempotency_key {
+                request = request.header("Idempotency-Key", key);
+            }
+            if let Some(payload) = &payload {
+                request = request.body(payload.clone());
+            }
+            match send_and_read(request).await {
+                Ok((status, _, bytes)) if status.is_success() => break bytes,
+                Ok((status, headers, bytes)) => {
+                    let retry_after = retry_after(&headers);
+                    if is_retried_status(status) && !last_attempt {
+                        let wait = retry_after
+                            .map(|asked| self.settings.waits.seconds(asked.as_secs_f64()))
+                            .unwrap_or_else(|| self.settings.waits.get_retry(attempt));
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let mut error = http_error(status, &bytes);
+                    error.retry_after = retry_after;
+                    return Err(error);
+                }
+                Err(reason) => {
+                    if !last_attempt {
+                        tokio::time::sleep(self.settings.waits.get_retry(attempt)).await;
+                        continue;
+                    }
+                    return Err(ApiError::new(
+                        ApiErrorKind::Connection,
+                        format!("Connection failed after {attempts} attempts: {reason}"),
+                    ));
+                }
+            }
+        };
+        unwrap_envelope(&answer, &method, &signed_path)
+    }
+}
+
+fn is_retried_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 404 | 429 | 502 | 503)
+}
+
+/// Sends and reads the whole (small) answer; a failure is described the way
+/// Python's urllib would describe it.
+async fn send_and_read(
+    request: RequestBuilder,
+) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), String> {
+    let response = request.send().await.map_err(|error| describe_transport_error(&error))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|error| describe_transport_error(&error))?;
+    Ok((status, headers, bytes.to_vec()))
+}
+
+/// `<urlopen error [Errno 111] Connection refused>`, `timed out`, … as urllib says them.
+pub(crate) fn describe_transport_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(cause) = source {
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    let detail = chain.last().cloned().unwrap_or_default();
+    if let Some(io) = find_io_error(error) {
+        return match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "<urlopen error [Errno 111] Connection refused>".to_string()
+            }
+            std::io::ErrorKind::TimedOut => "timed out".to_string(),
+            _ => format!("<urlopen error {io}>"),
+        };
+    }
+    format!("<urlopen error {detail}>")
+}
+
+fn find_io_error(error: &reqwest::Error) -> Option<&std::io::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// `Retry-After` in seconds or as an HTTP date, capped at a minute.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let when = httpdate::parse_http_date(text).ok()?;
+            when.duration_since(std::time::SystemTime::now()).unwrap_or_default()
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// The message of an HTTP error answer: the body's `message` (else `error`,
+/// else urllib's `HTTP Error <status>: <reason>`), then `: details` when the
+/// body has non-empty details; `HTTP <status>: <body>` when the body is not a
+/// JSON object.
+pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
+    let text = String::from_utf8_lossy(body);
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    let message = match parsed {
+        Some(Value::Object(map)) => {
+            let mut message = match map.get("message").or_else(|| map.get("error")) {
+                Some(value) => py_str(value),
+                None => format!(
+                    "HTTP Error {}: {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                ),
+            };
+            if let Some(details) = map.get("details").filter(|details| is_truthy(details)) {
+                message = format!("{message}: {}", py_str(details));
+            }
+            message
+        }
+        _ => format!("HTTP {}: {}", status.as_u16(), text),
+    };
+    ApiError {
+        kind: ApiErrorKind::Http,
+        message,
+        status: Some(status.as_u16()),
+        retry_after: None,
+    }
+}
+
+/// Python's `x != 0` for the envelope's `code`: 0, 0.0 and false are success.
+fn code_is_zero(code: &Value) -> bool {
+    match code {
+        Value::Bool(flag) => !flag,
+        Value::Number(number) => number.as_f64() == Some(0.0),
+        _ => false,
+    }
+}
+
+fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Result<Value, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| {
+        ApiError::malformed(format!("the answer to {method} {path} is not UTF-8 text"))
+    })?;
+    let answer: Value = serde_json::from_str(text).map_err(|_| {
+        let mut preview: String = text.trim().chars().take(80).collect();
+        if preview.is_empty() {
+            preview = "an empty body".to_string();
+        }
+        ApiError::malformed(format!("the answer to {method} {path} is not JSON: {preview}"))
+    })?;
+    let Value::Object(mut map) = answer else {
+        return Ok(answer);
+    };
+    if let Some(code) = map.get("code").filter(|code| !code_is_zero(code)) {
+        let _ = code;
+        let message = map
+            .get("message")
+            .map(py_str)
+            .unwrap_or_else(|| "Unknown error".to_string());
+        return Err(ApiError::new(ApiErrorKind::Envelope, message));
+    }
+    match map.shift_remove("data") {
+        Some(data) => Ok(data),
+        None => Ok(Value::Object(map)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelope_returns_data_or_whole_answer() {
+        let data = unwrap_envelope(br#"{"code":0,"data":{"a":1}}"#, &Method::GET, "/p").unwrap();
+        assert_eq!(data, json!({"a": 1}));
+        let whole = unwrap_envelope(br#"{"valid":true}"#, &Method::GET, "/p").unwrap();
+        assert_eq!(whole, json!({"valid": true}));
+    }
+
+    #[test]
+    fn envelope_code_follows_python_comparison() {
+        assert!(unwrap_envelope(br#"{"code":false,"data":1}"#, &Method::GET, "/p").is_ok());
+        assert!(unwrap_envelope(br#"{"code":0.0,"data":1}"#, &Method::GET, "/p").is_ok());
+        let error = unwrap_envelope(br#"{"code":"0","message":"no"}"#, &Method::GET, "/p").unwrap_err();
+        assert_eq!(error.message, "no");
+        let error = unwrap_envelope(br#"{"code":5}"#, &Method::GET, "/p").unwrap_err();
+        assert_eq!(error.message, "Unknown error");
+        let error = unwrap_envelope(br#"{"code":5,"message":null}"#, &Method::GET, "/p").unwrap_err();
+        assert_eq!(error.message, "None");
+    }
+
+    #[test]
+    fn non_json_success_is_a_clear_error() {
+        let error = unwrap_envelope(b"<html>oops</html>", &Method::GET, "/v1/openapi/chat/status").unwrap_err();
+        assert_eq!(
+            error.message,
+            "the answer to GET /v1/openapi/chat/status is not JSON: <html>oops</html>"
+        );
+    }
+
+    #[test]
+    fn http_error_messages_match_the_reference() {
+        let status = StatusCode::PAYMENT_REQUIRED;
+        let body = br#"{"message":"Insufficient credits","details":"need 40, have 3"}"#;
+        assert_eq!(http_error(status, body).message, "Insufficient credits: need 40, have 3");
+        assert_eq!(http_error(status, br#"{"error":"nope","details":""}"#).message, "nope");
+        assert_eq!(http_error(StatusCode::CONFLICT, b"{}").message, "HTTP Error 409: Conflict");
+        assert_eq!(http_error(StatusCode::BAD_GATEWAY, b"<h1>bad</h1>").message, "HTTP 502: <h1>bad</h1>");
+        assert_eq!(http_error(StatusCode::BAD_REQUEST, b"[1]").message, "HTTP 400: [1]");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_and_is_capped() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert("retry-after", "3600".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
+        let past = httpdate::fmt_http_date(std::time::SystemTime::UNIX_EPOCH);
+        headers.insert("retry-after", past.parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+    }
+}

@@ -1,0 +1,453 @@
+//! The command line, as clap types only.
+//!
+//! It mirrors the reference's argparse parser: global options before the
+//! subcommand, long options abbreviated to any unique prefix, list options that
+//! take every following word, the last of a repeated option winning. Options
+//! added beyond the reference are chosen so that no existing unique prefix
+//! becomes ambiguous.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
+command line are visible to other local users). Try it offline with `lovart sandbox`.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lovart",
+    version,
+    about = "Generate images, video, audio and 3D with Lovart's Agent OpenAPI",
+    after_help = AFTER_HELP,
+    infer_long_args = true,
+    args_override_self = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// API base URL [env: LOVART_BASE_URL] [default: https://lgw.lovart.ai]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Access key [env: LOVART_ACCESS_KEY]
+    #[arg(long, value_name = "AK")]
+    pub ak: Option<String>,
+
+    /// Secret key [env: LOVART_SECRET_KEY]
+    #[arg(long, value_name = "SK")]
+    pub sk: Option<String>,
+
+    /// Seconds to wait for a generation, and for each request
+    #[arg(long, value_name = "N", default_value = "180", value_parser = parse_py_int, allow_negative_numbers = true)]
+    pub timeout: i64,
+
+    /// No progress display on stderr
+    #[arg(long)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a prompt, wait for the generation, print the result
+    #[command(after_help = "Example:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download")]
+    Chat(ChatArgs),
+    /// Send a prompt without waiting; prints the thread id
+    #[command(after_help = "Example:\n  lovart send --prompt \"a cyberpunk cat\"")]
+    Send(SendArgs),
+    /// Send a prompt (or attach to a thread) and stream artifacts as NDJSON
+    #[command(after_help = "Example:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"")]
+    Watch(WatchArgs),
+    /// Create a new empty project on the server
+    #[command(after_help = "Example:\n  lovart create-project")]
+    CreateProject,
+    /// Add a URL as an artifact of a project
+    #[command(after_help = "Example:\n  lovart upload-artifact --project-id PID --url https://example.com/a.png")]
+    UploadArtifact(UploadArtifactArgs),
+    /// Upload a local file; prints its CDN URL
+    #[command(after_help = "Example:\n  lovart upload --file photo.jpg")]
+    Upload(UploadArgs),
+    /// Confirm a pending high-cost operation, then wait for the result
+    #[command(after_help = "Example:\n  lovart confirm --thread-id TID --json --download")]
+    Confirm(ConfirmArgs),
+    /// Switch between fast (credits) and unlimited (queue) mode
+    #[command(after_help = "Example:\n  lovart set-mode --unlimited")]
+    SetMode(SetModeArgs),
+    /// Show the current generation mode
+    #[command(after_help = "Example:\n  lovart query-mode")]
+    QueryMode,
+    /// Show a thread's status
+    #[command(after_help = "Example:\n  lovart status --thread-id TID")]
+    Status(ThreadArgs),
+    /// Show a thread's result (always JSON)
+    #[command(after_help = "Example:\n  lovart result --thread-id TID --download")]
+    Result(ResultArgs),
+    /// Download artifacts from URLs
+    #[command(after_help = "Example:\n  lovart download --urls https://example.com/a.png --output-dir ./out")]
+    Download(DownloadArgs),
+    /// Show the local state (~/.lovart/state.json)
+    #[command(after_help = "Example:\n  lovart config --json")]
+    Config(JsonArgs),
+    /// List known projects
+    #[command(after_help = "Example:\n  lovart projects")]
+    Projects(JsonArgs),
+    /// Add a project and make it active
+    #[command(after_help = "Example:\n  lovart project-add --project-id PID --name \"Brand kit\"")]
+    ProjectAdd(ProjectAddArgs),
+    /// Switch the active project (full id or unique prefix)
+    #[command(after_help = "Example:\n  lovart project-switch --project-id 3f2a")]
+    ProjectSwitch(ProjectIdArgs),
+    /// Rename a project
+    #[command(after_help = "Example:\n  lovart project-rename --project-id PID --name \"Posters\"")]
+    ProjectRename(ProjectRenameArgs),
+    /// Forget a project and its threads
+    #[command(after_help = "Example:\n  lovart project-remove --project-id PID")]
+    ProjectRemove(ProjectIdArgs),
+    /// List saved threads (of the active project unless --all)
+    #[command(after_help = "Example:\n  lovart threads --all --json")]
+    Threads(ThreadsArgs),
+    /// Forget a saved thread
+    #[command(after_help = "Example:\n  lovart thread-remove --thread-id TID")]
+    ThreadRemove(ThreadArgs),
+    /// Run a local Lovart server to try every flow offline
+    #[command(after_help = crate::sandbox::SCENARIO_HELP)]
+    Sandbox(SandboxArgs),
+}
+
+/// `--mode`: the reasoning mode, locked to a thread on its first message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReasoningMode {
+    Thinking,
+    Fast,
+}
+
+impl ReasoningMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Thinking => "thinking",
+            Self::Fast => "fast",
+        }
+    }
+}
+
+/// `--type` of `upload-artifact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArtifactKind {
+    Image,
+    Video,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    #[arg(long)]
+    pub prompt: String,
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Reuse a thread for context continuity
+    #[arg(long)]
+    pub thread_id: Option<String>,
+    #[arg(long, num_args = 0.., value_name = "URL")]
+    pub attachments: Option<Vec<String>>,
+    #[arg(long)]
+    pub json: bool,
+    /// Download artifacts to local files
+    #[arg(long)]
+    pub download: bool,
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+    /// JSON: model preferences by category, e.g. '{"IMAGE":["generate_image_midjourney"]}'
+    #[arg(long, value_name = "JSON")]
+    pub prefer_models: Option<String>,
+    /// Use only these tools, e.g. upscale_image
+    #[arg(long, num_args = 0.., value_name = "TOOL")]
+    pub include_tools: Option<Vec<String>>,
+    /// Never use these tools
+    #[arg(long, num_args = 0.., value_name = "TOOL")]
+    pub exclude_tools: Option<Vec<String>>,
+    /// Reasoning mode, locked per thread
+    #[arg(long, value_enum)]
+    pub mode: Option<ReasoningMode>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[arg(long)]
+    pub prompt: String,
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Reuse a thread for context continuity
+    #[arg(long)]
+    pub thread_id: Option<String>,
+    #[arg(long, num_args = 0.., value_name = "URL")]
+    pub attachments: Option<Vec<String>>,
+    /// Reasoning mode, locked per thread
+    #[arg(long, value_enum)]
+    pub mode: Option<ReasoningMode>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Prompt to send; without it, --thread-id is required
+    #[arg(long)]
+    pub prompt: Option<String>,
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Attach to an existing thread instead of sending
+    #[arg(long)]
+    pub thread_id: Option<String>,
+    #[arg(long, num_args = 0.., value_name = "URL")]
+    pub attachments: Option<Vec<String>>,
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+    /// Poll interval in seconds
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_py_int, allow_negative_numbers = true)]
+    pub interval: i64,
+    /// Reasoning mode, locked per thread
+    #[arg(long, value_enum)]
+    pub mode: Option<ReasoningMode>,
+    /// Accepted for the skill file's sake: the output is always NDJSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArtifactArgs {
+    #[arg(long)]
+    pub project_id: String,
+    #[arg(long)]
+    pub url: String,
+    #[arg(long = "type", value_enum, default_value = "image")]
+    pub kind: ArtifactKind,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Local file to upload
+    #[arg(long)]
+    pub file: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Thread with a pending high-cost operation
+    #[arg(long)]
+    pub thread_id: String,
+    #[arg(long)]
+    pub json: bool,
+    /// Download artifacts after completion
+    #[arg(long)]
+    pub download: bool,
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetModeArgs {
+    /// Unlimited mode (queue, no credits)
+    #[arg(long)]
+    pub unlimited: bool,
+    /// Fast mode (costs credits)
+    #[arg(long)]
+    pub fast: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ThreadArgs {
+    #[arg(long)]
+    pub thread_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResultArgs {
+    #[arg(long)]
+    pub thread_id: String,
+    /// No effect: the result is always JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Download artifacts to local files
+    #[arg(long)]
+    pub download: bool,
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Artifact URLs to download
+    #[arg(long, num_args = 1.., required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+    #[arg(long, default_value = "lovart")]
+    pub prefix: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectAddArgs {
+    #[arg(long)]
+    pub project_id: String,
+    /// Friendly name for the project
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectIdArgs {
+    /// Project id (project-switch also takes a unique prefix)
+    #[arg(long)]
+    pub project_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectRenameArgs {
+    #[arg(long)]
+    pub project_id: String,
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ThreadsArgs {
+    /// Only this project's threads
+    #[arg(long)]
+    pub project_id: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Every project's threads
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (loopback unless you ask otherwise)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on
+    #[arg(long, default_value_t = 8731)]
+    pub port: u16,
+    /// Finish jobs at once instead of taking a few realistic seconds
+    #[arg(long)]
+    pub fast: bool,
+}
+
+/// An integer the way Python's `int()` reads one: surrounding whitespace, a
+/// sign, and `_` between digits are accepted.
+fn parse_py_int(text: &str) -> Result<i64, String> {
+    let invalid = || format!("invalid int value: '{text}'");
+    let trimmed = text.trim();
+    let (sign, digits) = match trimmed.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return Err(invalid());
+    }
+    let value: i64 = digits.replace('_', "").parse().map_err(|_| invalid())?;
+    Ok(sign * value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn python_int_forms_parse() {
+        assert_eq!(parse_py_int(" 42 "), Ok(42));
+        assert_eq!(parse_py_int("+7"), Ok(7));
+        assert_eq!(parse_py_int("-3"), Ok(-3));
+        assert_eq!(parse_py_int("1_000"), Ok(1000));
+        assert!(parse_py_int("1__0").is_err());
+        assert!(parse_py_int("_1").is_err());
+        assert!(parse_py_int("1.5").is_err());
+        assert!(parse_py_int("").is_err());
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("lovart").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn unique_prefixes_abbreviate_long_options() {
+        let cli = parse(&["--time", "5", "chat", "--prom", "hi", "--js", "--proj", "p1"]).unwrap();
+        assert_eq!(cli.timeout, 5);
+        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        assert_eq!(chat.prompt, "hi");
+        assert!(chat.json);
+        assert_eq!(chat.project_id.as_deref(), Some("p1"));
+    }
+
+    #[test]
+    fn ambiguous_prefix_is_a_usage_error() {
+        let err = parse(&["chat", "--pr", "x"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn list_options_take_following_words_and_last_occurrence_wins() {
+        let cli = parse(&["chat", "--prompt", "p", "--attachments", "a", "b", "--attachments", "c", "--json"]).unwrap();
+        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        assert_eq!(chat.attachments, Some(vec!["c".to_string()]));
+        assert!(chat.json);
+    }
+
+    #[test]
+    fn repeated_option_keeps_the_last_value() {
+        let cli = parse(&["chat", "--prompt", "one", "--prompt", "two"]).unwrap();
+        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        assert_eq!(chat.prompt, "two");
+    }
+
+    #[test]
+    fn global_options_after_the_subcommand_are_rejected() {
+        assert_eq!(parse(&["config", "--timeout", "5"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn new_options_keep_reference_prefixes_unique() {
+        // `--a` was never valid on `threads`; `--j` stays `--json`.
+        let cli = parse(&["threads", "--j", "--a"]).unwrap();
+        let Some(Command::Threads(threads)) = cli.command else { panic!("not threads") };
+        assert!(threads.json && threads.all);
+        assert!(parse(&["watch", "--thread-id", "t", "--js"]).is_ok());
+    }
+
+    #[test]
+    fn urls_needs_at_least_one_value() {
+        assert_eq!(parse(&["download", "--urls"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn value_starting_with_dash_needs_equals_form() {
+        assert!(parse(&["chat", "--prompt", "-x"]).is_err());
+        let cli = parse(&["chat", "--prompt=-x"]).unwrap();
+        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        assert_eq!(chat.prompt, "-x");
+    }
+}

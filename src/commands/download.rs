@@ -1,0 +1,41 @@
+//! `download`, and the `--download` of `chat`, `confirm` and `result`.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::cli::DownloadArgs;
+use crate::ctx::{Ctx, print_line};
+use crate::download::{ArtifactRef, Downloader, collect_artifacts};
+use crate::output::dumps_pretty;
+
+pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
+    if !ctx.has_keys() {
+        anyhow::bail!(crate::ctx::MISSING_KEYS);
+    }
+    let artifacts: Vec<ArtifactRef> = args
+        .urls
+        .iter()
+        .map(|url| ArtifactRef { kind: json!("image"), url: url.clone() })
+        .collect();
+    let mut unique: Vec<ArtifactRef> = Vec::new();
+    for artifact in artifacts {
+        if !artifact.url.is_empty() && !unique.iter().any(|seen| seen.url == artifact.url) {
+            unique.push(artifact);
+        }
+    }
+    let downloader = Downloader::new(ctx.insecure_tls)?;
+    let downloaded = downloader.download_all(&unique, &args.output_dir, &args.prefix).await?;
+    print_line(&dumps_pretty(
+        &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
+        false,
+    ));
+    Ok(())
+}
+
+/// Downloads every artifact of a result into `output_dir` with the default prefix.
+pub(crate) async fn artifacts_of(result: &Value, output_dir: &str, ctx: &Ctx) -> Result<Vec<Value>> {
+    let downloader = Downloader::new(ctx.insecure_tls)?;
+    downloader
+        .download_all(&collect_artifacts(result), output_dir, "lovart")
+        .await
+}

@@ -1,0 +1,44 @@
+//! `threads` and `thread-remove`: the local thread history.
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::cli::{ThreadArgs, ThreadsArgs};
+use crate::ctx::{Ctx, print_line};
+use crate::output::{dumps_pretty, py_str};
+
+pub async fn list(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
+    let state = ctx.state.load()?;
+    let threads = if args.all {
+        state.threads(None)
+    } else {
+        let project = args.project_id.clone().filter(|id| !id.is_empty()).or_else(|| state.active_project());
+        state.threads(project.as_deref())
+    };
+    if args.json {
+        print_line(&dumps_pretty(&Value::Array(threads), false));
+        return Ok(());
+    }
+    if threads.is_empty() {
+        print_line("No saved threads.");
+        return Ok(());
+    }
+    for (index, thread) in threads.iter().enumerate() {
+        let text_of = |key: &str| match thread.get(key) {
+            None | Some(Value::Null) => String::new(),
+            Some(value) => py_str(value),
+        };
+        let id: String = text_of("id").chars().take(8).collect();
+        let project: String = text_of("project_id").chars().take(8).collect();
+        let topic = thread.get("topic").map(py_str).unwrap_or_else(|| "(no topic)".to_string());
+        let updated = text_of("updated_at");
+        print_line(&format!("  {}. [{id}...] [{project}] {topic}  ({updated})", index + 1));
+    }
+    Ok(())
+}
+
+pub async fn remove(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
+    ctx.state.update(|state| state.remove_thread(&args.thread_id))?;
+    print_line(&format!("Removed thread: {}", args.thread_id));
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The fixed waits of the generation flows.
+//!
+//! The defaults are the reference's (poll every 3 s, re-check 5 s after "done",
+//! 2 s before validating a project again, 2 s then 4 s between GET retries).
+//! The hidden `LOVART_WAIT_SCALE` environment variable multiplies every one of
+//! them, so the test suite can run the real flows in milliseconds.
+
+use std::time::Duration;
+
+/// Multiplier for every fixed wait; 1 unless `LOVART_WAIT_SCALE` says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    scale: f64,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Self { scale: 1.0 }
+    }
+}
+
+impl Waits {
+    pub fn from_env() -> Self {
+        let scale = std::env::var("LOVART_WAIT_SCALE")
+            .ok()
+            .and_then(|text| text.trim().parse::<f64>().ok())
+            .filter(|scale| scale.is_finite() && *scale >= 0.0)
+            .unwrap_or(1.0);
+        Self { scale }
+    }
+
+    /// `seconds` of the reference, scaled.
+    pub fn seconds(&self, seconds: f64) -> Duration {
+        Duration::from_secs_f64(seconds * self.scale)
+    }
+
+    /// Between two status polls.
+    pub fn poll_interval(&self) -> Duration {
+        self.seconds(3.0)
+    }
+
+    /// After the first "done", before checking again.
+    pub fn done_recheck(&self) -> Duration {
+        self.seconds(5.0)
+    }
+
+    /// Before validating a project a second time.
+    pub fn validate_retry(&self) -> Duration {
+        self.seconds(2.0)
+    }
+
+    /// Before retry number `attempt` (1-based) of a GET: 2 s, 4 s, …
+    pub fn get_retry(&self, attempt: u32) -> Duration {
+        self.seconds(2.0 * f64::from(attempt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_waits_are_the_reference_ones() {
+        let waits = Waits::default();
+        assert_eq!(waits.poll_interval(), Duration::from_secs(3));
+        assert_eq!(waits.done_recheck(), Duration::from_secs(5));
+        assert_eq!(waits.validate_retry(), Duration::from_secs(2));
+        assert_eq!(waits.get_retry(1), Duration::from_secs(2));
+        assert_eq!(waits.get_retry(2), Duration::from_secs(4));
+    }
+}
