@@ -5,10 +5,16 @@
 //! under an exclusive lock and replaces the file atomically, and a corrupt file
 //! is moved aside instead of being wiped.
 
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result, anyhow};
 use serde_json::{Map, Value};
+
+/// How many threads the file keeps, newest first.
+const MAX_THREADS: usize = 50;
 
 /// Where the state lives and how it is read and written.
 pub struct StateStore {
@@ -22,6 +28,59 @@ pub struct State {
     dirty: bool,
 }
 
+/// What reading the file found.
+enum Read {
+    Ok(Map<String, Value>),
+    /// The legacy flat form, still to be migrated.
+    Legacy(Map<String, Value>),
+    Corrupt,
+}
+
+/// `time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime())`.
+fn now() -> String {
+    chrono::Local::now()
+        .format("%Y-%m-%dT%H:%M:%S%z")
+        .to_string()
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sidecar(path: &Path, suffix: &str) -> Result<PathBuf> {
+    let mut name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("state path {} has no file name", path.display()))?
+        .to_os_string();
+    name.push(suffix);
+    Ok(path.with_file_name(name))
+}
+
+/// The folder holding `path` (`.` for a bare file name).
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// The file a (chain of) symlink(s) points at, so a save replaces the target
+/// and keeps the link.
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current)
+                    .with_context(|| format!("cannot read the link {}", current.display()))?;
+                current = folder(&current).join(target);
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(anyhow!(
+        "too many levels of symbolic links at {}",
+        path.display()
+    ))
+}
+
 impl StateStore {
     pub fn new(path: PathBuf) -> Self {
         Self { path }
@@ -29,7 +88,8 @@ impl StateStore {
 
     /// `$HOME/.lovart/state.json`.
     pub fn default_path() -> Result<PathBuf> {
-        todo!()
+        let home = dirs::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
+        Ok(home.join(".lovart").join("state.json"))
     }
 
     pub fn path(&self) -> &Path {
@@ -40,13 +100,120 @@ impl StateStore {
     /// flat form is migrated and saved at once; a file that is not JSON is moved
     /// aside with a warning on stderr.
     pub fn load(&self) -> Result<State> {
-        todo!()
+        match self.read()? {
+            Read::Ok(data) => Ok(State { data, dirty: false }),
+            // Migrating and moving aside both write, so they take the lock.
+            Read::Legacy(_) | Read::Corrupt => {
+                let data = self.update(|state| state.data.clone())?;
+                Ok(State { data, dirty: false })
+            }
+        }
     }
 
     /// Locks, loads, applies `change`, and saves atomically when it changed anything.
     pub fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R> {
-        let _ = change;
-        todo!()
+        let dir = folder(&self.path);
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        let lock_path = sidecar(&self.path, ".lock")?;
+        let lock = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
+        fs4::FileExt::lock(&lock)
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+
+        let mut state = match self.read()? {
+            Read::Ok(data) => State { data, dirty: false },
+            Read::Legacy(data) => State::migrated(data),
+            Read::Corrupt => {
+                self.move_aside()?;
+                State::default()
+            }
+        };
+        let result = change(&mut state);
+        if state.dirty {
+            self.save(&state.data)?;
+        }
+        // Dropping the file would release the lock too.
+        let _ = fs4::FileExt::unlock(&lock);
+        Ok(result)
+    }
+
+    /// Reads and parses the file, without side effects.
+    fn read(&self) -> Result<Read> {
+        let bytes = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Read::Ok(Map::new())),
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot read {}", self.path.display()));
+            }
+        };
+        if bytes
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            return Ok(Read::Ok(Map::new()));
+        }
+        Ok(match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(data))
+                if data.contains_key("project_id") && !data.contains_key("projects") =>
+            {
+                Read::Legacy(data)
+            }
+            Ok(Value::Object(data)) => Read::Ok(data),
+            _ => Read::Corrupt,
+        })
+    }
+
+    /// Renames a corrupt file to `<name>.corrupt-<timestamp>` and says so on stderr.
+    fn move_aside(&self) -> Result<()> {
+        let target = resolve_links(&self.path)?;
+        let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S").to_string();
+        let mut aside = sidecar(&target, &format!(".corrupt-{stamp}"))?;
+        let mut n = 1;
+        while fs::symlink_metadata(&aside).is_ok() {
+            n += 1;
+            aside = sidecar(&target, &format!(".corrupt-{stamp}-{n}"))?;
+        }
+        fs::rename(&target, &aside)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+        eprintln!(
+            "warning: {} is not valid JSON; moved it to {} and started from an empty state",
+            self.path.display(),
+            aside.display()
+        );
+        Ok(())
+    }
+
+    /// Writes `data` as the reference does (indent 2, no ASCII escaping, no
+    /// final newline) to a temporary file next to the target, then renames it over.
+    fn save(&self, data: &Map<String, Value>) -> Result<()> {
+        let text = crate::output::dumps_pretty(&Value::Object(data.clone()), false);
+        let target = resolve_links(&self.path)?;
+        let dir = folder(&target);
+        let context = || format!("cannot write {}", target.display());
+        let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
+        temp.write_all(text.as_bytes()).with_context(context)?;
+        temp.as_file().sync_all().with_context(context)?;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))
+            .with_context(context)?;
+        temp.persist(&target)
+            .map_err(|e| e.error)
+            .with_context(context)?;
+        // Make the rename durable; not every filesystem lets a folder be synced.
+        if let Ok(handle) = fs::File::open(dir) {
+            let _ = handle.sync_all();
+        }
+        Ok(())
     }
 }
 
@@ -56,51 +223,203 @@ impl State {
         &self.data
     }
 
+    /// Whether a change is waiting to be saved.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The legacy `{"project_id": id, ...}` form turned into a project named "default".
+    fn migrated(mut data: Map<String, Value>) -> Self {
+        let old = data.shift_remove("project_id").unwrap_or(Value::Null);
+        data.insert("active_project".into(), old.clone());
+        let mut project = Map::new();
+        project.insert("name".into(), "default".into());
+        project.insert("created_at".into(), now().into());
+        let mut projects = Map::new();
+        // Python would use any hashable value as the key; JSON keys are strings.
+        let key = match &old {
+            Value::String(id) => id.clone(),
+            other => crate::output::dumps_compact(other, false),
+        };
+        projects.insert(key, Value::Object(project));
+        data.insert("projects".into(), Value::Object(projects));
+        Self { data, dirty: true }
+    }
+
+    /// `data.setdefault("projects", {})`; a non-object value is replaced in place.
+    fn projects_mut(&mut self) -> &mut Map<String, Value> {
+        let slot = self
+            .data
+            .entry("projects")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        slot.as_object_mut().expect("just made an object")
+    }
+
+    fn projects(&self) -> Option<&Map<String, Value>> {
+        self.data.get("projects").and_then(Value::as_object)
+    }
+
+    /// The thread list (empty when missing or not a list).
+    fn thread_list(&self) -> Vec<Value> {
+        match self.data.get("threads") {
+            Some(Value::Array(threads)) => threads.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sets `name` on a project entry, in place (a non-object entry becomes one).
+    fn set_name(entry: &mut Value, name: &str) {
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        if let Value::Object(project) = entry {
+            project.insert("name".into(), name.into());
+        }
+    }
+
     /// `active_project` when it is a string.
     pub fn active_project(&self) -> Option<String> {
-        todo!()
+        self.data
+            .get("active_project")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     /// Adds the project (named `name`, or the id's first 8 characters) or renames a known
     /// one when `name` is not empty, and makes it active.
     pub fn add_project(&mut self, project_id: &str, name: &str) {
-        let _ = (project_id, name);
-        todo!()
+        let projects = self.projects_mut();
+        match projects.get_mut(project_id) {
+            None => {
+                let name = if name.is_empty() {
+                    project_id.chars().take(8).collect()
+                } else {
+                    name.to_owned()
+                };
+                let mut project = Map::new();
+                project.insert("name".into(), name.into());
+                project.insert("created_at".into(), now().into());
+                projects.insert(project_id.to_owned(), Value::Object(project));
+            }
+            Some(entry) if !name.is_empty() => Self::set_name(entry, name),
+            Some(_) => {}
+        }
+        self.data.insert("active_project".into(), project_id.into());
+        self.dirty = true;
     }
 
     /// Switches to a known id, or to the one id starting with `id_or_prefix`. Returns the full id.
     pub fn switch_project(&mut self, id_or_prefix: &str) -> Option<String> {
-        let _ = id_or_prefix;
-        todo!()
+        let projects = self.projects()?;
+        let full = if projects.contains_key(id_or_prefix) {
+            id_or_prefix.to_owned()
+        } else {
+            let mut matches = projects.keys().filter(|id| id.starts_with(id_or_prefix));
+            match (matches.next(), matches.next()) {
+                (Some(only), None) => only.clone(),
+                _ => return None,
+            }
+        };
+        self.data
+            .insert("active_project".into(), full.clone().into());
+        self.dirty = true;
+        Some(full)
     }
 
     /// Renames a known project; an unknown one leaves the state unchanged (and unsaved).
     pub fn rename_project(&mut self, project_id: &str, name: &str) {
-        let _ = (project_id, name);
-        todo!()
+        let entry = self
+            .data
+            .get_mut("projects")
+            .and_then(Value::as_object_mut)
+            .and_then(|p| p.get_mut(project_id));
+        if let Some(entry) = entry {
+            Self::set_name(entry, name);
+            self.dirty = true;
+        }
     }
 
     /// Removes the project and its threads; the first remaining project (or null) becomes active.
     pub fn remove_project(&mut self, project_id: &str) {
-        let _ = project_id;
-        todo!()
+        let projects = self.data.get_mut("projects").and_then(Value::as_object_mut);
+        let first = projects.and_then(|projects| {
+            projects.shift_remove(project_id);
+            projects.keys().next().cloned()
+        });
+        if self.data.get("active_project").and_then(Value::as_str) == Some(project_id) {
+            self.data.insert(
+                "active_project".into(),
+                first.map_or(Value::Null, Value::String),
+            );
+        }
+        let threads: Vec<Value> = self
+            .thread_list()
+            .into_iter()
+            .filter(|t| t.get("project_id").and_then(Value::as_str) != Some(project_id))
+            .collect();
+        self.data.insert("threads".into(), Value::Array(threads));
+        self.dirty = true;
     }
 
     /// Threads of one project, or all of them.
     pub fn threads(&self, project_id: Option<&str>) -> Vec<Value> {
-        let _ = project_id;
-        todo!()
+        let threads = self.thread_list();
+        match project_id {
+            // `if project_id:` in the reference: an empty id means all threads.
+            Some(pid) if !pid.is_empty() => threads
+                .into_iter()
+                .filter(|t| t.get("project_id").and_then(Value::as_str) == Some(pid))
+                .collect(),
+            _ => threads,
+        }
     }
 
     /// Inserts the thread first, or updates it in place; keeps 50. `project_id`
     /// None means the active project, as in the reference.
     pub fn upsert_thread(&mut self, thread_id: &str, topic: &str, project_id: Option<&str>) {
-        let _ = (thread_id, topic, project_id);
-        todo!()
+        let pid = match project_id {
+            Some(pid) if !pid.is_empty() => Value::from(pid),
+            _ => self
+                .data
+                .get("active_project")
+                .cloned()
+                .unwrap_or(Value::Null),
+        };
+        let mut threads = self.thread_list();
+        let existing = threads
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .find(|t| t.get("id").and_then(Value::as_str) == Some(thread_id));
+        if let Some(thread) = existing {
+            thread.insert("topic".into(), topic.into());
+            thread.insert("project_id".into(), pid);
+            thread.insert("updated_at".into(), now().into());
+        } else {
+            let mut thread = Map::new();
+            thread.insert("id".into(), thread_id.into());
+            thread.insert("project_id".into(), pid);
+            thread.insert("topic".into(), topic.into());
+            thread.insert("updated_at".into(), now().into());
+            threads.insert(0, Value::Object(thread));
+        }
+        threads.truncate(MAX_THREADS);
+        self.data.insert("threads".into(), Value::Array(threads));
+        self.dirty = true;
     }
 
     pub fn remove_thread(&mut self, thread_id: &str) {
-        let _ = thread_id;
-        todo!()
+        let threads: Vec<Value> = self
+            .thread_list()
+            .into_iter()
+            .filter(|t| t.get("id").and_then(Value::as_str) != Some(thread_id))
+            .collect();
+        self.data.insert("threads".into(), Value::Array(threads));
+        self.dirty = true;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,42 @@
-//! `confirm`.
+//! `confirm`: approve a pending high-cost operation, wait, print the result.
 
 use anyhow::Result;
+use serde_json::{Value, json};
 
 use crate::cli::ConfirmArgs;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, print_line};
+use crate::generation;
+use crate::output::dumps_pretty;
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let client = ctx.api()?;
+    let timeout = ctx.timeout()?;
+    if args.download {
+        crate::download::ensure_output_dir(&args.output_dir)?;
+    }
+    client.confirm(&args.thread_id).await?;
+    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
+    let settled = generation::until_interrupted(&args.thread_id, async {
+        Ok(generation::poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner).await?)
+    })
+    .await;
+    spinner.finish();
+    let settled = settled?;
+    let mut result = client.result(&args.thread_id).await?;
+    result.insert("final_status".into(), json!(settled.as_str()));
+    if args.download {
+        let downloaded =
+            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx).await?;
+        result.insert("downloaded".into(), Value::Array(downloaded));
+    }
+    if args.json {
+        print_line(&dumps_pretty(&Value::Object(result), false));
+    } else {
+        print_line(&format!("Status: {}", settled.as_str()));
+        print_line(&format!("Thread: {}", args.thread_id));
+        for line in generation::result_text_lines(&result) {
+            print_line(&line);
+        }
+    }
+    Ok(())
 }

@@ -1,11 +1,162 @@
-//! `watch`.
+//! `watch`: send a prompt (or attach to a thread) and stream NDJSON events as
+//! artifacts land on disk.
+//!
+//! Events, one JSON object per line, flushed at once: `started`; `artifact`
+//! once per URL; `pending_confirmation`; `error` (the loop goes on);
+//! `finished` last, with `final_status` and `artifact_count`. Each round reads
+//! the status, then the result, then downloads what is new; "done" stops at
+//! once. On Ctrl-C the last line is a `finished` event with `final_status`
+//! "interrupted".
 
-use anyhow::Result;
+use std::collections::HashSet;
+use std::time::Duration;
 
+use anyhow::{Result, bail};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::api::{ApiClient, SendRequest, is_truthy};
 use crate::cli::WatchArgs;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, print_line};
+use crate::download::{Downloader, collect_artifacts};
+use crate::generation;
+use crate::output::dumps_compact;
 
 pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let client = ctx.api()?;
+    let timeout = ctx.timeout()?;
+    let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
+    let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
+    if thread_flag.is_none() && prompt.is_none() {
+        bail!("watch requires either --thread-id or --prompt");
+    }
+    if args.interval <= 0 {
+        bail!("--interval must be a positive number of seconds, got {}", args.interval);
+    }
+    crate::download::ensure_output_dir(&args.output_dir)?;
+
+    let (thread_id, project_id) = match (thread_flag, prompt) {
+        (Some(thread_id), _) => {
+            let project = match args.project_id.clone().filter(|id| !id.is_empty()) {
+                Some(project_id) => Some(project_id),
+                None => ctx.state.load()?.active_project(),
+            };
+            (thread_id, project)
+        }
+        (None, Some(prompt)) => {
+            let project_id = super::send::project_or_new(&client, ctx, args.project_id.as_deref()).await?;
+            let request = SendRequest {
+                prompt: prompt.clone(),
+                project_id: project_id.clone(),
+                attachments: args.attachments.clone().unwrap_or_default(),
+                mode: args.mode.map(|mode| mode.as_str().to_string()),
+                ..Default::default()
+            };
+            let thread_id = client.send(&request).await?;
+            super::send::record_sent_thread(ctx, &project_id, &thread_id, &prompt)?;
+            (thread_id, Some(project_id))
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+
+    emit(&json!({"event": "started", "thread_id": thread_id, "project_id": project_id}));
+    let mut stream = ArtifactStream {
+        client: &client,
+        downloader: Downloader::new(ctx.insecure_tls)?,
+        thread_id: &thread_id,
+        output_dir: &args.output_dir,
+        seen: HashSet::new(),
+    };
+    let interval = ctx.waits.seconds(args.interval as f64);
+    let outcome = tokio::select! {
+        status = stream.follow(timeout, interval) => Some(status),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let final_status = outcome.unwrap_or("interrupted");
+    emit(&json!({
+        "event": "finished",
+        "thread_id": thread_id,
+        "final_status": final_status,
+        "artifact_count": stream.seen.len(),
+    }));
+    if outcome.is_none() {
+        generation::print_resume_hint(&thread_id);
+        return Err(crate::app::Interrupted.into());
+    }
+    Ok(())
+}
+
+fn emit(event: &Value) {
+    print_line(&dumps_compact(event, false));
+}
+
+/// The polling loop of one watched thread.
+struct ArtifactStream<'a> {
+    client: &'a ApiClient,
+    downloader: Downloader,
+    thread_id: &'a str,
+    output_dir: &'a str,
+    /// URLs already reported.
+    seen: HashSet<String>,
+}
+
+impl ArtifactStream<'_> {
+    /// Rounds until the thread settles or `timeout` passes; returns `final_status`.
+    async fn follow(&mut self, timeout: Duration, interval: Duration) -> &'static str {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            match self.round().await {
+                Ok(Some(final_status)) => return final_status,
+                Ok(None) => {}
+                Err(error) => emit(&json!({"event": "error", "message": format!("{error:#}")})),
+            }
+            tokio::time::sleep(interval).await;
+        }
+        "timeout"
+    }
+
+    /// One round: status, result, downloads, events. `Some` when the thread settled.
+    async fn round(&mut self) -> Result<Option<&'static str>> {
+        let status_answer = self.client.status(self.thread_id).await?;
+        let status = match status_answer.get("status") {
+            None => Value::from("running"),
+            Some(status) => status.clone(),
+        };
+        let result = Value::Object(self.client.result(self.thread_id).await?);
+        let downloads = self
+            .downloader
+            .download_all(&collect_artifacts(&result), self.output_dir, "lovart")
+            .await?;
+        for download in downloads {
+            let Some(url) = download.get("url").and_then(Value::as_str) else {
+                continue;
+            };
+            // Failed downloads are not reported and are tried again next round;
+            // files already on disk (from an earlier run) are reported once.
+            let on_disk = download.get("local_path").is_some_and(is_truthy);
+            if self.seen.contains(url) || !on_disk {
+                continue;
+            }
+            self.seen.insert(url.to_string());
+            emit(&json!({
+                "event": "artifact",
+                "type": download.get("type").cloned().unwrap_or(Value::Null),
+                "url": url,
+                "local_path": download.get("local_path").cloned().unwrap_or(Value::Null),
+            }));
+        }
+        if let Some(pending) = result.get("pending_confirmation").filter(|pending| is_truthy(pending)) {
+            emit(&json!({
+                "event": "pending_confirmation",
+                "thread_id": self.thread_id,
+                "pending_confirmation": pending,
+            }));
+            return Ok(Some("pending_confirmation"));
+        }
+        Ok(match status.as_str() {
+            Some("abort") => Some("abort"),
+            Some("done") => Some("done"),
+            _ => None,
+        })
+    }
 }
