@@ -45,9 +45,13 @@ pub fn main() -> ExitCode {
     };
     let multi_threaded = matches!(command, crate::cli::Command::Sandbox(_));
     let runtime = if multi_threaded {
-        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     };
     let runtime = match runtime {
         Ok(runtime) => runtime,

@@ -6,7 +6,7 @@
 //! added beyond the reference are chosen so that no existing unique prefix
 //! becomes ambiguous.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
@@ -50,7 +50,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a prompt, wait for the generation, print the result
-    #[command(after_help = "Example:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download")]
+    #[command(
+        after_help = "Example:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download"
+    )]
     Chat(ChatArgs),
     /// Send a prompt without waiting; prints the thread id
     #[command(after_help = "Example:\n  lovart send --prompt \"a cyberpunk cat\"")]
@@ -62,7 +64,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  lovart create-project")]
     CreateProject,
     /// Add a URL as an artifact of a project
-    #[command(after_help = "Example:\n  lovart upload-artifact --project-id PID --url https://example.com/a.png")]
+    #[command(
+        after_help = "Example:\n  lovart upload-artifact --project-id PID --url https://example.com/a.png"
+    )]
     UploadArtifact(UploadArtifactArgs),
     /// Upload a local file; prints its CDN URL
     #[command(after_help = "Example:\n  lovart upload --file photo.jpg")]
@@ -83,7 +87,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  lovart result --thread-id TID --download")]
     Result(ResultArgs),
     /// Download artifacts from URLs
-    #[command(after_help = "Example:\n  lovart download --urls https://example.com/a.png --output-dir ./out")]
+    #[command(
+        after_help = "Example:\n  lovart download --urls https://example.com/a.png --output-dir ./out"
+    )]
     Download(DownloadArgs),
     /// Show the local state (~/.lovart/state.json)
     #[command(after_help = "Example:\n  lovart config --json")]
@@ -155,7 +161,7 @@ pub struct ChatArgs {
     /// Reuse a thread for context continuity
     #[arg(long)]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL")]
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
     pub attachments: Option<Vec<String>>,
     #[arg(long)]
     pub json: bool,
@@ -168,10 +174,10 @@ pub struct ChatArgs {
     #[arg(long, value_name = "JSON")]
     pub prefer_models: Option<String>,
     /// Use only these tools, e.g. upscale_image
-    #[arg(long, num_args = 0.., value_name = "TOOL")]
+    #[arg(long, num_args = 0.., value_name = "TOOL", action = ArgAction::Set)]
     pub include_tools: Option<Vec<String>>,
     /// Never use these tools
-    #[arg(long, num_args = 0.., value_name = "TOOL")]
+    #[arg(long, num_args = 0.., value_name = "TOOL", action = ArgAction::Set)]
     pub exclude_tools: Option<Vec<String>>,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -187,7 +193,7 @@ pub struct SendArgs {
     /// Reuse a thread for context continuity
     #[arg(long)]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL")]
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
     pub attachments: Option<Vec<String>>,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -204,7 +210,7 @@ pub struct WatchArgs {
     /// Attach to an existing thread instead of sending
     #[arg(long)]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL")]
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
     pub attachments: Option<Vec<String>>,
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
@@ -283,7 +289,7 @@ pub struct ResultArgs {
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// Artifact URLs to download
-    #[arg(long, num_args = 1.., required = true, value_name = "URL")]
+    #[arg(long, num_args = 1.., required = true, value_name = "URL", action = ArgAction::Set)]
     pub urls: Vec<String>,
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
@@ -395,9 +401,14 @@ mod tests {
 
     #[test]
     fn unique_prefixes_abbreviate_long_options() {
-        let cli = parse(&["--time", "5", "chat", "--prom", "hi", "--js", "--proj", "p1"]).unwrap();
+        let cli = parse(&[
+            "--time", "5", "chat", "--prom", "hi", "--js", "--proj", "p1",
+        ])
+        .unwrap();
         assert_eq!(cli.timeout, 5);
-        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        let Some(Command::Chat(chat)) = cli.command else {
+            panic!("not chat")
+        };
         assert_eq!(chat.prompt, "hi");
         assert!(chat.json);
         assert_eq!(chat.project_id.as_deref(), Some("p1"));
@@ -411,8 +422,21 @@ mod tests {
 
     #[test]
     fn list_options_take_following_words_and_last_occurrence_wins() {
-        let cli = parse(&["chat", "--prompt", "p", "--attachments", "a", "b", "--attachments", "c", "--json"]).unwrap();
-        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        let cli = parse(&[
+            "chat",
+            "--prompt",
+            "p",
+            "--attachments",
+            "a",
+            "b",
+            "--attachments",
+            "c",
+            "--json",
+        ])
+        .unwrap();
+        let Some(Command::Chat(chat)) = cli.command else {
+            panic!("not chat")
+        };
         assert_eq!(chat.attachments, Some(vec!["c".to_string()]));
         assert!(chat.json);
     }
@@ -420,20 +444,29 @@ mod tests {
     #[test]
     fn repeated_option_keeps_the_last_value() {
         let cli = parse(&["chat", "--prompt", "one", "--prompt", "two"]).unwrap();
-        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        let Some(Command::Chat(chat)) = cli.command else {
+            panic!("not chat")
+        };
         assert_eq!(chat.prompt, "two");
     }
 
     #[test]
     fn global_options_after_the_subcommand_are_rejected() {
-        assert_eq!(parse(&["config", "--timeout", "5"]).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            parse(&["config", "--timeout", "5"])
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 
     #[test]
     fn new_options_keep_reference_prefixes_unique() {
         // `--a` was never valid on `threads`; `--j` stays `--json`.
         let cli = parse(&["threads", "--j", "--a"]).unwrap();
-        let Some(Command::Threads(threads)) = cli.command else { panic!("not threads") };
+        let Some(Command::Threads(threads)) = cli.command else {
+            panic!("not threads")
+        };
         assert!(threads.json && threads.all);
         assert!(parse(&["watch", "--thread-id", "t", "--js"]).is_ok());
     }
@@ -447,7 +480,9 @@ mod tests {
     fn value_starting_with_dash_needs_equals_form() {
         assert!(parse(&["chat", "--prompt", "-x"]).is_err());
         let cli = parse(&["chat", "--prompt=-x"]).unwrap();
-        let Some(Command::Chat(chat)) = cli.command else { panic!("not chat") };
+        let Some(Command::Chat(chat)) = cli.command else {
+            panic!("not chat")
+        };
         assert_eq!(chat.prompt, "-x");
     }
 }

@@ -40,8 +40,16 @@ impl Ctx {
                 .clone()
                 .or_else(|| env("LOVART_BASE_URL"))
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
-            access_key: cli.ak.clone().or_else(|| env("LOVART_ACCESS_KEY")).unwrap_or_default(),
-            secret_key: cli.sk.clone().or_else(|| env("LOVART_SECRET_KEY")).unwrap_or_default(),
+            access_key: cli
+                .ak
+                .clone()
+                .or_else(|| env("LOVART_ACCESS_KEY"))
+                .unwrap_or_default(),
+            secret_key: cli
+                .sk
+                .clone()
+                .or_else(|| env("LOVART_SECRET_KEY"))
+                .unwrap_or_default(),
             timeout: cli.timeout,
             waits: Waits::from_env(),
             state: StateStore::new(StateStore::default_path()?),

@@ -72,7 +72,11 @@ pub async fn poll_until_settled(
                     if let Some(pending) = pending_confirmation(client, thread_id).await {
                         return Ok(Settled::PendingConfirmation(pending));
                     }
-                    return Ok(if second == "done" { Settled::Done } else { Settled::Abort });
+                    return Ok(if second == "done" {
+                        Settled::Done
+                    } else {
+                        Settled::Abort
+                    });
                 }
             }
             _ => {}
@@ -90,7 +94,10 @@ pub async fn poll_until_settled(
 /// The result's `pending_confirmation` when there is one; errors count as none.
 async fn pending_confirmation(client: &ApiClient, thread_id: &str) -> Option<Value> {
     let result = client.result(thread_id).await.ok()?;
-    result.get("pending_confirmation").filter(|pending| is_truthy(pending)).cloned()
+    result
+        .get("pending_confirmation")
+        .filter(|pending| is_truthy(pending))
+        .cloned()
 }
 
 /// The reference's sentence for a thread that ended with text only.
@@ -125,7 +132,11 @@ pub fn mark_generation_outcome(result: &mut Map<String, Value>) {
     let texts: Vec<String> = items
         .iter()
         .filter_map(|item| item.get("text").filter(|text| is_truthy(text)))
-        .map(|text| py_str(text).trim_matches(crate::text::is_py_whitespace).to_string())
+        .map(|text| {
+            py_str(text)
+                .trim_matches(crate::text::is_py_whitespace)
+                .to_string()
+        })
         .collect();
     result.insert("generation_succeeded".into(), json!(false));
     result.insert("warning".into(), json!(TEXT_ONLY_WARNING));
@@ -200,7 +211,9 @@ pub async fn until_interrupted<T>(
 pub fn print_resume_hint(thread_id: &str) {
     eprintln!();
     eprintln!("Interrupted. The generation goes on on the server (thread {thread_id}).");
-    eprintln!("Get the result later with:  lovart result --thread-id {thread_id} --json --download");
+    eprintln!(
+        "Get the result later with:  lovart result --thread-id {thread_id} --json --download"
+    );
     eprintln!("or follow it with:          lovart watch --thread-id {thread_id}");
 }
 
@@ -214,7 +227,9 @@ mod tests {
 
     #[test]
     fn artifacts_mean_success() {
-        let mut result = object(json!({"items": [{"type": "generator", "artifacts": [{"type": "image", "content": "u"}]}]}));
+        let mut result = object(
+            json!({"items": [{"type": "generator", "artifacts": [{"type": "image", "content": "u"}]}]}),
+        );
         mark_generation_outcome(&mut result);
         assert_eq!(result["generation_succeeded"], json!(true));
         assert!(!result.contains_key("warning"));
@@ -231,7 +246,10 @@ mod tests {
         mark_generation_outcome(&mut result);
         assert_eq!(result["generation_succeeded"], json!(false));
         assert_eq!(result["warning"], json!(TEXT_ONLY_WARNING));
-        assert_eq!(result["agent_message"], json!("I can't draw that.\n\n\n\nTry again"));
+        assert_eq!(
+            result["agent_message"],
+            json!("I can't draw that.\n\n\n\nTry again")
+        );
     }
 
     #[test]
@@ -248,7 +266,10 @@ mod tests {
         assert!(project_needs_name(Some(&json!("")), id));
         assert!(project_needs_name(Some(&json!("Untitled")), id));
         assert!(project_needs_name(Some(&json!("01234567")), id));
-        assert!(!project_needs_name(Some(&json!("0123456789abcd")), "0123456789abcdef0"));
+        assert!(!project_needs_name(
+            Some(&json!("0123456789abcd")),
+            "0123456789abcdef0"
+        ));
         assert!(!project_needs_name(Some(&json!("Posters")), id));
         assert!(project_needs_name(Some(&json!(null)), id));
     }
@@ -264,7 +285,11 @@ mod tests {
         }));
         assert_eq!(
             result_text_lines(&result),
-            ["\n[assistant] Here", "  [image] http://x/a.png", "  -> /tmp/lovart/a.png"]
+            [
+                "\n[assistant] Here",
+                "  [image] http://x/a.png",
+                "  -> /tmp/lovart/a.png"
+            ]
         );
     }
 }

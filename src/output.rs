@@ -133,7 +133,7 @@ fn write_json_str(out: &mut String, s: &str, ensure_ascii: bool) {
             '\u{c}' => out.push_str("\\f"),
             // Without ensure_ascii only C0 controls are escaped (DEL stays raw);
             // with it, everything outside `' '..='~'` is.
-            c if c < ' ' || (ensure_ascii && !c.is_ascii()) || (ensure_ascii && c == '\x7f') => {
+            c if c < ' ' || (ensure_ascii && c > '~') => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     let _ = write!(out, "\\u{unit:04x}");
@@ -204,8 +204,8 @@ fn write_repr_str(out: &mut String, s: &str) {
             c => {
                 let code = u32::from(c);
                 let _ = match code {
-                    ..=0xff => write!(out, "\\x{code:02x}"),
-                    ..=0xffff => write!(out, "\\u{code:04x}"),
+                    0..=0xff => write!(out, "\\x{code:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{code:04x}"),
                     _ => write!(out, "\\U{code:08x}"),
                 };
             }

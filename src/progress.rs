@@ -37,7 +37,10 @@ impl Spinner {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Self { bar, label: RefCell::new(label.to_string()) }
+        Self {
+            bar,
+            label: RefCell::new(label.to_string()),
+        }
     }
 
     /// Replaces the label (e.g. "downloading").

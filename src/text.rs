@@ -17,7 +17,9 @@ pub fn first_chars(text: &str, count: usize) -> &str {
 
 /// Python's `text[:count].strip()`, how the reference names projects and topics.
 pub fn py_prefix_stripped(text: &str, count: usize) -> String {
-    first_chars(text, count).trim_matches(is_py_whitespace).to_string()
+    first_chars(text, count)
+        .trim_matches(is_py_whitespace)
+        .to_string()
 }
 
 #[cfg(test)]

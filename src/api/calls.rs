@@ -53,10 +53,16 @@ impl SendRequest {
             tools.insert("prefer_tool_categories".into(), prefer.clone());
         }
         if !self.tool_config.include_tools.is_empty() {
-            tools.insert("include_tools".into(), json!(self.tool_config.include_tools));
+            tools.insert(
+                "include_tools".into(),
+                json!(self.tool_config.include_tools),
+            );
         }
         if !self.tool_config.exclude_tools.is_empty() {
-            tools.insert("exclude_tools".into(), json!(self.tool_config.exclude_tools));
+            tools.insert(
+                "exclude_tools".into(),
+                json!(self.tool_config.exclude_tools),
+            );
         }
         if !tools.is_empty() {
             body.insert("tool_config".into(), Value::Object(tools));
@@ -73,7 +79,9 @@ fn string_field(answer: &Value, field: &str, call: &str) -> Result<String, ApiEr
             "the answer to {call} has a {field} that is not a string: {}",
             crate::output::dumps_compact(other, false)
         ))),
-        None => Err(ApiError::malformed(format!("the answer to {call} has no {field}"))),
+        None => Err(ApiError::malformed(format!(
+            "the answer to {call} has no {field}"
+        ))),
     }
 }
 
@@ -106,11 +114,13 @@ impl ApiClient {
 
     /// `GET /project/validate`: the whole answer (`valid`, `project_name`).
     pub async fn validate_project(&self, project_id: &str) -> Result<Value, ApiError> {
-        self.get("/project/validate", &[("project_id", project_id)]).await
+        self.get("/project/validate", &[("project_id", project_id)])
+            .await
     }
 
     pub async fn set_mode(&self, unlimited: bool) -> Result<Value, ApiError> {
-        self.post("/mode/set", &json!({"unlimited": unlimited})).await
+        self.post("/mode/set", &json!({"unlimited": unlimited}))
+            .await
     }
 
     pub async fn query_mode(&self) -> Result<Value, ApiError> {
@@ -124,7 +134,8 @@ impl ApiClient {
     }
 
     pub async fn confirm(&self, thread_id: &str) -> Result<Value, ApiError> {
-        self.post("/chat/confirm", &json!({"thread_id": thread_id})).await
+        self.post("/chat/confirm", &json!({"thread_id": thread_id}))
+            .await
     }
 
     /// `GET /chat/status`: the whole answer, as `status` prints it.
@@ -140,12 +151,20 @@ impl ApiClient {
 
     /// `GET /chat/result`: must be an object (flows add keys to it).
     pub async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError> {
-        let answer = self.get("/chat/result", &[("thread_id", thread_id)]).await?;
+        let answer = self
+            .get("/chat/result", &[("thread_id", thread_id)])
+            .await?;
         expect_object(answer, "GET /v1/openapi/chat/result")
     }
 
-    pub async fn upload_artifact(&self, project_id: &str, url: &str, kind: &str) -> Result<Value, ApiError> {
-        let body = json!({"project_id": project_id, "artifact_type": kind, "artifact_content": url});
+    pub async fn upload_artifact(
+        &self,
+        project_id: &str,
+        url: &str,
+        kind: &str,
+    ) -> Result<Value, ApiError> {
+        let body =
+            json!({"project_id": project_id, "artifact_type": kind, "artifact_content": url});
         self.post("/artifact/upload", &body).await
     }
 
@@ -168,7 +187,10 @@ impl ApiClient {
             .map_err(|error| {
                 ApiError::new(
                     ApiErrorKind::Connection,
-                    format!("Connection failed after 1 attempts: {}", describe_transport_error(&error)),
+                    format!(
+                        "Connection failed after 1 attempts: {}",
+                        describe_transport_error(&error)
+                    ),
                 )
             })?;
         let status = response.status();
@@ -185,7 +207,10 @@ impl ApiClient {
             return Err(error.into());
         }
         let answer: Value = serde_json::from_str(&text).map_err(|_| {
-            ApiError::malformed(format!("the answer to POST {signed_path} is not JSON: {}", text.trim()))
+            ApiError::malformed(format!(
+                "the answer to POST {signed_path} is not JSON: {}",
+                text.trim()
+            ))
         })?;
         let code_ok = matches!(answer.get("code"), Some(code) if code.as_f64() == Some(0.0) || code == &Value::Bool(false));
         if !code_ok {
@@ -193,7 +218,9 @@ impl ApiClient {
                 .get("message")
                 .map(py_str)
                 .unwrap_or_else(|| "unknown error".to_string());
-            return Err(ApiError::new(ApiErrorKind::Envelope, format!("Upload failed: {message}")).into());
+            return Err(
+                ApiError::new(ApiErrorKind::Envelope, format!("Upload failed: {message}")).into(),
+            );
         }
         let data = answer.get("data").cloned().unwrap_or(Value::Null);
         Ok(string_field(&data, "url", "POST /v1/openapi/file/upload")?)

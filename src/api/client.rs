@@ -125,7 +125,8 @@ impl ApiClient {
             url.push_str(&urlencode(query));
         }
         let attempts: u32 = if method == Method::GET { 3 } else { 1 };
-        let idempotency_key = (method == Method::POST).then(|| uuid::Uuid::new_v4().simple().to_string());
+        let idempotency_key =
+            (method == Method::POST).then(|| uuid::Uuid::new_v4().simple().to_string());
         let payload = body.map(|body| dumps_compact(body, true));
 
         let mut attempt = 0;
@@ -182,7 +183,10 @@ fn is_retried_status(status: StatusCode) -> bool {
 async fn send_and_read(
     request: RequestBuilder,
 ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), String> {
-    let response = request.send().await.map_err(|error| describe_transport_error(&error))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|error| describe_transport_error(&error))?;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response
@@ -229,12 +233,17 @@ fn find_io_error(error: &reqwest::Error) -> Option<&std::io::Error> {
 
 /// `Retry-After` in seconds or as an HTTP date, capped at a minute.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let text = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     let wait = match text.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
         Err(_) => {
             let when = httpdate::parse_http_date(text).ok()?;
-            when.duration_since(std::time::SystemTime::now()).unwrap_or_default()
+            when.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default()
         }
     };
     Some(wait.min(MAX_RETRY_AFTER))
@@ -290,7 +299,9 @@ fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Result<Value, Ap
         if preview.is_empty() {
             preview = "an empty body".to_string();
         }
-        ApiError::malformed(format!("the answer to {method} {path} is not JSON: {preview}"))
+        ApiError::malformed(format!(
+            "the answer to {method} {path} is not JSON: {preview}"
+        ))
     })?;
     let Value::Object(mut map) = answer else {
         return Ok(answer);
@@ -326,17 +337,24 @@ mod tests {
     fn envelope_code_follows_python_comparison() {
         assert!(unwrap_envelope(br#"{"code":false,"data":1}"#, &Method::GET, "/p").is_ok());
         assert!(unwrap_envelope(br#"{"code":0.0,"data":1}"#, &Method::GET, "/p").is_ok());
-        let error = unwrap_envelope(br#"{"code":"0","message":"no"}"#, &Method::GET, "/p").unwrap_err();
+        let error =
+            unwrap_envelope(br#"{"code":"0","message":"no"}"#, &Method::GET, "/p").unwrap_err();
         assert_eq!(error.message, "no");
         let error = unwrap_envelope(br#"{"code":5}"#, &Method::GET, "/p").unwrap_err();
         assert_eq!(error.message, "Unknown error");
-        let error = unwrap_envelope(br#"{"code":5,"message":null}"#, &Method::GET, "/p").unwrap_err();
+        let error =
+            unwrap_envelope(br#"{"code":5,"message":null}"#, &Method::GET, "/p").unwrap_err();
         assert_eq!(error.message, "None");
     }
 
     #[test]
     fn non_json_success_is_a_clear_error() {
-        let error = unwrap_envelope(b"<html>oops</html>", &Method::GET, "/v1/openapi/chat/status").unwrap_err();
+        let error = unwrap_envelope(
+            b"<html>oops</html>",
+            &Method::GET,
+            "/v1/openapi/chat/status",
+        )
+        .unwrap_err();
         assert_eq!(
             error.message,
             "the answer to GET /v1/openapi/chat/status is not JSON: <html>oops</html>"
@@ -347,11 +365,26 @@ mod tests {
     fn http_error_messages_match_the_reference() {
         let status = StatusCode::PAYMENT_REQUIRED;
         let body = br#"{"message":"Insufficient credits","details":"need 40, have 3"}"#;
-        assert_eq!(http_error(status, body).message, "Insufficient credits: need 40, have 3");
-        assert_eq!(http_error(status, br#"{"error":"nope","details":""}"#).message, "nope");
-        assert_eq!(http_error(StatusCode::CONFLICT, b"{}").message, "HTTP Error 409: Conflict");
-        assert_eq!(http_error(StatusCode::BAD_GATEWAY, b"<h1>bad</h1>").message, "HTTP 502: <h1>bad</h1>");
-        assert_eq!(http_error(StatusCode::BAD_REQUEST, b"[1]").message, "HTTP 400: [1]");
+        assert_eq!(
+            http_error(status, body).message,
+            "Insufficient credits: need 40, have 3"
+        );
+        assert_eq!(
+            http_error(status, br#"{"error":"nope","details":""}"#).message,
+            "nope"
+        );
+        assert_eq!(
+            http_error(StatusCode::CONFLICT, b"{}").message,
+            "HTTP Error 409: Conflict"
+        );
+        assert_eq!(
+            http_error(StatusCode::BAD_GATEWAY, b"<h1>bad</h1>").message,
+            "HTTP 502: <h1>bad</h1>"
+        );
+        assert_eq!(
+            http_error(StatusCode::BAD_REQUEST, b"[1]").message,
+            "HTTP 400: [1]"
+        );
     }
 
     #[test]

@@ -78,10 +78,25 @@ mod tests {
 
     #[test]
     fn truthiness_follows_python() {
-        for falsy in [json!(null), json!(false), json!(0), json!(0.0), json!(""), json!([]), json!({})] {
+        for falsy in [
+            json!(null),
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!([]),
+            json!({}),
+        ] {
             assert!(!is_truthy(&falsy), "{falsy} should be falsy");
         }
-        for truthy in [json!(true), json!(1), json!(-0.5), json!("x"), json!([0]), json!({"a": null})] {
+        for truthy in [
+            json!(true),
+            json!(1),
+            json!(-0.5),
+            json!("x"),
+            json!([0]),
+            json!({"a": null}),
+        ] {
             assert!(is_truthy(&truthy), "{truthy} should be truthy");
         }
     }

@@ -25,7 +25,10 @@ pub fn signed_headers(
     [
         ("X-Access-Key", access_key.to_string()),
         ("X-Timestamp", timestamp.to_string()),
-        ("X-Signature", signature(secret_key, method, path, timestamp)),
+        (
+            "X-Signature",
+            signature(secret_key, method, path, timestamp),
+        ),
         ("X-Signed-Method", method.to_string()),
         ("X-Signed-Path", path.to_string()),
     ]
@@ -49,12 +52,27 @@ mod tests {
     #[test]
     fn signature_matches_python_hmac() {
         let vectors = [
-            ("sk_sandbox", "GET", "/v1/openapi/chat/status", "1700000000",
-             "0a025e070a0a57be56ea7442c4cc6c9727b64b7abcafd30cf39c38b64eaeed42"),
-            ("sk_测试", "POST", "/v1/openapi/chat", "1764000000",
-             "e10f579ce2be3c8be520dc06f6f8a3c0bbb292babff97afd1440c637fbaddfed"),
-            ("", "POST", "/v1/openapi/project/save", "0",
-             "8ba64a96421d19658bbc35a4dcbc974c9b1d40099fb1adf70d23e03b90703f16"),
+            (
+                "sk_sandbox",
+                "GET",
+                "/v1/openapi/chat/status",
+                "1700000000",
+                "0a025e070a0a57be56ea7442c4cc6c9727b64b7abcafd30cf39c38b64eaeed42",
+            ),
+            (
+                "sk_测试",
+                "POST",
+                "/v1/openapi/chat",
+                "1764000000",
+                "e10f579ce2be3c8be520dc06f6f8a3c0bbb292babff97afd1440c637fbaddfed",
+            ),
+            (
+                "",
+                "POST",
+                "/v1/openapi/project/save",
+                "0",
+                "8ba64a96421d19658bbc35a4dcbc974c9b1d40099fb1adf70d23e03b90703f16",
+            ),
         ];
         for (secret, method, path, timestamp, expected) in vectors {
             assert_eq!(signature(secret, method, path, timestamp), expected);
@@ -63,9 +81,27 @@ mod tests {
 
     #[test]
     fn headers_carry_method_and_path_signed() {
-        let headers = signed_headers("ak", "sk_sandbox", "GET", "/v1/openapi/chat/status", "1700000000");
+        let headers = signed_headers(
+            "ak",
+            "sk_sandbox",
+            "GET",
+            "/v1/openapi/chat/status",
+            "1700000000",
+        );
         let names: Vec<_> = headers.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ["X-Access-Key", "X-Timestamp", "X-Signature", "X-Signed-Method", "X-Signed-Path"]);
-        assert_eq!(headers[2].1, "0a025e070a0a57be56ea7442c4cc6c9727b64b7abcafd30cf39c38b64eaeed42");
+        assert_eq!(
+            names,
+            [
+                "X-Access-Key",
+                "X-Timestamp",
+                "X-Signature",
+                "X-Signed-Method",
+                "X-Signed-Path"
+            ]
+        );
+        assert_eq!(
+            headers[2].1,
+            "0a025e070a0a57be56ea7442c4cc6c9727b64b7abcafd30cf39c38b64eaeed42"
+        );
     }
 }

@@ -60,7 +60,10 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
 
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
     let settled = generation::until_interrupted(&thread_id, async {
-        Ok(generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner).await?)
+        Ok(
+            generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner)
+                .await?,
+        )
     })
     .await;
     spinner.finish();
@@ -95,7 +98,10 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         .get("project_name")
         .map(py_str)
         .unwrap_or_else(|| project_name.clone());
-    let final_thread = result.get("thread_id").and_then(Value::as_str).map(str::to_string);
+    let final_thread = result
+        .get("thread_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     ctx.state.update(|state| {
         if !project_id.is_empty() {
             state.add_project(&project_id, &final_name);
@@ -107,18 +113,28 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
 
     if args.download {
         let downloaded =
-            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx).await?;
+            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx)
+                .await?;
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
 
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result), false));
     } else {
-        print_line(&format!("Status: {}", result.get("final_status").map(py_str).unwrap_or_default()));
-        print_line(&format!("Thread: {}", result.get("thread_id").map(py_str).unwrap_or_default()));
+        print_line(&format!(
+            "Status: {}",
+            result.get("final_status").map(py_str).unwrap_or_default()
+        ));
+        print_line(&format!(
+            "Thread: {}",
+            result.get("thread_id").map(py_str).unwrap_or_default()
+        ));
         print_line(&format!(
             "Project: {}",
-            result.get("project_id").map(py_str).unwrap_or_else(|| "N/A".to_string())
+            result
+                .get("project_id")
+                .map(py_str)
+                .unwrap_or_else(|| "N/A".to_string())
         ));
         for line in generation::result_text_lines(&result) {
             print_line(&line);
@@ -148,7 +164,9 @@ fn parse_prefer_models(text: Option<&str>) -> Result<Option<Value>> {
             .as_array()
             .is_some_and(|tools| tools.iter().all(Value::is_string));
         if !is_list_of_names {
-            bail!("invalid --prefer-models: the value of \"{category}\" must be a list of tool names");
+            bail!(
+                "invalid --prefer-models: the value of \"{category}\" must be a list of tool names"
+            );
         }
     }
     Ok(Some(value))
@@ -176,7 +194,11 @@ async fn project_is_valid(client: &ApiClient, project_id: &str) -> bool {
 
 /// Names a still-untitled project after the prompt's first 30 characters;
 /// returns the new name when the rename went through. Failures are ignored.
-async fn name_untitled_project(client: &ApiClient, project_id: &str, prompt: &str) -> Option<String> {
+async fn name_untitled_project(
+    client: &ApiClient,
+    project_id: &str,
+    prompt: &str,
+) -> Option<String> {
     let current = match client.validate_project(project_id).await {
         Ok(answer) => answer.get("project_name").cloned(),
         Err(_) => None,
@@ -195,7 +217,8 @@ mod tests {
 
     #[test]
     fn prefer_models_accepts_objects_of_lists() {
-        let value = parse_prefer_models(Some(r#"{"IMAGE":["generate_image_midjourney"]}"#)).unwrap();
+        let value =
+            parse_prefer_models(Some(r#"{"IMAGE":["generate_image_midjourney"]}"#)).unwrap();
         assert_eq!(value, Some(json!({"IMAGE": ["generate_image_midjourney"]})));
     }
 

@@ -17,7 +17,10 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     client.confirm(&args.thread_id).await?;
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
     let settled = generation::until_interrupted(&args.thread_id, async {
-        Ok(generation::poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner).await?)
+        Ok(
+            generation::poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner)
+                .await?,
+        )
     })
     .await;
     spinner.finish();
@@ -26,7 +29,8 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     result.insert("final_status".into(), json!(settled.as_str()));
     if args.download {
         let downloaded =
-            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx).await?;
+            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx)
+                .await?;
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     if args.json {

@@ -15,7 +15,10 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
     let artifacts: Vec<ArtifactRef> = args
         .urls
         .iter()
-        .map(|url| ArtifactRef { kind: json!("image"), url: url.clone() })
+        .map(|url| ArtifactRef {
+            kind: json!("image"),
+            url: url.clone(),
+        })
         .collect();
     let mut unique: Vec<ArtifactRef> = Vec::new();
     for artifact in artifacts {
@@ -24,7 +27,9 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     let downloader = Downloader::new(ctx.insecure_tls)?;
-    let downloaded = downloader.download_all(&unique, &args.output_dir, &args.prefix).await?;
+    let downloaded = downloader
+        .download_all(&unique, &args.output_dir, &args.prefix)
+        .await?;
     print_line(&dumps_pretty(
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
         false,
@@ -33,7 +38,11 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
 }
 
 /// Downloads every artifact of a result into `output_dir` with the default prefix.
-pub(crate) async fn artifacts_of(result: &Value, output_dir: &str, ctx: &Ctx) -> Result<Vec<Value>> {
+pub(crate) async fn artifacts_of(
+    result: &Value,
+    output_dir: &str,
+    ctx: &Ctx,
+) -> Result<Vec<Value>> {
     let downloader = Downloader::new(ctx.insecure_tls)?;
     downloader
         .download_all(&collect_artifacts(result), output_dir, "lovart")

@@ -29,7 +29,11 @@ pub async fn config(args: JsonArgs, ctx: &Ctx) -> Result<()> {
             (py_str(active), name)
         }
     };
-    let suffix = if name.is_empty() { String::new() } else { format!(" ({name})") };
+    let suffix = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({name})")
+    };
     print_line(&format!("active project: {active}{suffix}"));
     print_line(&format!("projects: {}", collection_len(projects)));
     print_line(&format!("threads: {}", collection_len(data.get("threads"))));

@@ -18,7 +18,10 @@ pub async fn set(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
         bail!("specify --fast or --unlimited");
     };
     let detail = client.set_mode(unlimited).await?;
-    print_line(&dumps_compact(&json!({"mode": mode, "detail": detail}), false));
+    print_line(&dumps_compact(
+        &json!({"mode": mode, "detail": detail}),
+        false,
+    ));
     Ok(())
 }
 
@@ -26,6 +29,9 @@ pub async fn query(ctx: &Ctx) -> Result<()> {
     let detail = ctx.api()?.query_mode().await?;
     let unlimited = detail.get("unlimited").is_some_and(is_truthy);
     let mode = if unlimited { "unlimited" } else { "fast" };
-    print_line(&dumps_pretty(&json!({"mode": mode, "detail": detail}), false));
+    print_line(&dumps_pretty(
+        &json!({"mode": mode, "detail": detail}),
+        false,
+    ));
     Ok(())
 }

@@ -19,9 +19,16 @@ pub async fn list(args: JsonArgs, ctx: &Ctx) -> Result<()> {
         Some(Value::Object(projects)) => projects.clone(),
         _ => Map::new(),
     };
-    let active = state.data().get("active_project").cloned().unwrap_or(Value::Null);
+    let active = state
+        .data()
+        .get("active_project")
+        .cloned()
+        .unwrap_or(Value::Null);
     if args.json {
-        print_line(&dumps_pretty(&json!({"active": active, "projects": projects}), false));
+        print_line(&dumps_pretty(
+            &json!({"active": active, "projects": projects}),
+            false,
+        ));
         return Ok(());
     }
     if projects.is_empty() {
@@ -29,27 +36,43 @@ pub async fn list(args: JsonArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     for (id, info) in &projects {
-        let marker = if active.as_str() == Some(id.as_str()) { " *" } else { "  " };
+        let marker = if active.as_str() == Some(id.as_str()) {
+            " *"
+        } else {
+            "  "
+        };
         let name = info.get("name").map(py_str).unwrap_or_default();
         let threads = state.threads(Some(id)).len();
         let short_id: String = id.chars().take(12).collect();
-        print_line(&format!("{marker} {short_id}... {name:<20} ({threads} threads)"));
+        print_line(&format!(
+            "{marker} {short_id}... {name:<20} ({threads} threads)"
+        ));
     }
     Ok(())
 }
 
 pub async fn add(args: ProjectAddArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state.update(|state| state.add_project(&args.project_id, &args.name))?;
+    ctx.state
+        .update(|state| state.add_project(&args.project_id, &args.name))?;
     if !args.name.is_empty() {
         rename_on_server(ctx, &args.project_id, &args.name).await;
     }
-    let suffix = if args.name.is_empty() { String::new() } else { format!(" ({})", args.name) };
-    print_line(&format!("Added and switched to project: {}{suffix}", args.project_id));
+    let suffix = if args.name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", args.name)
+    };
+    print_line(&format!(
+        "Added and switched to project: {}{suffix}",
+        args.project_id
+    ));
     Ok(())
 }
 
 pub async fn switch(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
-    let switched = ctx.state.update(|state| state.switch_project(&args.project_id))?;
+    let switched = ctx
+        .state
+        .update(|state| state.switch_project(&args.project_id))?;
     let Some(full_id) = switched else {
         bail!("project '{}' not found", args.project_id);
     };
@@ -61,20 +84,26 @@ pub async fn switch(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
         .and_then(|project| project.get("name"))
         .map(py_str)
         .unwrap_or_default();
-    let suffix = if name.is_empty() { String::new() } else { format!(" ({name})") };
+    let suffix = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({name})")
+    };
     print_line(&format!("Switched to: {full_id}{suffix}"));
     Ok(())
 }
 
 pub async fn rename(args: ProjectRenameArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state.update(|state| state.rename_project(&args.project_id, &args.name))?;
+    ctx.state
+        .update(|state| state.rename_project(&args.project_id, &args.name))?;
     rename_on_server(ctx, &args.project_id, &args.name).await;
     print_line(&format!("Renamed: {} → {}", args.project_id, args.name));
     Ok(())
 }
 
 pub async fn remove(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state.update(|state| state.remove_project(&args.project_id))?;
+    ctx.state
+        .update(|state| state.remove_project(&args.project_id))?;
     print_line(&format!("Removed project: {}", args.project_id));
     Ok(())
 }

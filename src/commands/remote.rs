@@ -12,7 +12,8 @@ use crate::output::{dumps_compact, dumps_pretty};
 
 pub async fn create_project(ctx: &Ctx) -> Result<()> {
     let project_id = ctx.api()?.create_project().await?;
-    ctx.state.update(|state| state.add_project(&project_id, ""))?;
+    ctx.state
+        .update(|state| state.add_project(&project_id, ""))?;
     print_line(&dumps_compact(&json!({"project_id": project_id}), true));
     Ok(())
 }
@@ -45,7 +46,9 @@ pub async fn result(args: ResultArgs, ctx: &Ctx) -> Result<()> {
     }
     let mut result = client.result(&args.thread_id).await?;
     if args.download {
-        let downloaded = super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx).await?;
+        let downloaded =
+            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx)
+                .await?;
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     print_line(&dumps_pretty(&Value::Object(result), false));

@@ -22,13 +22,20 @@ pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
     };
     let thread_id = client.send(&request).await?;
     record_sent_thread(ctx, &project_id, &thread_id, &args.prompt)?;
-    print_line(&dumps_compact(&json!({"thread_id": thread_id, "project_id": project_id}), true));
+    print_line(&dumps_compact(
+        &json!({"thread_id": thread_id, "project_id": project_id}),
+        true,
+    ));
     Ok(())
 }
 
 /// The project to send into: the flag, else the active one, else a new one
 /// (not validated, as in the reference).
-pub(crate) async fn project_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+pub(crate) async fn project_or_new(
+    client: &ApiClient,
+    ctx: &Ctx,
+    flag: Option<&str>,
+) -> Result<String> {
     let remembered = match flag.filter(|id| !id.is_empty()) {
         Some(project_id) => Some(project_id.to_string()),
         None => ctx.state.load()?.active_project(),
@@ -41,7 +48,12 @@ pub(crate) async fn project_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&
 
 /// Saves a just-sent thread: its project (named after the prompt) becomes
 /// active and the thread goes first in the history, in one locked update.
-pub(crate) fn record_sent_thread(ctx: &Ctx, project_id: &str, thread_id: &str, prompt: &str) -> Result<()> {
+pub(crate) fn record_sent_thread(
+    ctx: &Ctx,
+    project_id: &str,
+    thread_id: &str,
+    prompt: &str,
+) -> Result<()> {
     let name = py_prefix_stripped(prompt, 30);
     let topic = py_prefix_stripped(prompt, 50);
     ctx.state.update(|state| {

@@ -12,7 +12,11 @@ pub async fn list(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
     let threads = if args.all {
         state.threads(None)
     } else {
-        let project = args.project_id.clone().filter(|id| !id.is_empty()).or_else(|| state.active_project());
+        let project = args
+            .project_id
+            .clone()
+            .filter(|id| !id.is_empty())
+            .or_else(|| state.active_project());
         state.threads(project.as_deref())
     };
     if args.json {
@@ -30,15 +34,22 @@ pub async fn list(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
         };
         let id: String = text_of("id").chars().take(8).collect();
         let project: String = text_of("project_id").chars().take(8).collect();
-        let topic = thread.get("topic").map(py_str).unwrap_or_else(|| "(no topic)".to_string());
+        let topic = thread
+            .get("topic")
+            .map(py_str)
+            .unwrap_or_else(|| "(no topic)".to_string());
         let updated = text_of("updated_at");
-        print_line(&format!("  {}. [{id}...] [{project}] {topic}  ({updated})", index + 1));
+        print_line(&format!(
+            "  {}. [{id}...] [{project}] {topic}  ({updated})",
+            index + 1
+        ));
     }
     Ok(())
 }
 
 pub async fn remove(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state.update(|state| state.remove_thread(&args.thread_id))?;
+    ctx.state
+        .update(|state| state.remove_thread(&args.thread_id))?;
     print_line(&format!("Removed thread: {}", args.thread_id));
     Ok(())
 }

@@ -31,7 +31,10 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         bail!("watch requires either --thread-id or --prompt");
     }
     if args.interval <= 0 {
-        bail!("--interval must be a positive number of seconds, got {}", args.interval);
+        bail!(
+            "--interval must be a positive number of seconds, got {}",
+            args.interval
+        );
     }
     crate::download::ensure_output_dir(&args.output_dir)?;
 
@@ -44,7 +47,8 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
             (thread_id, project)
         }
         (None, Some(prompt)) => {
-            let project_id = super::send::project_or_new(&client, ctx, args.project_id.as_deref()).await?;
+            let project_id =
+                super::send::project_or_new(&client, ctx, args.project_id.as_deref()).await?;
             let request = SendRequest {
                 prompt: prompt.clone(),
                 project_id: project_id.clone(),
@@ -145,7 +149,10 @@ impl ArtifactStream<'_> {
                 "local_path": download.get("local_path").cloned().unwrap_or(Value::Null),
             }));
         }
-        if let Some(pending) = result.get("pending_confirmation").filter(|pending| is_truthy(pending)) {
+        if let Some(pending) = result
+            .get("pending_confirmation")
+            .filter(|pending| is_truthy(pending))
+        {
             emit(&json!({
                 "event": "pending_confirmation",
                 "thread_id": self.thread_id,
