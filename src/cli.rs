@@ -118,6 +118,31 @@ pub enum Command {
     /// Run a local Lovart server to try every flow offline
     #[command(after_help = crate::sandbox::SCENARIO_HELP)]
     Sandbox(SandboxArgs),
+    /// List the generation models (tool names for --prefer-models / --include-tools)
+    #[command(after_help = "Example:\n  lovart models --category VIDEO")]
+    Models(ModelsArgs),
+    /// Check keys, state file, network, TLS, clock and catalog
+    #[command(after_help = "Example:\n  lovart doctor")]
+    Doctor(JsonArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Example:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Only this category: IMAGE, VIDEO, 3D, …
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `--mode`: the reasoning mode, locked to a thread on its first message.

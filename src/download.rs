@@ -158,10 +158,8 @@ impl Downloader {
             .referer(false)
             .build()
             .context("cannot set up the HTTP client")?;
-        Ok(Self {
-            client,
-            progress: false,
-        })
+        let progress = false;
+        Ok(Self { client, progress })
     }
 
     /// Asks for progress display while downloading (a hook; not drawn yet).
@@ -252,10 +250,8 @@ impl Downloader {
             received += chunk.len() as u64;
             writer.write_all(&chunk).await?;
         }
-        writer.flush().await?;
-        let mut file = writer.into_inner();
-        file.shutdown().await?;
-        drop(file);
+        writer.shutdown().await?; // flushes, and waits for the file's last write
+        drop(writer);
         if let Some(expected) = expected
             && expected != received
         {
@@ -330,13 +326,21 @@ mod tests {
         let _ = socket.shutdown().await;
     }
 
+    fn image(url: &str) -> ArtifactRef {
+        let (kind, url) = (json!("image"), url.to_string());
+        ArtifactRef { kind, url }
+    }
+
     fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
-        urls.iter()
-            .map(|url| ArtifactRef {
-                kind: json!("image"),
-                url: url.clone(),
-            })
-            .collect()
+        urls.iter().map(|url| image(url)).collect()
+    }
+
+    async fn fetch_all(urls: &[String], out: &str, prefix: &str) -> Vec<Value> {
+        let downloader = Downloader::new(false).unwrap().with_progress(true);
+        downloader
+            .download_all(&artifacts(urls), out, prefix)
+            .await
+            .unwrap()
     }
 
     /// Compact JSON text, so key order is compared too.
@@ -382,9 +386,9 @@ mod tests {
         let image = json!("image");
         let cases = [
             (
-                "https://cdn.lovart.ai/artifacts/abc.png?x=1",
+                "https://cdn.lovart.ai/a/abc.png?x=1",
                 "lovart",
-                "lovart_6ea038e69aaf.png",
+                "lovart_ab0ac1d04e0c.png",
             ),
             ("https://a.example/图片.webp", "p", "p_01a47d086c72.webp"),
             ("http://127.0.0.1:8080", "x", "x_f0313c92b483.1:8080"),
@@ -413,18 +417,12 @@ mod tests {
             "not an object",
             {"artifacts": [{"type": "video", "content": "https://a/3"}]},
         ]});
-        let expected = [
-            ("image", "https://a/1.png"),
-            ("unknown", "https://a/2.png"),
-            ("video", "https://a/3"),
-        ];
-        let expected: Vec<ArtifactRef> = expected
-            .iter()
-            .map(|(kind, url)| ArtifactRef {
-                kind: json!(kind),
-                url: url.to_string(),
-            })
-            .collect();
+        let mut expected = artifacts(&["https://a/1.png".into(), "https://a/2.png".into()]);
+        expected[1].kind = json!("unknown");
+        expected.push(ArtifactRef {
+            kind: json!("video"),
+            ..image("https://a/3")
+        });
         assert_eq!(collect_artifacts(&result), expected);
         assert!(collect_artifacts(&json!({"items": {}})).is_empty());
         assert!(collect_artifacts(&json!([])).is_empty());
@@ -439,15 +437,11 @@ mod tests {
         assert!(dir_entries(&nested).is_empty(), "the probe is removed");
         let file = root.path().join("file");
         std::fs::write(&file, "x").unwrap();
-        let error = ensure_output_dir(file.to_str().unwrap())
-            .unwrap_err()
-            .to_string();
+        let error = ensure_output_dir(file.to_str().unwrap()).unwrap_err();
+        let file = file.display();
         assert_eq!(
-            error,
-            format!(
-                "cannot create output folder '{}': File exists",
-                file.display()
-            )
+            error.to_string(),
+            format!("cannot create output folder '{file}': File exists")
         );
         assert!(ensure_output_dir("").is_err());
     }
@@ -459,11 +453,7 @@ mod tests {
         let out = dir.path().to_str().unwrap();
         let urls: Vec<String> = (0..8).map(|i| format!("{base}/slow/{i}.png")).collect();
         let started = Instant::now();
-        let downloader = Downloader::new(false).unwrap();
-        let items = downloader
-            .download_all(&artifacts(&urls), out, "lovart")
-            .await
-            .unwrap();
+        let items = fetch_all(&urls, out, "lovart").await;
         let elapsed = started.elapsed();
         eprintln!("8 downloads of 300 ms each took {elapsed:?}");
         assert!(elapsed < Duration::from_millis(1600), "took {elapsed:?}");
@@ -472,68 +462,61 @@ mod tests {
             let path = py_join(out, &file_name(url, &json!("image"), "lovart"));
             let expected = json!({"type": "image", "url": url, "local_path": path, "new": true});
             assert_eq!(text(item), text(&expected));
-            assert_eq!(
-                std::fs::read_to_string(path).unwrap(),
-                url.trim_start_matches(&base)
-            );
+            let body = std::fs::read_to_string(path).unwrap();
+            assert_eq!(body, url.trim_start_matches(&base));
         }
         assert_eq!(dir_entries(dir.path()).len(), 8, "no temporary files left");
     }
 
     #[tokio::test]
-    async fn headers_survive_redirects() {
+    async fn skips_kept_files_refetches_empty_ones_and_follows_redirects() {
         let (base, log) = serve().await;
         let dir = tempfile::tempdir().unwrap();
-        let out = format!("{}/", dir.path().display());
-        let urls = [format!("{base}/redirect")];
-        let downloader = Downloader::new(false).unwrap();
-        let items = downloader
-            .download_all(&artifacts(&urls), &out, "pre")
-            .await
-            .unwrap();
-        let path = format!("{out}{}", file_name(&urls[0], &json!("image"), "pre"));
-        assert_eq!(items[0]["local_path"], json!(path));
-        assert_eq!(std::fs::read(&path).unwrap(), b"image bytes");
-        let requests = log.lock().unwrap().clone();
-        assert_eq!(requests.len(), 2);
-        for head in requests.iter().map(|head| head.to_ascii_lowercase()) {
-            assert!(head.contains("user-agent: mozilla/5.0\r\n"), "{head}");
-            assert!(
-                head.contains("referer: https://www.lovart.ai/\r\n"),
-                "{head}"
-            );
-            assert!(head.contains("accept-encoding: identity\r\n"), "{head}");
-        }
-    }
-
-    #[tokio::test]
-    async fn existing_files_duplicates_and_empty_bodies() {
-        let (base, log) = serve().await;
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().to_str().unwrap();
-        let urls = [format!("{base}/kept.png"), format!("{base}/empty.png")];
-        let [kept_path, empty_path] = urls
+        let out = &format!("{}/", dir.path().display());
+        let urls = ["kept.png", "empty.png", "redirect"].map(|path| format!("{base}/{path}"));
+        let [kept, empty, moved] = urls
             .clone()
-            .map(|url| py_join(out, &file_name(&url, &json!("image"), "l")));
-        std::fs::write(&kept_path, "old").unwrap();
-        std::fs::write(&empty_path, "").unwrap();
-        let input = artifacts(&[
-            urls[0].clone(),
-            String::new(),
-            urls[1].clone(),
-            urls[0].clone(),
-        ]);
-        let downloader = Downloader::new(false).unwrap().with_progress(true);
-        let items = downloader.download_all(&input, out, "l").await.unwrap();
+            .map(|url| format!("{out}{}", file_name(&url, &json!("image"), "l")));
+        std::fs::write(&kept, "old").unwrap();
+        std::fs::write(&empty, "").unwrap();
+        let input = [&urls[0], "", &urls[1], &urls[0], &urls[2]].map(String::from);
+        let items = fetch_all(&input, out, "l").await;
         let expected = json!([
-            {"type": "image", "url": urls[0], "local_path": kept_path, "new": false},
-            {"type": "image", "url": urls[1], "local_path": empty_path, "new": true},
+            {"type": "image", "url": urls[0], "local_path": kept, "new": false},
+            {"type": "image", "url": urls[1], "local_path": empty, "new": true},
+            {"type": "image", "url": urls[2], "local_path": moved, "new": true},
         ]);
         assert_eq!(text(&Value::Array(items)), text(&expected));
-        let requests = log.lock().unwrap().clone();
-        assert_eq!(requests.len(), 1, "only the 0-byte file is fetched again");
-        assert!(requests[0].starts_with("GET /empty.png "));
-        assert_eq!(std::fs::read_to_string(&kept_path).unwrap(), "old");
+        assert_eq!(std::fs::read_to_string(&kept).unwrap(), "old");
+        assert_eq!(std::fs::read(&moved).unwrap(), b"image bytes");
+        let mut requests = log.lock().unwrap().clone();
+        requests.sort();
+        let lines: Vec<&str> = requests
+            .iter()
+            .filter_map(|head| head.lines().next())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "GET /data.png HTTP/1.1",
+                "GET /empty.png HTTP/1.1",
+                "GET /redirect HTTP/1.1"
+            ]
+        );
+        let wanted = [
+            "user-agent: mozilla/5.0",
+            "referer: https://www.lovart.ai/",
+            "accept-encoding: identity",
+        ];
+        for (head, header) in requests
+            .iter()
+            .flat_map(|head| wanted.map(|header| (head.to_ascii_lowercase(), header)))
+        {
+            assert!(
+                head.contains(&format!("\r\n{header}\r\n")),
+                "{header} in {head}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -548,11 +531,7 @@ mod tests {
             "not a url".to_string(),
             "http://127.0.0.1:1/refused.png".to_string(),
         ];
-        let downloader = Downloader::new(false).unwrap();
-        let items = downloader
-            .download_all(&artifacts(&urls), out, "lovart")
-            .await
-            .unwrap();
+        let items = fetch_all(&urls, out, "lovart").await;
         assert_eq!(items.len(), urls.len());
         for (item, url) in items.iter().zip(&urls) {
             let expected = json!({
@@ -569,14 +548,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let stale = format!("{PARTIAL_PREFIX}stale");
         std::fs::write(dir.path().join(&stale), "x").unwrap();
-        let downloader = Downloader::new(false).unwrap();
-        let input = artifacts(&[format!("{base}/hang.png")]);
-        let run = downloader.download_all(&input, dir.path().to_str().unwrap(), "lovart");
-        assert!(
-            tokio::time::timeout(Duration::from_millis(500), run)
-                .await
-                .is_err()
-        );
+        let urls = [format!("{base}/hang.png")];
+        let run = fetch_all(&urls, dir.path().to_str().unwrap(), "l");
+        let outcome = tokio::time::timeout(Duration::from_millis(500), run).await;
+        assert!(outcome.is_err(), "the transfer hangs until cancelled");
         assert_eq!(log.lock().unwrap().len(), 1);
         assert_eq!(dir_entries(dir.path()), vec![stale]);
     }

@@ -7,7 +7,7 @@
 //! before anything billable is sent.
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::api::{ApiClient, SendRequest, ToolConfig, is_truthy};
 use crate::cli::ChatArgs;
@@ -59,64 +59,40 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     }
 
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let settled = generation::until_interrupted(&thread_id, async {
-        Ok(
-            generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner)
-                .await?,
-        )
+    let outcome = generation::until_interrupted(&thread_id, async {
+        let settled =
+            generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner).await?;
+        let result = match settled {
+            Settled::PendingConfirmation(pending) => json!({
+                "thread_id": thread_id,
+                "project_id": project_id,
+                "final_status": "pending_confirmation",
+                "pending_confirmation": pending,
+                "items": [],
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+            settled => {
+                let mut result = client.result(&thread_id).await?;
+                result.insert("final_status".into(), json!(settled.as_str()));
+                result.insert("project_id".into(), json!(project_id));
+                if settled == Settled::Done {
+                    generation::mark_generation_outcome(&mut result);
+                }
+                if let Some(name) = name_untitled_project(&client, &project_id, &args.prompt).await {
+                    result.insert("project_name".into(), json!(name));
+                }
+                result
+            }
+        };
+        record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
+        spinner.set_label("downloading");
+        download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;
     spinner.finish();
-    let settled = settled?;
-
-    let mut result = match settled {
-        Settled::PendingConfirmation(pending) => json!({
-            "thread_id": thread_id,
-            "project_id": project_id,
-            "final_status": "pending_confirmation",
-            "pending_confirmation": pending,
-            "items": [],
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
-        settled => {
-            let mut result = client.result(&thread_id).await?;
-            result.insert("final_status".into(), json!(settled.as_str()));
-            result.insert("project_id".into(), json!(project_id));
-            if settled == Settled::Done {
-                generation::mark_generation_outcome(&mut result);
-            }
-            if let Some(name) = name_untitled_project(&client, &project_id, &args.prompt).await {
-                result.insert("project_name".into(), json!(name));
-            }
-            result
-        }
-    };
-
-    let final_name = result
-        .get("project_name")
-        .map(py_str)
-        .unwrap_or_else(|| project_name.clone());
-    let final_thread = result
-        .get("thread_id")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    ctx.state.update(|state| {
-        if !project_id.is_empty() {
-            state.add_project(&project_id, &final_name);
-        }
-        if let Some(final_thread) = final_thread.as_deref().filter(|id| !id.is_empty()) {
-            state.upsert_thread(final_thread, &topic, None);
-        }
-    })?;
-
-    if args.download {
-        let downloaded =
-            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx)
-                .await?;
-        result.insert("downloaded".into(), Value::Array(downloaded));
-    }
+    let result = outcome?;
 
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result), false));
@@ -141,6 +117,46 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The reference's state update after a chat: the project (named by the
+/// result's `project_name`, else the prompt) becomes active, and the result's
+/// thread is upserted into it.
+fn record_final_state(
+    ctx: &Ctx,
+    result: &Map<String, Value>,
+    project_id: &str,
+    prompt_name: &str,
+    topic: &str,
+) -> Result<()> {
+    let name = result
+        .get("project_name")
+        .map(py_str)
+        .unwrap_or_else(|| prompt_name.to_string());
+    let thread = result.get("thread_id").and_then(Value::as_str).filter(|id| !id.is_empty());
+    ctx.state.update(|state| {
+        if !project_id.is_empty() {
+            state.add_project(project_id, &name);
+        }
+        if let Some(thread) = thread {
+            state.upsert_thread(thread, topic, None);
+        }
+    })
+}
+
+/// Adds `downloaded` when `--download` was given.
+pub(crate) async fn download_if_asked(
+    mut result: Map<String, Value>,
+    download: bool,
+    output_dir: &str,
+    ctx: &Ctx,
+) -> Result<Map<String, Value>> {
+    if download {
+        let downloaded =
+            super::download::artifacts_of(&Value::Object(result.clone()), output_dir, ctx).await?;
+        result.insert("downloaded".into(), Value::Array(downloaded));
+    }
+    Ok(result)
 }
 
 /// `--prefer-models`: a JSON object of category → list of tool names. Falsy

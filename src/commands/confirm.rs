@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::cli::ConfirmArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::generation;
-use crate::output::dumps_pretty;
+use crate::output::{dumps_pretty, py_str};
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
@@ -16,27 +16,23 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     }
     client.confirm(&args.thread_id).await?;
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let settled = generation::until_interrupted(&args.thread_id, async {
-        Ok(
+    let outcome = generation::until_interrupted(&args.thread_id, async {
+        let settled =
             generation::poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner)
-                .await?,
-        )
+                .await?;
+        let mut result = client.result(&args.thread_id).await?;
+        result.insert("final_status".into(), json!(settled.as_str()));
+        spinner.set_label("downloading");
+        super::chat::download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;
     spinner.finish();
-    let settled = settled?;
-    let mut result = client.result(&args.thread_id).await?;
-    result.insert("final_status".into(), json!(settled.as_str()));
-    if args.download {
-        let downloaded =
-            super::download::artifacts_of(&Value::Object(result.clone()), &args.output_dir, ctx)
-                .await?;
-        result.insert("downloaded".into(), Value::Array(downloaded));
-    }
+    let result = outcome?;
+    let status = result.get("final_status").map(py_str).unwrap_or_default();
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result), false));
     } else {
-        print_line(&format!("Status: {}", settled.as_str()));
+        print_line(&format!("Status: {status}"));
         print_line(&format!("Thread: {}", args.thread_id));
         for line in generation::result_text_lines(&result) {
             print_line(&line);

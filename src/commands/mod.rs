@@ -1,11 +1,14 @@
 //! One module per command (or small group of commands); each exposes
 //! `async fn run(args, &Ctx) -> Result<()>`.
 
-mod chat;
+pub(crate) mod chat;
+mod completions;
 mod confirm;
+mod doctor;
 mod download;
 mod local;
 mod mode;
+mod models;
 mod projects;
 mod remote;
 mod sandbox;
@@ -41,5 +44,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Threads(args) => threads::list(args, ctx).await,
         Command::ThreadRemove(args) => threads::remove(args, ctx).await,
         Command::Sandbox(args) => sandbox::run(args, ctx).await,
+        Command::Models(args) => models::run(args, ctx).await,
+        Command::Doctor(args) => doctor::run(args, ctx).await,
+        Command::Completions(args) => completions::run(args, ctx).await,
     }
 }
