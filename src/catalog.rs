@@ -1,3 +1,361 @@
-//! The model catalog: which tool names exist, for `lovart models` and for
-//! checking the names given to `--prefer-models`, `--include-tools` and
-//! `--exclude-tools`.
+//! The model catalog: which generation tools exist, under which category, and
+//! which of them are premium.
+//!
+//! The server publishes it at `GET /v1/openapi/tools/catalog` (public, not
+//! signed) as `{"code": 0, "data": {"tools": [{name, display_name, category,
+//! is_premium}, …]}}`. `lovart models` and `lovart doctor` fetch that live copy;
+//! everything that must not touch the network (the tool-name check of `chat`,
+//! the fallback of `models`) uses the copy built into the binary, which is the
+//! sandbox's. The catalog changes often, so an unknown name is only ever a
+//! warning: the request is sent as given, as the reference sends it.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Map, Value};
+
+use crate::api::{PATH_PREFIX, USER_AGENT, is_truthy};
+use crate::output::py_str;
+
+/// Categories in the order the upstream docs list them; others follow, in the
+/// order the catalog first names them.
+pub const CATEGORY_ORDER: &[&str] = &["IMAGE", "VIDEO", "3D"];
+
+/// Tools that the upstream docs tell agents to name in `--include-tools`
+/// although they are operations, not models, and so are not in the catalog.
+const OPERATION_TOOLS: &[&str] = &["upscale_image"];
+
+/// The timeout of the short checks (`models`, `doctor`).
+pub const QUICK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many "did you mean" suggestions a warning offers at most.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// One generation tool of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tool {
+    /// The name `--prefer-models` and `--include-tools` take.
+    pub name: String,
+    pub display_name: String,
+    /// `IMAGE`, `VIDEO`, `3D`, …
+    pub category: String,
+    /// Premium tools need a paid plan (and usually a confirmation).
+    pub is_premium: bool,
+}
+
+impl Tool {
+    /// The catalog's JSON form of the tool, keys in the server's order.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("name".into(), self.name.clone().into());
+        map.insert("display_name".into(), self.display_name.clone().into());
+        map.insert("category".into(), self.category.clone().into());
+        map.insert("is_premium".into(), self.is_premium.into());
+        Value::Object(map)
+    }
+}
+
+/// The copy of the catalog built into the binary.
+pub fn builtin() -> Vec<Tool> {
+    tools_from_data(&crate::sandbox::builtin_catalog())
+        .expect("the built-in catalog is well formed")
+}
+
+/// The URL of the live catalog under `base_url`.
+pub fn catalog_url(base_url: &str) -> String {
+    format!(
+        "{}{PATH_PREFIX}/tools/catalog",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// Fetches the live catalog (one unsigned GET, no retry: every caller has a
+/// fallback or only reports the outcome).
+pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<Tool>> {
+    let url = catalog_url(base_url);
+    let response = http
+        .get(&url)
+        .header("Accept", "application/json")
+        .header("User-Agent", USER_AGENT)
+        .send()
+        .await
+        .map_err(|error| anyhow!(describe_request_error(&error)))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| anyhow!(describe_request_error(&error)))?;
+    if !status.is_success() {
+        bail!(
+            "HTTP {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        );
+    }
+    let answer: Value = serde_json::from_slice(&body).context("the answer is not JSON")?;
+    if let Some(code) = answer.get("code").filter(|code| is_truthy(code)) {
+        let message = answer
+            .get("message")
+            .map(py_str)
+            .unwrap_or_else(|| "Unknown error".to_string());
+        bail!("code {}: {message}", py_str(code));
+    }
+    let data = answer.get("data").unwrap_or(&answer);
+    let tools = tools_from_data(data)?;
+    if tools.is_empty() {
+        bail!("the catalog lists no tools");
+    }
+    Ok(tools)
+}
+
+/// The tools of a catalog's `data` object. A tool without a name is an error;
+/// the other fields have defaults, so a catalog that grows fields still reads.
+pub fn tools_from_data(data: &Value) -> Result<Vec<Tool>> {
+    let tools = data
+        .get("tools")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("the answer has no tools list"))?;
+    tools
+        .iter()
+        .enumerate()
+        .map(|(index, tool)| {
+            let name = tool
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|name| !name.is_empty())
+                .ok_or_else(|| anyhow!("tool #{} has no name", index + 1))?;
+            let text = |field: &str| tool.get(field).and_then(Value::as_str).unwrap_or("");
+            let display_name = match text("display_name") {
+                "" => name,
+                display_name => display_name,
+            };
+            Ok(Tool {
+                name: name.to_string(),
+                display_name: display_name.to_string(),
+                category: text("category").to_string(),
+                is_premium: tool.get("is_premium").is_some_and(is_truthy),
+            })
+        })
+        .collect()
+}
+
+/// The categories of `tools`: the known order first, then the others as they appear.
+pub fn categories(tools: &[Tool]) -> Vec<String> {
+    let mut found: Vec<String> = CATEGORY_ORDER
+        .iter()
+        .filter(|category| tools.iter().any(|tool| tool.category == **category))
+        .map(|category| category.to_string())
+        .collect();
+    for tool in tools {
+        if !found.contains(&tool.category) {
+            found.push(tool.category.clone());
+        }
+    }
+    found
+}
+
+/// One warning line for each distinct name that the built-in catalog does not
+/// know, with up to three close names to suggest.
+pub fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
+    let known: Vec<String> = builtin().into_iter().map(|tool| tool.name).collect();
+    let known: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .chain(OPERATION_TOOLS.iter().copied())
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut warnings = Vec::new();
+    for &name in names {
+        if known.contains(&name) || seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let suggestions = closest_names(name, &known);
+        let did_you_mean = if suggestions.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = suggestions.iter().map(|s| format!("'{s}'")).collect();
+            format!("; did you mean {}?", quoted.join(", "))
+        };
+        warnings.push(format!(
+            "warning: unknown tool '{name}'{did_you_mean} (sent anyway; the catalog changes often — see lovart models)"
+        ));
+    }
+    warnings
+}
+
+/// Up to three names of `known` close to `name`, closest first: a known name
+/// that contains `name` (`midjourney`), or one within a small edit distance
+/// (`generate_video_kling_3` → `generate_video_kling_v3`). Case is ignored.
+fn closest_names<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
+    let wanted = name.to_lowercase();
+    let wanted_len = wanted.chars().count();
+    if wanted_len == 0 {
+        return Vec::new();
+    }
+    let budget = (wanted_len / 3).max(2);
+    let mut scored: Vec<(usize, usize, &str)> = known
+        .iter()
+        .enumerate()
+        .filter_map(|(position, &candidate)| {
+            let lower = candidate.to_lowercase();
+            let distance = if wanted_len >= 4 && lower.contains(&wanted) {
+                // Contained: rank by how much the full name adds.
+                (lower.chars().count() - wanted_len).min(budget)
+            } else {
+                levenshtein(&wanted, &lower)
+            };
+            (distance <= budget).then_some((distance, position, candidate))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, _, candidate)| candidate)
+        .collect()
+}
+
+/// The edit distance (insertions, deletions, substitutions) between two strings,
+/// counted in characters.
+fn levenshtein(left: &str, right: &str) -> usize {
+    let right: Vec<char> = right.chars().collect();
+    let mut previous: Vec<usize> = (0..=right.len()).collect();
+    let mut current = vec![0; right.len() + 1];
+    for (row, left_char) in left.chars().enumerate() {
+        current[0] = row + 1;
+        for (column, right_char) in right.iter().enumerate() {
+            let substitution = previous[column] + usize::from(left_char != *right_char);
+            current[column + 1] = substitution
+                .min(previous[column + 1] + 1)
+                .min(current[column] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[right.len()]
+}
+
+/// A failed request in a few words: the innermost cause, or "timed out".
+pub fn describe_request_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut innermost = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        innermost = cause.to_string();
+        source = cause.source();
+    }
+    innermost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUFFIX: &str = "(sent anyway; the catalog changes often — see lovart models)";
+
+    #[test]
+    fn builtin_catalog_reads_and_has_every_category() {
+        let tools = builtin();
+        assert!(!tools.is_empty());
+        assert_eq!(categories(&tools), ["IMAGE", "VIDEO", "3D"]);
+        assert!(tools.iter().any(|tool| tool.is_premium));
+        assert!(tools.iter().all(|tool| !tool.display_name.is_empty()));
+    }
+
+    #[test]
+    fn known_names_give_no_warning() {
+        assert!(unknown_tool_warnings(&["generate_image_midjourney", "upscale_image"]).is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_name_gets_suggestions() {
+        let warnings = unknown_tool_warnings(&["generate_video_kling_3"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with(
+                "warning: unknown tool 'generate_video_kling_3'; did you mean 'generate_video_kling_v3'"
+            ),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].ends_with(&format!("? {SUFFIX}")));
+    }
+
+    #[test]
+    fn a_short_name_suggests_the_tools_containing_it() {
+        let warnings = unknown_tool_warnings(&["midjourney"]);
+        assert_eq!(
+            warnings,
+            [format!(
+                "warning: unknown tool 'midjourney'; did you mean 'generate_image_midjourney'? {SUFFIX}"
+            )]
+        );
+    }
+
+    #[test]
+    fn case_mistakes_suggest_the_right_spelling_first() {
+        let warnings = unknown_tool_warnings(&["Generate_Image_Nano_Banana"]);
+        assert!(
+            warnings[0].contains("did you mean 'generate_image_nano_banana'"),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn at_most_three_suggestions() {
+        let warnings = unknown_tool_warnings(&["generate_image_gpt_image"]);
+        let (_, rest) = warnings[0].split_once("did you mean ").unwrap();
+        let (list, _) = rest.split_once('?').unwrap();
+        assert_eq!(
+            list,
+            "'generate_image_gpt_image_2', 'generate_image_gpt_image_1_5', 'generate_image_gpt_image_2_low'"
+        );
+    }
+
+    #[test]
+    fn nothing_close_means_no_did_you_mean() {
+        assert_eq!(
+            unknown_tool_warnings(&["zzz"]),
+            [format!("warning: unknown tool 'zzz' {SUFFIX}")]
+        );
+    }
+
+    #[test]
+    fn each_unknown_name_is_reported_once() {
+        assert_eq!(unknown_tool_warnings(&["zzz", "zzz", "qqq"]).len(), 2);
+    }
+
+    #[test]
+    fn levenshtein_counts_edits() {
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("é", "e"), 1);
+        assert_eq!(levenshtein("same", "same"), 0);
+    }
+
+    #[test]
+    fn catalog_data_reads_leniently() {
+        let data = serde_json::json!({"tools": [
+            {"name": "a", "category": "IMAGE", "is_premium": 1, "extra": true},
+            {"name": "b", "display_name": "B", "category": "AUDIO"},
+        ]});
+        let tools = tools_from_data(&data).unwrap();
+        assert_eq!(tools[0].display_name, "a");
+        assert!(tools[0].is_premium);
+        assert!(!tools[1].is_premium);
+        assert_eq!(categories(&tools), ["IMAGE", "AUDIO"]);
+        assert!(tools_from_data(&serde_json::json!({"tools": [{"category": "X"}]})).is_err());
+        assert!(tools_from_data(&serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn catalog_url_drops_trailing_slashes() {
+        assert_eq!(
+            catalog_url("http://h:1//"),
+            "http://h:1/v1/openapi/tools/catalog"
+        );
+    }
+}

@@ -125,7 +125,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  lovart doctor")]
     Doctor(JsonArgs),
     /// Print a shell completion script
-    #[command(after_help = "Example:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart")]
+    #[command(
+        after_help = "Example:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart"
+    )]
     Completions(CompletionsArgs),
 }
 

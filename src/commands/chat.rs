@@ -20,6 +20,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let prefer_models = parse_prefer_models(args.prefer_models.as_deref())?;
+    warn_about_unknown_tools(&args, prefer_models.as_ref());
     if args.download {
         crate::download::ensure_output_dir(&args.output_dir)?;
     }
@@ -61,7 +62,8 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
     let outcome = generation::until_interrupted(&thread_id, async {
         let settled =
-            generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner).await?;
+            generation::poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner)
+                .await?;
         let result = match settled {
             Settled::PendingConfirmation(pending) => json!({
                 "thread_id": thread_id,
@@ -80,7 +82,8 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
                 if settled == Settled::Done {
                     generation::mark_generation_outcome(&mut result);
                 }
-                if let Some(name) = name_untitled_project(&client, &project_id, &args.prompt).await {
+                if let Some(name) = name_untitled_project(&client, &project_id, &args.prompt).await
+                {
                     result.insert("project_name".into(), json!(name));
                 }
                 result
@@ -133,7 +136,10 @@ fn record_final_state(
         .get("project_name")
         .map(py_str)
         .unwrap_or_else(|| prompt_name.to_string());
-    let thread = result.get("thread_id").and_then(Value::as_str).filter(|id| !id.is_empty());
+    let thread = result
+        .get("thread_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty());
     ctx.state.update(|state| {
         if !project_id.is_empty() {
             state.add_project(project_id, &name);
@@ -157,6 +163,26 @@ pub(crate) async fn download_if_asked(
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     Ok(result)
+}
+
+/// Warns (on stderr, from the built-in catalog: no request) about tool names
+/// that are not known; they are still sent, since the catalog changes often.
+fn warn_about_unknown_tools(args: &ChatArgs, prefer_models: Option<&Value>) {
+    let mut names: Vec<&str> = Vec::new();
+    for list in [&args.include_tools, &args.exclude_tools]
+        .into_iter()
+        .flatten()
+    {
+        names.extend(list.iter().map(String::as_str));
+    }
+    if let Some(Value::Object(categories)) = prefer_models {
+        for tools in categories.values().filter_map(Value::as_array) {
+            names.extend(tools.iter().filter_map(Value::as_str));
+        }
+    }
+    for warning in crate::catalog::unknown_tool_warnings(&names) {
+        eprintln!("{warning}");
+    }
 }
 
 /// `--prefer-models`: a JSON object of category → list of tool names. Falsy

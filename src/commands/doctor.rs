@@ -1,11 +1,486 @@
-//! `doctor`.
+//! `doctor`: checks, one line each, what a generation needs to work — keys,
+//! the state file, the server, TLS, the clock, the catalog and the account.
+//!
+//! Nothing here costs credits: the only signed call is `POST /mode/query`.
+//! Keys are never shown; at most the access key's first four characters, so a
+//! user can tell which key is in use. Every request has a short timeout. The
+//! command fails (exit 1) when a required check fails; a warning (`!`) does not
+//! fail it, and a check that cannot run because an earlier one failed is
+//! skipped (`-`) rather than failed twice.
 
-use anyhow::Result;
+use std::time::{Duration, SystemTime};
 
+use anyhow::{Result, bail};
+use serde_json::{Map, Value};
+
+use crate::api::{ApiErrorKind, USER_AGENT, is_truthy};
+use crate::catalog::{self, QUICK_TIMEOUT, describe_request_error};
 use crate::cli::JsonArgs;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, hint, print_line};
+use crate::output::dumps_pretty;
+
+/// A clock further off than this gets a warning: requests are signed with the time.
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Pass,
+    Warn,
+    Fail,
+    /// Not run, because an earlier check failed or it does not apply.
+    Skip,
+}
+
+impl Level {
+    fn mark(self) -> &'static str {
+        match self {
+            Self::Pass => "✓",
+            Self::Warn => "!",
+            Self::Fail => "✗",
+            Self::Skip => "-",
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Check {
+    name: &'static str,
+    level: Level,
+    detail: String,
+    /// Advice for a person at a terminal, shown after the checks.
+    advice: Option<String>,
+}
+
+impl Check {
+    fn new(name: &'static str, level: Level, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            level,
+            detail: detail.into(),
+            advice: None,
+        }
+    }
+
+    fn advise(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
+    }
+}
+
+/// What the plain request to the base URL found.
+struct Probe {
+    /// The HTTP status, when the server answered at all.
+    answer: Result<u16, String>,
+    /// The server's time minus ours, from its `Date` header.
+    clock_offset: Option<i64>,
+}
 
 pub async fn run(args: JsonArgs, ctx: &Ctx) -> Result<()> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let mut checks = vec![check_keys(ctx), check_state(ctx)];
+    let probe = probe_server(ctx).await;
+    checks.push(check_network(ctx, &probe));
+    checks.push(check_tls(ctx, &probe));
+    checks.push(check_clock(&probe));
+    if probe.answer.is_ok() {
+        let (catalog, account) = tokio::join!(check_catalog(ctx), check_account(ctx));
+        checks.push(catalog);
+        checks.push(account);
+    } else {
+        let unreachable = "not checked: the server is unreachable";
+        checks.push(Check::new("catalog", Level::Skip, unreachable));
+        let account = if ctx.has_keys() {
+            unreachable
+        } else {
+            "not checked: no keys"
+        };
+        checks.push(Check::new("account", Level::Skip, account));
+    }
+
+    let failed = checks
+        .iter()
+        .filter(|check| check.level == Level::Fail)
+        .count();
+    if args.json {
+        print_line(&dumps_pretty(&report_json(&checks, failed == 0), false));
+    } else {
+        let lines: Vec<String> = checks
+            .iter()
+            .map(|check| format!("{} {}: {}", check.level.mark(), check.name, check.detail))
+            .collect();
+        print_line(&lines.join("\n"));
+    }
+    for advice in checks.iter().filter_map(|check| check.advice.as_deref()) {
+        hint(advice);
+    }
+    match failed {
+        0 => Ok(()),
+        1 => bail!("1 check failed"),
+        n => bail!("{n} checks failed"),
+    }
+}
+
+fn report_json(checks: &[Check], ok: bool) -> Value {
+    let list = checks
+        .iter()
+        .map(|check| {
+            let mut entry = Map::new();
+            entry.insert("name".into(), check.name.into());
+            entry.insert("ok".into(), (check.level != Level::Fail).into());
+            entry.insert("level".into(), check.level.as_str().into());
+            entry.insert("detail".into(), check.detail.clone().into());
+            Value::Object(entry)
+        })
+        .collect();
+    let mut report = Map::new();
+    report.insert("checks".into(), Value::Array(list));
+    report.insert("ok".into(), ok.into());
+    Value::Object(report)
+}
+
+/// Where a key came from: the environment variable, or the option that overrides it.
+fn key_source(env_name: &str, flag: &str, value: &str) -> String {
+    if std::env::var(env_name).is_ok_and(|from_env| from_env == value) {
+        env_name.to_string()
+    } else {
+        flag.to_string()
+    }
+}
+
+/// At most the first four characters of the access key, and only of a key
+/// long enough that they do not give most of it away.
+fn access_key_preview(access_key: &str) -> String {
+    if access_key.chars().count() >= 8 {
+        format!(" ({}…)", access_key.chars().take(4).collect::<String>())
+    } else {
+        String::new()
+    }
+}
+
+fn check_keys(ctx: &Ctx) -> Check {
+    let has_access = !ctx.access_key.is_empty();
+    let has_secret = !ctx.secret_key.is_empty();
+    if has_access && has_secret {
+        let access = key_source("LOVART_ACCESS_KEY", "--ak", &ctx.access_key);
+        let secret = key_source("LOVART_SECRET_KEY", "--sk", &ctx.secret_key);
+        let preview = access_key_preview(&ctx.access_key);
+        return Check::new(
+            "keys",
+            Level::Pass,
+            format!("access key{preview} from {access}, secret key from {secret}"),
+        );
+    }
+    let detail = match (has_access, has_secret) {
+        (false, false) => "LOVART_ACCESS_KEY and LOVART_SECRET_KEY are not set",
+        (false, true) => "LOVART_SECRET_KEY is set but LOVART_ACCESS_KEY is not",
+        _ => "LOVART_ACCESS_KEY is set but LOVART_SECRET_KEY is not",
+    };
+    Check::new("keys", Level::Fail, detail).advise(
+        "export LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)",
+    )
+}
+
+fn check_state(ctx: &Ctx) -> Check {
+    let path = ctx.state.path();
+    if !path.exists() && path.symlink_metadata().is_err() {
+        return Check::new(
+            "state",
+            Level::Pass,
+            format!("{} does not exist yet (made on first use)", path.display()),
+        );
+    }
+    match ctx.state.load() {
+        Ok(state) => {
+            let data = state.data();
+            let count = |key: &str| match data.get(key) {
+                Some(Value::Object(map)) => map.len(),
+                Some(Value::Array(list)) => list.len(),
+                _ => 0,
+            };
+            let active = match state.active_project() {
+                Some(id) => format!(", active project {id}"),
+                None => ", no active project".to_string(),
+            };
+            Check::new(
+                "state",
+                Level::Pass,
+                format!(
+                    "{}: {} projects, {} threads{active}",
+                    path.display(),
+                    count("projects"),
+                    count("threads")
+                ),
+            )
+        }
+        Err(error) => Check::new("state", Level::Fail, format!("{error:#}")),
+    }
+}
+
+/// One plain GET of the base URL: any HTTP answer means the server is reachable.
+async fn probe_server(ctx: &Ctx) -> Probe {
+    let unreachable = |why: String| Probe {
+        answer: Err(why),
+        clock_offset: None,
+    };
+    let base_url = ctx.base_url.trim_end_matches('/');
+    match reqwest::Url::parse(base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+        Ok(url) => {
+            return unreachable(format!(
+                "invalid base URL: scheme '{}' is not http or https",
+                url.scheme()
+            ));
+        }
+        Err(why) => return unreachable(format!("invalid base URL: {why}")),
+    }
+    let http = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
+        Ok(http) => http,
+        Err(error) => return unreachable(format!("{error:#}")),
+    };
+    let response = http
+        .get(base_url)
+        .header("User-Agent", USER_AGENT)
+        .send()
+        .await;
+    let received = SystemTime::now();
+    match response {
+        Ok(response) => {
+            let clock_offset = response
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|date| date.to_str().ok())
+                .and_then(|date| httpdate::parse_http_date(date).ok())
+                .map(|server| signed_seconds(server, received));
+            Probe {
+                answer: Ok(response.status().as_u16()),
+                clock_offset,
+            }
+        }
+        Err(error) => unreachable(describe_request_error(&error)),
+    }
+}
+
+/// `later - earlier` in whole seconds, negative when `later` is earlier.
+fn signed_seconds(later: SystemTime, earlier: SystemTime) -> i64 {
+    match later.duration_since(earlier) {
+        Ok(ahead) => ahead.as_secs() as i64,
+        Err(behind) => -(behind.duration().as_secs() as i64),
+    }
+}
+
+fn is_https(ctx: &Ctx) -> bool {
+    ctx.base_url
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("https:")
+}
+
+/// Whether a failure reads like a certificate or handshake problem.
+fn looks_like_tls(why: &str) -> bool {
+    let lower = why.to_lowercase();
+    ["certificate", "tls", "handshake", "ssl"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+fn check_network(ctx: &Ctx, probe: &Probe) -> Check {
+    let base_url = ctx.base_url.trim_end_matches('/');
+    match &probe.answer {
+        Ok(status) => Check::new(
+            "network",
+            Level::Pass,
+            format!("{base_url} answered (HTTP {status})"),
+        ),
+        Err(why) => Check::new(
+            "network",
+            Level::Fail,
+            format!("{base_url} gave no HTTP answer: {why}"),
+        )
+        .advise(
+            "check the network, LOVART_BASE_URL and any proxy settings (https_proxy, no_proxy)",
+        ),
+    }
+}
+
+fn check_tls(ctx: &Ctx, probe: &Probe) -> Check {
+    if !is_https(ctx) {
+        return Check::new("tls", Level::Skip, "not used: the base URL is plain http");
+    }
+    if ctx.insecure_tls {
+        return Check::new(
+            "tls",
+            Level::Warn,
+            "certificate verification is off (LOVART_INSECURE_SSL=1)",
+        )
+        .advise("unset LOVART_INSECURE_SSL unless a proxy you trust rewrites TLS");
+    }
+    match &probe.answer {
+        Ok(_) => Check::new("tls", Level::Pass, "certificate verified"),
+        Err(why) if looks_like_tls(why) => Check::new("tls", Level::Fail, why.clone())
+            .advise("behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate"),
+        Err(_) => Check::new("tls", Level::Skip, "not checked: the server is unreachable"),
+    }
+}
+
+/// "3 min 12 s", "45 s".
+fn human_duration(seconds: u64) -> String {
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+fn check_clock(probe: &Probe) -> Check {
+    let Some(offset) = probe.clock_offset else {
+        let why = if probe.answer.is_ok() {
+            "not checked: the server sent no Date header"
+        } else {
+            "not checked: the server is unreachable"
+        };
+        return Check::new("clock", Level::Skip, why);
+    };
+    let distance = offset.unsigned_abs();
+    if distance <= CLOCK_TOLERANCE.as_secs() {
+        return Check::new(
+            "clock",
+            Level::Pass,
+            format!("within {} of the server's", human_duration(distance.max(1))),
+        );
+    }
+    let direction = if offset > 0 { "behind" } else { "ahead of" };
+    Check::new(
+        "clock",
+        Level::Warn,
+        format!(
+            "{} {direction} the server's; signed requests may be rejected",
+            human_duration(distance)
+        ),
+    )
+    .advise("turn on automatic time sync (NTP) on this machine")
+}
+
+async fn check_catalog(ctx: &Ctx) -> Check {
+    let fetched = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
+        Ok(http) => catalog::fetch_live(&http, &ctx.base_url).await,
+        Err(error) => Err(error),
+    };
+    match fetched {
+        Ok(tools) => {
+            let per_category: Vec<String> = catalog::categories(&tools)
+                .iter()
+                .map(|category| {
+                    let count = tools.iter().filter(|t| &t.category == category).count();
+                    format!("{category} {count}")
+                })
+                .collect();
+            Check::new(
+                "catalog",
+                Level::Pass,
+                format!("{} tools ({})", tools.len(), per_category.join(", ")),
+            )
+        }
+        Err(why) => Check::new(
+            "catalog",
+            Level::Warn,
+            format!(
+                "could not fetch the live catalog ({why:#}); `lovart models` uses its built-in copy of {} tools",
+                catalog::builtin().len()
+            ),
+        ),
+    }
+}
+
+async fn check_account(ctx: &Ctx) -> Check {
+    if !ctx.has_keys() {
+        return Check::new("account", Level::Skip, "not checked: no keys");
+    }
+    let client = match ctx.api_with_timeout(QUICK_TIMEOUT) {
+        Ok(client) => client,
+        Err(error) => return Check::new("account", Level::Fail, format!("{error:#}")),
+    };
+    match client.query_mode().await {
+        Ok(detail) => {
+            let unlimited = detail.get("unlimited").is_some_and(is_truthy);
+            let mode = if unlimited { "unlimited" } else { "fast" };
+            Check::new(
+                "account",
+                Level::Pass,
+                format!("the keys are accepted; generation mode: {mode}"),
+            )
+        }
+        Err(error) => {
+            let detail = match error.status {
+                Some(status) => format!("rejected (HTTP {status}): {}", error.message),
+                None => error.message.clone(),
+            };
+            let check = Check::new("account", Level::Fail, detail);
+            match (error.kind, error.status) {
+                (ApiErrorKind::Http, Some(401 | 403)) => check.advise(
+                    "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)",
+                ),
+                _ => check,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_key_preview_shows_four_characters_of_long_keys_only() {
+        assert_eq!(access_key_preview("ak_1234567890"), " (ak_1…)");
+        assert_eq!(access_key_preview("short"), "");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(432), "7 min 12 s");
+        assert_eq!(human_duration(7322), "2 h 2 min");
+    }
+
+    #[test]
+    fn clock_offsets_beyond_five_minutes_warn() {
+        let probe = |offset| Probe {
+            answer: Ok(200),
+            clock_offset: Some(offset),
+        };
+        assert_eq!(check_clock(&probe(-3)).level, Level::Pass);
+        let late = check_clock(&probe(400));
+        assert_eq!(late.level, Level::Warn);
+        assert!(
+            late.detail.starts_with("6 min 40 s behind"),
+            "{}",
+            late.detail
+        );
+        assert!(
+            check_clock(&probe(-301))
+                .detail
+                .contains("ahead of the server's")
+        );
+    }
+
+    #[test]
+    fn tls_failures_are_recognised() {
+        assert!(looks_like_tls("invalid peer certificate: UnknownIssuer"));
+        assert!(!looks_like_tls("Connection refused (os error 111)"));
+    }
+
+    #[test]
+    fn signed_seconds_has_a_sign() {
+        let now = SystemTime::now();
+        assert_eq!(signed_seconds(now + Duration::from_secs(9), now), 9);
+        assert_eq!(signed_seconds(now, now + Duration::from_secs(9)), -9);
+    }
 }

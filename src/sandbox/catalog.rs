@@ -8,27 +8,97 @@ use serde_json::{Value, json};
 
 /// One row of the table: category, tool name, display name, premium.
 const MODELS: &[(&str, &str, &str, bool)] = &[
-    ("IMAGE", "generate_image_gpt_image_2", "GPT Image 2 Auto", false),
-    ("IMAGE", "generate_image_gpt_image_2_low", "GPT Image 2 Low", false),
-    ("IMAGE", "generate_image_gpt_image_2_medium", "GPT Image 2 Medium", false),
-    ("IMAGE", "generate_image_gpt_image_2_high", "GPT Image 2 High", false),
-    ("IMAGE", "generate_image_nano_banana_pro", "Nano Banana Pro", false),
-    ("IMAGE", "generate_image_nano_banana_2", "Nano Banana 2", false),
-    ("IMAGE", "generate_image_gpt_image_1_5", "GPT Image 1.5", false),
-    ("IMAGE", "generate_image_seedream_v5", "Seedream 5.0 Lite", false),
+    (
+        "IMAGE",
+        "generate_image_gpt_image_2",
+        "GPT Image 2 Auto",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_gpt_image_2_low",
+        "GPT Image 2 Low",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_gpt_image_2_medium",
+        "GPT Image 2 Medium",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_gpt_image_2_high",
+        "GPT Image 2 High",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_nano_banana_pro",
+        "Nano Banana Pro",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_nano_banana_2",
+        "Nano Banana 2",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_gpt_image_1_5",
+        "GPT Image 1.5",
+        false,
+    ),
+    (
+        "IMAGE",
+        "generate_image_seedream_v5",
+        "Seedream 5.0 Lite",
+        false,
+    ),
     ("IMAGE", "generate_image_luma_uni_1", "Luma uni-1", false),
-    ("IMAGE", "generate_image_luma_uni_1_max", "Luma uni-1-max", false),
+    (
+        "IMAGE",
+        "generate_image_luma_uni_1_max",
+        "Luma uni-1-max",
+        false,
+    ),
     ("IMAGE", "generate_image_flux_2_max", "Flux.2 Max", false),
     ("IMAGE", "generate_image_flux_2_pro", "Flux.2 Pro", false),
-    ("IMAGE", "generate_image_seedream_v4_5", "Seedream 4.5", false),
+    (
+        "IMAGE",
+        "generate_image_seedream_v4_5",
+        "Seedream 4.5",
+        false,
+    ),
     ("IMAGE", "generate_image_nano_banana", "Nano Banana", false),
     ("IMAGE", "generate_image_seedream_v4", "Seedream 4", false),
     ("IMAGE", "generate_image_midjourney", "Midjourney", false),
-    ("VIDEO", "generate_video_seedance_v2_0", "Seedance 2.0", true),
-    ("VIDEO", "generate_video_seedance_v2_0_fast", "Seedance 2.0 Fast", true),
+    (
+        "VIDEO",
+        "generate_video_seedance_v2_0",
+        "Seedance 2.0",
+        true,
+    ),
+    (
+        "VIDEO",
+        "generate_video_seedance_v2_0_fast",
+        "Seedance 2.0 Fast",
+        true,
+    ),
     ("VIDEO", "generate_video_kling_v3", "Kling 3.0", true),
-    ("VIDEO", "generate_video_kling_v3_omni", "Kling 3.0 Omni", true),
-    ("VIDEO", "generate_video_seedance_pro_v1_5", "Seedance 1.5 Pro", false),
+    (
+        "VIDEO",
+        "generate_video_kling_v3_omni",
+        "Kling 3.0 Omni",
+        true,
+    ),
+    (
+        "VIDEO",
+        "generate_video_seedance_pro_v1_5",
+        "Seedance 1.5 Pro",
+        false,
+    ),
     ("VIDEO", "generate_video_kling_v2_6", "Kling 2.6", true),
     ("VIDEO", "generate_video_wan_v2_6", "Wan 2.6", false),
     ("VIDEO", "generate_video_veo3_1", "Veo 3.1", true),
@@ -79,7 +149,10 @@ mod tests {
         let catalog = builtin_catalog();
         let tools = catalog["tools"].as_array().unwrap();
         assert_eq!(tools.len(), 30);
-        let premium = tools.iter().filter(|tool| tool["is_premium"] == true).count();
+        let premium = tools
+            .iter()
+            .filter(|tool| tool["is_premium"] == true)
+            .count();
         assert_eq!(premium, 9);
         assert_eq!(tools[0]["name"], "generate_image_gpt_image_2");
         assert_eq!(tools[29]["category"], "3D");

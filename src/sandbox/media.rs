@@ -60,7 +60,11 @@ pub enum FileSpec {
     /// The built-in MP4 clip.
     Video,
     /// An uploaded file, kept on disk.
-    Upload { path: PathBuf, len: u64, content_type: String },
+    Upload {
+        path: PathBuf,
+        len: u64,
+        content_type: String,
+    },
 }
 
 /// A file ready to send.
@@ -81,32 +85,37 @@ pub fn seed(prompt: &str, index: usize) -> [u8; 32] {
 impl FileSpec {
     /// The file's bytes, streamed; `slow` spaces them out.
     pub async fn open(&self, slow: bool) -> io::Result<FileBody> {
-        let (content_type, len, stream): (&str, u64, BoxStream<'static, io::Result<Bytes>>) = match self {
-            Self::Image { seed } => {
-                let bytes = gradient_png(seed);
-                ("image/png", bytes.len() as u64, once(bytes))
-            }
-            Self::BigImage => {
-                let len = PngStream::encoded_len(BIG_SIDE, BIG_SIDE, Channels::Rgba);
-                let mut png = PngStream::new(BIG_SIDE, BIG_SIDE, Channels::Rgba, big_rows());
-                let pieces = stream::iter(std::iter::from_fn(move || png.next_piece()))
-                    .map(|piece| Ok(Bytes::from(piece)));
-                ("image/png", len, pieces.boxed())
-            }
-            Self::Audio { seed } => {
-                let bytes = sine_wav(seed);
-                ("audio/wav", bytes.len() as u64, once(bytes))
-            }
-            Self::Model3d => {
-                let bytes = triangle_glb();
-                ("model/gltf-binary", bytes.len() as u64, once(bytes))
-            }
-            Self::Video => ("video/mp4", CLIP_MP4.len() as u64, once(CLIP_MP4.to_vec())),
-            Self::Upload { path, len, content_type } => {
-                let file = tokio::fs::File::open(path).await?;
-                (content_type.as_str(), *len, read_chunks(file))
-            }
-        };
+        let (content_type, len, stream): (&str, u64, BoxStream<'static, io::Result<Bytes>>) =
+            match self {
+                Self::Image { seed } => {
+                    let bytes = gradient_png(seed);
+                    ("image/png", bytes.len() as u64, once(bytes))
+                }
+                Self::BigImage => {
+                    let len = PngStream::encoded_len(BIG_SIDE, BIG_SIDE, Channels::Rgba);
+                    let mut png = PngStream::new(BIG_SIDE, BIG_SIDE, Channels::Rgba, big_rows());
+                    let pieces = stream::iter(std::iter::from_fn(move || png.next_piece()))
+                        .map(|piece| Ok(Bytes::from(piece)));
+                    ("image/png", len, pieces.boxed())
+                }
+                Self::Audio { seed } => {
+                    let bytes = sine_wav(seed);
+                    ("audio/wav", bytes.len() as u64, once(bytes))
+                }
+                Self::Model3d => {
+                    let bytes = triangle_glb();
+                    ("model/gltf-binary", bytes.len() as u64, once(bytes))
+                }
+                Self::Video => ("video/mp4", CLIP_MP4.len() as u64, once(CLIP_MP4.to_vec())),
+                Self::Upload {
+                    path,
+                    len,
+                    content_type,
+                } => {
+                    let file = tokio::fs::File::open(path).await?;
+                    (content_type.as_str(), *len, read_chunks(file))
+                }
+            };
         Ok(FileBody {
             content_type: content_type.to_string(),
             len,
@@ -131,20 +140,25 @@ fn read_chunks(file: tokio::fs::File) -> BoxStream<'static, io::Result<Bytes>> {
 }
 
 /// Re-cuts a stream into [`SLOW_PIECE`]s sent [`SLOW_PAUSE`] apart.
-fn throttle(source: BoxStream<'static, io::Result<Bytes>>) -> BoxStream<'static, io::Result<Bytes>> {
-    stream::try_unfold((source, Bytes::new(), true), |(mut source, mut rest, first)| async move {
-        while rest.is_empty() {
-            match source.next().await {
-                Some(piece) => rest = piece?,
-                None => return Ok(None),
+fn throttle(
+    source: BoxStream<'static, io::Result<Bytes>>,
+) -> BoxStream<'static, io::Result<Bytes>> {
+    stream::try_unfold(
+        (source, Bytes::new(), true),
+        |(mut source, mut rest, first)| async move {
+            while rest.is_empty() {
+                match source.next().await {
+                    Some(piece) => rest = piece?,
+                    None => return Ok(None),
+                }
             }
-        }
-        if !first {
-            tokio::time::sleep(SLOW_PAUSE).await;
-        }
-        let piece = rest.split_to(rest.len().min(SLOW_PIECE));
-        Ok(Some((piece, (source, rest, false))))
-    })
+            if !first {
+                tokio::time::sleep(SLOW_PAUSE).await;
+            }
+            let piece = rest.split_to(rest.len().min(SLOW_PIECE));
+            Ok(Some((piece, (source, rest, false))))
+        },
+    )
     .boxed()
 }
 
@@ -218,7 +232,10 @@ fn sine_wav(seed: &[u8; 32]) -> Vec<u8> {
 /// A valid glTF 2.0 binary: one mesh, one triangle, positions only.
 fn triangle_glb() -> Vec<u8> {
     let positions: [f32; 9] = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
-    let bin: Vec<u8> = positions.iter().flat_map(|value| value.to_le_bytes()).collect();
+    let bin: Vec<u8> = positions
+        .iter()
+        .flat_map(|value| value.to_le_bytes())
+        .collect();
     let gltf = serde_json::json!({
         "asset": {"version": "2.0", "generator": "lovart sandbox"},
         "scene": 0,
@@ -252,7 +269,9 @@ fn triangle_glb() -> Vec<u8> {
 
 /// A Content-Type for an uploaded file, from its extension.
 pub fn content_type_for(filename: &str) -> &'static str {
-    let extension = filename.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
+    let extension = filename
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
     match extension.as_deref() {
         Some("png") => "image/png",
         Some("jpg" | "jpeg") => "image/jpeg",
@@ -307,6 +326,9 @@ mod tests {
 
     #[test]
     fn different_prompts_give_different_images() {
-        assert_ne!(gradient_png(&seed("a cat", 1)), gradient_png(&seed("a dog", 1)));
+        assert_ne!(
+            gradient_png(&seed("a cat", 1)),
+            gradient_png(&seed("a dog", 1))
+        );
     }
 }

@@ -166,15 +166,19 @@ struct Crc32(u32);
 
 static CRC_TABLES: std::sync::LazyLock<[[u32; 256]; 8]> = std::sync::LazyLock::new(|| {
     let mut tables = [[0u32; 256]; 8];
-    for n in 0..256 {
+    for (n, entry) in tables[0].iter_mut().enumerate() {
         let mut c = n as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
-        tables[0][n] = c;
+        *entry = c;
     }
-    for n in 0..256 {
-        for k in 1..8 {
+    for k in 1..8 {
+        for n in 0..256 {
             let previous = tables[k - 1][n];
             tables[k][n] = (previous >> 8) ^ tables[0][(previous & 0xFF) as usize];
         }
@@ -260,10 +264,17 @@ mod tests {
 
     #[test]
     fn encoded_length_is_exact_and_structure_is_png() {
-        for (width, height, channels) in [(1, 1, Channels::Rgb), (256, 256, Channels::Rgb), (300, 250, Channels::Rgba)] {
+        for (width, height, channels) in [
+            (1, 1, Channels::Rgb),
+            (256, 256, Channels::Rgb),
+            (300, 250, Channels::Rgba),
+        ] {
             let fill: RowFill = Box::new(|y, row| row.fill(y as u8));
             let bytes = PngStream::new(width, height, channels, fill).encode();
-            assert_eq!(bytes.len() as u64, PngStream::encoded_len(width, height, channels));
+            assert_eq!(
+                bytes.len() as u64,
+                PngStream::encoded_len(width, height, channels)
+            );
             assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
             assert!(bytes.ends_with(b"IEND\xae\x42\x60\x82"));
         }

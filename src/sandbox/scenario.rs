@@ -156,7 +156,11 @@ pub fn view(plot: Plot, phase: Phase, step: Step, total: usize) -> PhaseView {
         (Plot::Abort, _) if step >= 2 => (Status::Abort, 0, false),
         (Plot::Variations, _) => {
             let shown = (step as usize).min(total);
-            let status = if shown == total { Status::Done } else { Status::Running };
+            let status = if shown == total {
+                Status::Done
+            } else {
+                Status::Running
+            };
             (status, shown, false)
         }
         (_, _) if step >= 2 => (Status::Done, total, false),
@@ -177,9 +181,15 @@ mod tests {
     #[test]
     fn keywords_match_whole_words_case_insensitively() {
         assert_eq!(Scenario::from_prompt("a cyberpunk cat").plot, Plot::Image);
-        assert_eq!(Scenario::from_prompt("Ocean VIDEO, cinematic").plot, Plot::Video);
+        assert_eq!(
+            Scenario::from_prompt("Ocean VIDEO, cinematic").plot,
+            Plot::Video
+        );
         assert_eq!(Scenario::from_prompt("videos of cats").plot, Plot::Image);
-        assert_eq!(Scenario::from_prompt("generate 4 images of a cat").plot, Plot::Variations);
+        assert_eq!(
+            Scenario::from_prompt("generate 4 images of a cat").plot,
+            Plot::Variations
+        );
         assert_eq!(Scenario::from_prompt("lofi BGM").plot, Plot::Audio);
         assert_eq!(Scenario::from_prompt("a 3D chair").plot, Plot::Model3d);
         assert_eq!(Scenario::from_prompt("abort this video").plot, Plot::Abort);
@@ -195,11 +205,22 @@ mod tests {
         assert!(!image(0).text);
         assert_eq!((image(1).status, image(1).artifacts), (Status::Running, 0));
         assert_eq!((image(2).status, image(2).artifacts), (Status::Done, 1));
-        let shown: Vec<_> = (1..=5).map(|step| view(Plot::Variations, Phase::Generating, step, 4)).collect();
-        assert_eq!(shown.iter().map(|v| v.artifacts).collect::<Vec<_>>(), [1, 2, 3, 4, 4]);
+        let shown: Vec<_> = (1..=5)
+            .map(|step| view(Plot::Variations, Phase::Generating, step, 4))
+            .collect();
+        assert_eq!(
+            shown.iter().map(|v| v.artifacts).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 4]
+        );
         assert_eq!(shown[3].status, Status::Done);
         assert!(view(Plot::Video, Phase::AwaitingConfirmation, 2, 1).pending);
-        assert_eq!(view(Plot::Abort, Phase::Generating, 2, 0).status, Status::Abort);
-        assert_eq!(view(Plot::Forever, Phase::Generating, 99, 0).status, Status::Running);
+        assert_eq!(
+            view(Plot::Abort, Phase::Generating, 2, 0).status,
+            Status::Abort
+        );
+        assert_eq!(
+            view(Plot::Forever, Phase::Generating, 99, 0).status,
+            Status::Running
+        );
     }
 }

@@ -93,7 +93,10 @@ impl Turn {
                 PhaseRun::new(Phase::AwaitingConfirmation, question, Vec::new(), now),
                 Some((plan.text, plan.artifacts)),
             ),
-            None => (PhaseRun::new(Phase::Generating, plan.text, plan.artifacts, now), None),
+            None => (
+                PhaseRun::new(Phase::Generating, plan.text, plan.artifacts, now),
+                None,
+            ),
         };
         Self {
             scenario: plan.scenario,
@@ -110,9 +113,14 @@ impl Turn {
             self.current.steps
         } else {
             let elapsed = self.current.started.elapsed();
-            (elapsed.as_millis() / REALISTIC_STEP.as_millis()) as Step + 1
+            (elapsed.as_millis() / REALISTIC_STEP.as_millis()) as Step
         };
-        super::scenario::view(self.scenario.plot, self.current.phase, step, self.current.artifacts.len())
+        super::scenario::view(
+            self.scenario.plot,
+            self.current.phase,
+            step,
+            self.current.artifacts.len(),
+        )
     }
 
     pub fn status(&self, fast: bool) -> Status {
@@ -166,7 +174,9 @@ impl Turn {
             items.push(Item::Assistant(self.current.text.clone()));
         }
         if view.artifacts > 0 {
-            items.push(Item::Artifacts(self.current.artifacts[..view.artifacts].to_vec()));
+            items.push(Item::Artifacts(
+                self.current.artifacts[..view.artifacts].to_vec(),
+            ));
         }
         items
     }
@@ -174,16 +184,19 @@ impl Turn {
 
 impl PhaseRun {
     fn new(phase: Phase, text: String, artifacts: Vec<Artifact>, started: Instant) -> Self {
-        Self { phase, text, artifacts, steps: 0, started }
+        Self {
+            phase,
+            text,
+            artifacts,
+            steps: 0,
+            started,
+        }
     }
 }
 
 /// A conversation: finished turns' items and the current turn.
 #[derive(Debug)]
 pub struct Thread {
-    pub project_id: String,
-    /// Reasoning mode, locked on the first message.
-    pub mode: Option<String>,
     history: Vec<Item>,
     pub turn: Turn,
     /// Artifacts numbered so far (URLs stay unique across turns).
@@ -191,8 +204,12 @@ pub struct Thread {
 }
 
 impl Thread {
-    pub fn new(project_id: String, mode: Option<String>, turn: Turn, artifact_count: usize) -> Self {
-        Self { project_id, mode, history: Vec::new(), turn, artifact_count }
+    pub fn new(turn: Turn, artifact_count: usize) -> Self {
+        Self {
+            history: Vec::new(),
+            turn,
+            artifact_count,
+        }
     }
 
     /// A new prompt on a finished thread: the old turn's items stay.
@@ -245,5 +262,7 @@ pub fn assistant_text(plot: Plot, subject: &str, artifacts: usize) -> String {
 /// The question of a video turn before it starts.
 pub fn confirmation_text() -> String {
     let display = super::catalog::display_name(VIDEO_TOOL).unwrap_or(VIDEO_TOOL);
-    format!("Generating this video with {display} costs about {VIDEO_COST} credits. Confirm to start.")
+    format!(
+        "Generating this video with {display} costs about {VIDEO_COST} credits. Confirm to start."
+    )
 }

@@ -1,0 +1,264 @@
+//! The request journal and injected faults: what tests see of the wire.
+//!
+//! Every request is recorded with its status once the handler has answered:
+//! method, path, query, headers, the first 64 KiB of the body and its total
+//! length (counted as the handler streams it, so a 1 GiB upload costs 64 KiB).
+//! A [`Fault`] answers the next requests to one method and path in place of the
+//! server, before any check, so tests can stage 401s, 429s, 503s, HTML error
+//! pages or bodies that are not JSON; a faulted request changes nothing (its
+//! body is still read, so it is recorded like any other).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use super::world::World;
+
+/// How much of each request body is kept.
+pub const BODY_HEAD: usize = 64 * 1024;
+
+/// One request as the sandbox received and answered it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, `""` when there is none.
+    pub query: String,
+    /// Header names in lowercase, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The first [`BODY_HEAD`] bytes of the body.
+    pub body: Vec<u8>,
+    /// The body's full length (its Content-Length when the server did not read it all).
+    pub body_len: u64,
+    /// The status of the answer.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first header of that name (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body parsed as JSON, when it is.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// A canned answer for the next `times` requests to `method` + `path`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub method: String,
+    /// The full path (`/v1/openapi/chat/status`) or the part after `/v1/openapi`.
+    pub path: String,
+    pub times: usize,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Fault {
+    /// Answers once with `status` and an empty body.
+    pub fn new(method: &str, path: &str, status: u16) -> Self {
+        Self {
+            method: method.to_ascii_uppercase(),
+            path: path.to_string(),
+            times: 1,
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Answers the next `times` matching requests.
+    pub fn times(mut self, times: usize) -> Self {
+        self.times = times;
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A raw body (set a Content-Type with [`Fault::header`] if it matters).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// A JSON body, with `Content-Type: application/json`.
+    pub fn json(self, value: &Value) -> Self {
+        self.header("content-type", "application/json")
+            .body(value.to_string())
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method == method
+            && (self.path == path || path.strip_prefix("/v1/openapi") == Some(self.path.as_str()))
+    }
+
+    fn response(&self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Body::from(self.body.clone())).into_response();
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::try_from(value.as_str()),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+#[derive(Default)]
+pub struct Journal {
+    requests: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<Vec<Fault>>,
+}
+
+impl Journal {
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn clear(&self) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        if fault.times > 0 {
+            self.faults
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(fault);
+        }
+    }
+
+    /// The answer of the first fault matching, counting it down.
+    fn take_fault(&self, method: &str, path: &str) -> Option<Response> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let index = faults
+            .iter()
+            .position(|fault| fault.matches(method, path))?;
+        let response = faults[index].response();
+        faults[index].times -= 1;
+        if faults[index].times == 0 {
+            faults.remove(index);
+        }
+        Some(response)
+    }
+
+    fn push(&self, request: RecordedRequest) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+    }
+}
+
+/// What the tee saw of a body while the handler read it.
+#[derive(Default)]
+struct BodyTap {
+    head: Mutex<Vec<u8>>,
+    len: AtomicU64,
+    finished: AtomicBool,
+}
+
+/// Middleware: answer injected faults, record every request, log if asked.
+pub async fn record(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let declared_len = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+
+    let tap = Arc::new(BodyTap::default());
+    let (parts, body) = request.into_parts();
+    let body = tee(body, tap.clone());
+    let response = match world.journal.take_fault(&method, &path) {
+        Some(response) => {
+            // Read the body all the same, so that it is recorded.
+            body.for_each(|_| async {}).await;
+            response
+        }
+        None => {
+            next.run(Request::from_parts(parts, Body::from_stream(body)))
+                .await
+        }
+    };
+
+    let seen = tap.len.load(Ordering::Relaxed);
+    let body_len = if tap.finished.load(Ordering::Relaxed) {
+        seen
+    } else {
+        declared_len.unwrap_or(0).max(seen)
+    };
+    let status = response.status().as_u16();
+    if world.options.log_requests {
+        eprintln!("{method} {path} {status}");
+    }
+    world.journal.push(RecordedRequest {
+        method,
+        path,
+        query,
+        headers,
+        body: tap.head.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        body_len,
+        status,
+    });
+    response
+}
+
+/// The body, unchanged, with its head and length noted in `tap`.
+fn tee(
+    body: Body,
+    tap: Arc<BodyTap>,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Send + 'static {
+    let end = tap.clone();
+    body.into_data_stream()
+        .inspect(move |piece| {
+            if let Ok(bytes) = piece {
+                tap.len.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                let mut head = tap.head.lock().unwrap_or_else(|p| p.into_inner());
+                let room = BODY_HEAD.saturating_sub(head.len());
+                head.extend_from_slice(&bytes[..room.min(bytes.len())]);
+            }
+        })
+        .chain(futures_util::stream::poll_fn(move |_| {
+            end.finished.store(true, Ordering::Relaxed);
+            std::task::Poll::Ready(None)
+        }))
+}
