@@ -48,6 +48,31 @@ SCENARIOS = {
         ["chat", "--prompt", "noext brokenlink image", "--json", "--download", "--output-dir", "{out}"],
         ["config", "--json"],
     ],
+    "confirm": [
+        ["chat", "--prompt", "a video of the sea", "--json"],
+        ["confirm", "--thread-id", "{thread}", "--json", "--download", "--output-dir", "{out}"],
+        ["result", "--thread-id", "{thread}", "--download", "--output-dir", "{out}"],
+        ["chat", "--prompt", "a video of a fox"],
+        ["confirm", "--thread-id", "{thread}"],
+        ["status", "--thread-id", "{thread}"],
+        ["chat", "--thread-id", "{thread}", "--prompt", "now make it music", "--json", "--download", "--output-dir", "{out}"],
+        ["confirm", "--thread-id", "{thread}", "--json"],
+        ["threads", "--json"],
+    ],
+    "edges": [
+        ["--timeout", "2", "chat", "--prompt", "forever and ever", "--json"],
+        ["chat", "--prompt", "flaky 3d model", "--json", "--download", "--output-dir", "{out}"],
+        ["chat", "--prompt", "  ✨ emoji 🐱 prompt that is quite long indeed, more than fifty characters  ", "--json",
+         "--attachments", "http://x/a.png", "--include-tools", "generate_image_midjourney", "--mode", "thinking"],
+        ["chat", "--prompt", "abort", "--download", "--output-dir", "{out}"],
+        ["chat", "--prompt", "refuse", "--download", "--output-dir", "{out}"],
+        ["send", "--prompt", "forever", "--attachments"],
+        ["send", "--prompt", "again", "--thread-id", "{thread}"],
+        ["result", "--thread-id", "{thread}", "--json"],
+        ["--base-url", "http://127.0.0.1:9", "status", "--thread-id", "x"],
+        ["download", "--urls", "{base}/files/none.png", "{base}/files/none.png", "http://127.0.0.1:9/z.mp4", "--output-dir", "{out}"],
+        ["config", "--json"],
+    ],
     "watch": [
         ["watch", "--prompt", "4 variations of a cyberpunk cat", "--interval", "1", "--output-dir", "{out}"],
         ["watch"],
@@ -62,11 +87,14 @@ def mask(text, home, out):
     text = re.sub(r"lovart_[0-9a-f]{12}", "lovart_<hash>", text)
     text = re.sub(r"x_[0-9a-f]{12}", "x_<hash>", text)
     ids = {}
-
-    def number(match):
-        return ids.setdefault(match.group(0), f"<id{len(ids) + 1}>")
-
-    return re.sub(r"[0-9a-f]{32}", number, text)
+    for found in re.findall(r"[0-9a-f]{32}", text):
+        ids.setdefault(found, f"<id{len(ids) + 1}>")
+    for full, name in ids.items():
+        text = text.replace(full, name)
+    for full, name in ids.items():  # the short forms the outputs print
+        text = text.replace(full[:12], name + "[:12]").replace(full[:8], name + "[:8]")
+    # Short forms of ids that the same output never prints in full (threads list).
+    return re.sub(r"(?<![0-9a-f<])[0-9a-f]{8}(?=\.\.\.|\])", "<hex8>", text)
 
 
 def run_sequence(program, steps, base, env_extra):
@@ -75,10 +103,13 @@ def run_sequence(program, steps, base, env_extra):
     env = {"PATH": os.environ["PATH"], "HOME": home, "TZ": "UTC", "LOVART_BASE_URL": base,
            "LOVART_ACCESS_KEY": "ak_sandbox", "LOVART_SECRET_KEY": "sk_sandbox", **env_extra}
     records = []
+    last_thread = "none"
     for step in steps:
-        args = [a.format(out=out, base=base) for a in step]
+        args = [a.format(out=out, base=base, thread=last_thread) for a in step]
         started = time.time()
         done = subprocess.run(program + args, env=env, capture_output=True, text=True, timeout=600)
+        found = re.findall(r'"thread_id": "([0-9a-f]{32})"', done.stdout)
+        last_thread = found[-1] if found else last_thread
         error_lines = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
         records.append({
             "args": " ".join(step),
@@ -91,7 +122,7 @@ def run_sequence(program, steps, base, env_extra):
     state = open(state_path).read() if os.path.exists(state_path) else None
     files = sorted(os.listdir(out)) if os.path.isdir(out) else []
     shutil.rmtree(home, ignore_errors=True)
-    return records, (mask(state, home, out) if state else None), [mask(f, home, out) for f in files]
+    return records, (mask(state, home, out) if state else None), sorted(mask(f, home, out) for f in files)
 
 
 def main():

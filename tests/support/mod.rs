@@ -5,12 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use lovart::sandbox::{RecordedRequest, SandboxHandle, SandboxOptions};
 use serde_json::Value;
+use sha1::{Digest, Sha1};
 
 /// One test's world: its own HOME and, optionally, a sandbox server.
 pub struct World {
     pub home: tempfile::TempDir,
     pub base_url: Option<String>,
+    /// The in-process sandbox of [`World::sandbox`], alive as long as the world.
+    pub server: Option<SandboxHandle>,
 }
 
 impl World {
@@ -19,6 +23,20 @@ impl World {
         Self {
             home: tempfile::tempdir().expect("temp HOME"),
             base_url: None,
+            server: None,
+        }
+    }
+
+    /// A HOME and its own sandbox in fast mode (one step per status poll).
+    pub fn sandbox() -> Self {
+        let server = SandboxHandle::start(SandboxOptions {
+            fast: true,
+            ..Default::default()
+        });
+        Self {
+            home: tempfile::tempdir().expect("temp HOME"),
+            base_url: Some(server.base_url()),
+            server: Some(server),
         }
     }
 
@@ -27,7 +45,69 @@ impl World {
         Self {
             home: tempfile::tempdir().expect("temp HOME"),
             base_url: Some(base_url),
+            server: None,
         }
+    }
+
+    /// The sandbox of a [`World::sandbox`] world.
+    pub fn server(&self) -> &SandboxHandle {
+        self.server.as_ref().expect("a World::sandbox() world")
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> String {
+        self.base_url.clone().expect("a world with a server")
+    }
+
+    /// `<HOME>/out`, the download folder the tests use (not created here).
+    pub fn out_dir(&self) -> String {
+        self.home.path().join("out").display().to_string()
+    }
+
+    /// Requests to `method` and an API path given after `/v1/openapi`
+    /// (or a full path such as `/files/…`), oldest first.
+    pub fn requests_to(&self, method: &str, path: &str) -> Vec<RecordedRequest> {
+        let full = if path.starts_with("/v1/") || path.starts_with("/files") {
+            path.to_string()
+        } else {
+            format!("/v1/openapi{path}")
+        };
+        self.server()
+            .requests()
+            .into_iter()
+            .filter(|request| request.method == method && request.path == full)
+            .collect()
+    }
+
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.requests_to(method, path).len()
+    }
+
+    /// `send --prompt`: returns (thread_id, project_id).
+    pub fn send(&self, prompt: &str) -> (String, String) {
+        let sent = run(self.lovart().args(["send", "--prompt", prompt]));
+        assert_eq!(sent.code, 0, "send failed: {}", sent.stderr);
+        let answer = sent.json();
+        (
+            answer["thread_id"].as_str().expect("thread_id").to_string(),
+            answer["project_id"]
+                .as_str()
+                .expect("project_id")
+                .to_string(),
+        )
+    }
+
+    /// The ids of the state's threads, in order.
+    pub fn thread_ids(&self) -> Vec<String> {
+        self.state()["threads"]
+            .as_array()
+            .map(|threads| {
+                threads
+                    .iter()
+                    .map(|thread| thread["id"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// `lovart` with this world's environment and the waits shortened.
@@ -83,6 +163,41 @@ impl Run {
                 self.stdout, self.stderr
             )
         })
+    }
+}
+
+/// `<prefix>_<sha1(url)[:12]><ext>`, the reference's download file name.
+pub fn artifact_name(prefix: &str, url: &str, ext: &str) -> String {
+    let digest = hex::encode(Sha1::digest(url.as_bytes()));
+    format!("{prefix}_{}{ext}", &digest[..12])
+}
+
+/// Python's `s[:n].strip()`, for ASCII-whitespace test prompts.
+pub fn py_prefix(text: &str, n: usize) -> String {
+    text.chars().take(n).collect::<String>().trim().to_string()
+}
+
+/// Asserts that a failed run printed one `Error:` line, exited 1 and did not panic.
+pub fn assert_one_error_line(run: &Run) {
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stderr.starts_with("Error: ") && run.stderr.lines().count() == 1,
+        "expected one Error: line, got:\n{}",
+        run.stderr
+    );
+    assert_no_panic(run);
+}
+
+pub fn assert_no_panic(run: &Run) {
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "panic text in output:\n{text}"
+        );
     }
 }
 
