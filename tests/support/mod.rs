@@ -112,7 +112,13 @@ impl World {
 
     /// `lovart` with this world's environment and the waits shortened.
     pub fn lovart(&self) -> Command {
-        let mut command = Command::cargo_bin("lovart").expect("lovart binary");
+        Command::from_std(self.lovart_process())
+    }
+
+    /// The same command as [`World::lovart`], as a `std::process::Command`
+    /// (to spawn it, run many at once or signal it).
+    pub fn lovart_process(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("lovart"));
         command
             .env_clear()
             .env("HOME", self.home.path())
