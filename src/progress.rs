@@ -3,7 +3,6 @@
 //! stderr is not a terminal or `--quiet` is given, so piped runs keep the
 //! reference's bytes; `NO_COLOR` turns colour off.
 
-use std::cell::RefCell;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,7 +17,7 @@ pub fn colour_allowed() -> bool {
 /// A spinner showing `<label> · status <status> · <elapsed>`; inert when disabled.
 pub struct Spinner {
     bar: Option<ProgressBar>,
-    label: RefCell<String>,
+    label: String,
 }
 
 impl Spinner {
@@ -39,15 +38,7 @@ impl Spinner {
         });
         Self {
             bar,
-            label: RefCell::new(label.to_string()),
-        }
-    }
-
-    /// Replaces the label (e.g. "downloading").
-    pub fn set_label(&self, label: &str) {
-        *self.label.borrow_mut() = label.to_string();
-        if let Some(bar) = &self.bar {
-            bar.set_message(label.to_string());
+            label: label.to_string(),
         }
     }
 
@@ -62,7 +53,7 @@ impl Spinner {
 impl PollObserver for Spinner {
     fn status(&self, status: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} · status {status}", self.label.borrow()));
+            bar.set_message(format!("{} · status {status}", self.label));
         }
     }
 }

@@ -453,3 +453,78 @@ fn missing_keys_stop_network_commands() {
         "Error: LOVART_ACCESS_KEY and LOVART_SECRET_KEY must be set (via env vars or --ak/--sk)\n"
     );
 }
+
+#[test]
+fn chat_keeps_a_named_project_on_the_server_but_renames_it_locally() {
+    let world = World::sandbox();
+    let created = run(world.lovart().arg("create-project"));
+    let project = text(&created.json(), "project_id");
+    let added = run(world.lovart().args([
+        "project-add",
+        "--project-id",
+        &project,
+        "--name",
+        "My posters",
+    ]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(
+        world.server().project_name(&project).as_deref(),
+        Some("My posters")
+    );
+    let chat = run(world.lovart().args(["chat", "--prompt", "a cat", "--json"]));
+    assert_eq!(chat.code, 0, "{}", chat.stderr);
+    assert!(chat.json().get("project_name").is_none(), "{}", chat.stdout);
+    assert_eq!(
+        world.server().project_name(&project).as_deref(),
+        Some("My posters")
+    );
+    // As in the reference, the local name becomes the prompt's.
+    assert_eq!(world.state()["projects"][&project]["name"], "a cat");
+    // Validated once before the send, read once after.
+    assert_eq!(world.count("GET", "/project/validate"), 2);
+}
+
+#[test]
+fn chat_renames_a_project_named_by_a_prefix_of_its_id() {
+    let world = World::sandbox();
+    let created = run(world.lovart().arg("create-project"));
+    let project = text(&created.json(), "project_id");
+    run(world.lovart().args([
+        "project-rename",
+        "--project-id",
+        &project,
+        "--name",
+        &project[..12],
+    ]));
+    assert_eq!(
+        world.server().project_name(&project).as_deref(),
+        Some(&project[..12])
+    );
+    let chat = run(world
+        .lovart()
+        .args(["chat", "--prompt", "  a red fox  ", "--json"]));
+    assert_eq!(chat.json()["project_name"], "a red fox");
+    assert_eq!(
+        world.server().project_name(&project).as_deref(),
+        Some("a red fox")
+    );
+}
+
+#[test]
+fn confirm_without_a_pending_question_is_an_error() {
+    let world = World::sandbox();
+    run(world.lovart().args(["chat", "--prompt", "a cat"]));
+    let thread = world.thread_ids()[0].clone();
+    let confirm = run(world.lovart().args(["confirm", "--thread-id", &thread]));
+    assert_eq!(confirm.code, 1);
+    assert_eq!(
+        confirm.stderr,
+        "Error: Nothing to confirm: the thread has no pending confirmation\n"
+    );
+    assert_eq!(world.count("POST", "/chat/confirm"), 1);
+    assert_eq!(
+        world.count("GET", "/chat/status"),
+        3,
+        "no poll after the failure"
+    );
+}

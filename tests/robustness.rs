@@ -403,3 +403,37 @@ fn ctrl_c_during_watch_ends_the_stream_and_exits_130() {
     let finished: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(finished["event"], "finished");
 }
+
+#[test]
+fn a_killed_download_leaves_no_file_under_the_final_name() {
+    let world = World::sandbox();
+    let (thread, _) = world.send("a cat bigfile slowfile");
+    let url = format!("{}/files/{thread}/1.png", world.url());
+    let out = world.out_dir();
+    let mut child = world
+        .lovart_process()
+        .args(["download", "--urls", &url, "--output-dir", &out])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn lovart");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while world.count("GET", &format!("/files/{thread}/1.png")) == 0 {
+        assert!(Instant::now() < deadline, "the download never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(250));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let names = support::file_names(&world.home.path().join("out"));
+    assert!(
+        !names.contains(&support::artifact_name("lovart", &url, ".png")),
+        "a partial file took the final name: {names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|name| name.starts_with(".lovart-partial-")),
+        "{names:?}"
+    );
+}

@@ -255,10 +255,10 @@ fn watch_ends_with_abort_or_timeout() {
     let abort = run(world
         .lovart()
         .args(["watch", "--prompt", "abort", "--output-dir", &out]));
-    let events = events(&abort.stdout);
-    assert_eq!(event_names(&events), ["started", "finished"]);
-    assert_eq!(events[1]["final_status"], "abort");
-    assert_eq!(events[1]["artifact_count"], 0);
+    let aborted = events(&abort.stdout);
+    assert_eq!(event_names(&aborted), ["started", "finished"]);
+    assert_eq!(aborted[1]["final_status"], "abort");
+    assert_eq!(aborted[1]["artifact_count"], 0);
 
     let timeout = run(world.lovart().args([
         "--timeout",
@@ -270,8 +270,8 @@ fn watch_ends_with_abort_or_timeout() {
         &out,
     ]));
     assert_eq!(timeout.code, 0, "{}", timeout.stderr);
-    let events = events(&timeout.stdout);
-    assert_eq!(events.last().unwrap()["final_status"], "timeout");
+    let timed_out = events(&timeout.stdout);
+    assert_eq!(timed_out.last().unwrap()["final_status"], "timeout");
 }
 
 #[test]

@@ -346,3 +346,71 @@ fn set_mode_and_query_mode_print_the_reference_shapes() {
         "{\"mode\": \"fast\", \"detail\": {\"unlimited\": false}}\n"
     );
 }
+
+/// `METHOD /path` of every request after `/v1/openapi`.
+fn calls(world: &World) -> Vec<String> {
+    world
+        .server()
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path.trim_start_matches("/v1/openapi")))
+        .collect()
+}
+
+#[test]
+fn chat_makes_the_reference_calls_in_order() {
+    let world = World::sandbox();
+    let chat = run(world.lovart().args(["chat", "--prompt", "a cat"]));
+    assert_eq!(chat.code, 0, "{}", chat.stderr);
+    assert_eq!(
+        calls(&world),
+        [
+            "POST /project/save",    // create
+            "POST /chat",            // send
+            "GET /chat/status",      // running
+            "GET /chat/status",      // done
+            "GET /chat/status",      // done again, 5 s later
+            "GET /chat/result",      // pending confirmation?
+            "GET /chat/result",      // the result
+            "GET /project/validate", // the project's name
+            "POST /project/save",    // rename
+        ]
+    );
+    let rename = world.requests_to("POST", "/project/save")[1]
+        .json()
+        .unwrap();
+    let project = world.state()["active_project"].clone();
+    assert_eq!(
+        rename,
+        json!({"action": "rename", "project_id": project, "project_name": "a cat"})
+    );
+}
+
+#[test]
+fn a_long_poll_asks_for_a_confirmation_every_third_poll_from_the_seventh() {
+    let world = World::sandbox();
+    let chat =
+        run(world
+            .lovart()
+            .args(["--timeout", "1", "chat", "--prompt", "forever", "--json"]));
+    assert_eq!(chat.json()["final_status"], "timeout");
+    let polls = world.count("GET", "/chat/status");
+    assert!(polls >= 9, "{polls}");
+    // Polls 9, 12, 15, … read the result; then the final result.
+    assert_eq!(world.count("GET", "/chat/result"), polls / 3 - 2 + 1);
+}
+
+#[test]
+fn a_refused_post_is_tried_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let world = World::with_server(format!("http://127.0.0.1:{port}"));
+    let created = run(world.lovart().arg("create-project"));
+    assert_eq!(
+        created.stderr,
+        "Error: Connection failed after 1 attempts: <urlopen error [Errno 111] Connection refused>\n"
+    );
+}

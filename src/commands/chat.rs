@@ -90,7 +90,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
             }
         };
         record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
-        spinner.set_label("downloading");
+        spinner.finish();
         download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;

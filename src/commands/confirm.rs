@@ -22,7 +22,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
                 .await?;
         let mut result = client.result(&args.thread_id).await?;
         result.insert("final_status".into(), json!(settled.as_str()));
-        spinner.set_label("downloading");
+        spinner.finish();
         super::chat::download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;

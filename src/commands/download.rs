@@ -12,6 +12,8 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
     if !ctx.has_keys() {
         anyhow::bail!(crate::ctx::MISSING_KEYS);
     }
+    // Every URL is labelled "image", as in the reference; the downloader drops
+    // repeats (first occurrence wins).
     let artifacts: Vec<ArtifactRef> = args
         .urls
         .iter()
@@ -20,15 +22,9 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
             url: url.clone(),
         })
         .collect();
-    let mut unique: Vec<ArtifactRef> = Vec::new();
-    for artifact in artifacts {
-        if !artifact.url.is_empty() && !unique.iter().any(|seen| seen.url == artifact.url) {
-            unique.push(artifact);
-        }
-    }
-    let downloader = Downloader::new(ctx.insecure_tls)?;
+    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
     let downloaded = downloader
-        .download_all(&unique, &args.output_dir, &args.prefix)
+        .download_all(&artifacts, &args.output_dir, &args.prefix)
         .await?;
     print_line(&dumps_pretty(
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
@@ -43,7 +39,7 @@ pub(crate) async fn artifacts_of(
     output_dir: &str,
     ctx: &Ctx,
 ) -> Result<Vec<Value>> {
-    let downloader = Downloader::new(ctx.insecure_tls)?;
+    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
     downloader
         .download_all(&collect_artifacts(result), output_dir, "lovart")
         .await

@@ -66,7 +66,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     emit(&json!({"event": "started", "thread_id": thread_id, "project_id": project_id}));
     let mut stream = ArtifactStream {
         client: &client,
-        downloader: Downloader::new(ctx.insecure_tls)?,
+        downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
         thread_id: &thread_id,
         output_dir: &args.output_dir,
         seen: HashSet::new(),
