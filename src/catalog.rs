@@ -311,7 +311,7 @@ mod tests {
         let (list, _) = rest.split_once('?').unwrap();
         assert_eq!(
             list,
-            "'generate_image_gpt_image_2', 'generate_image_gpt_image_1_5', 'generate_image_gpt_image_2_low'"
+            "'generate_image_gpt_image_2', 'generate_image_gpt_image_1_5', 'generate_image_qwen_image3'"
         );
     }
 

@@ -206,7 +206,7 @@ async fn signatures_keys_and_clock_are_checked() {
         .await
         .unwrap();
     let catalog: Value = serde_json::from_str(&catalog.text().await.unwrap()).unwrap();
-    assert_eq!(catalog["data"]["tools"].as_array().unwrap().len(), 30);
+    assert_eq!(catalog["data"]["tools"].as_array().unwrap().len(), 40);
 }
 
 #[tokio::test]
