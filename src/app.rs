@@ -94,7 +94,7 @@ fn advice_for(error: &ApiError) -> Option<String> {
                 .to_string(),
         ),
         (ApiErrorKind::Http, Some(402)) => {
-            Some("the account has not enough credits for this; top up, or use `lovart set-mode --unlimited`".to_string())
+            Some("the account does not have enough credits for this: top up, or switch to the queue with `lovart set-mode --unlimited`".to_string())
         }
         (ApiErrorKind::Http, Some(409)) => Some(
             "the thread is still busy: wait for it (`lovart watch --thread-id …`) or start a new thread".to_string(),

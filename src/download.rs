@@ -143,6 +143,20 @@ fn py_join(dir: &str, name: &str) -> String {
     }
 }
 
+/// One transfer's progress bar; taken off the screen when dropped, whether the
+/// transfer finished or failed.
+struct TransferBar {
+    bar: ProgressBar,
+    bars: MultiProgress,
+}
+
+impl Drop for TransferBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        self.bars.remove(&self.bar);
+    }
+}
+
 /// Downloads artifacts into one folder.
 pub struct Downloader {
     client: reqwest::Client,
@@ -176,28 +190,35 @@ impl Downloader {
     }
 
     /// A bar for one transfer of `total` bytes (a spinner when unknown).
-    fn transfer_bar(&self, name: &str, total: Option<u64>) -> Option<ProgressBar> {
+    fn transfer_bar(&self, name: &str, total: Option<u64>) -> Option<TransferBar> {
         let bars = self.bars.as_ref()?;
-        let colour = crate::progress::colour_allowed();
+        let bar_style = if crate::progress::colour_allowed() {
+            "{bar:24.cyan/blue}"
+        } else {
+            "{bar:24}"
+        };
+        // Added to the group before anything is set, so that no line is drawn
+        // outside the group (it would stay on the screen).
         let (bar, template) = match total {
-            Some(total) if colour => (
-                ProgressBar::new(total),
-                "{msg:30!} {bar:24.cyan/blue} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}",
-            ),
             Some(total) => (
-                ProgressBar::new(total),
-                "{msg:30!} {bar:24} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}",
+                bars.add(ProgressBar::new(total)),
+                format!(
+                    "{{msg:30!}} {bar_style} {{bytes:>10}}/{{total_bytes:<10}} {{bytes_per_sec:>12}}"
+                ),
             ),
             None => (
-                ProgressBar::new_spinner(),
-                "{msg:30!} {spinner} {bytes:>10} {bytes_per_sec:>12}",
+                bars.add(ProgressBar::new_spinner()),
+                "{msg:30!} {spinner} {bytes:>10} {bytes_per_sec:>12}".to_string(),
             ),
         };
-        if let Ok(style) = ProgressStyle::with_template(template) {
+        if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(name.to_string());
-        Some(bars.add(bar))
+        Some(TransferBar {
+            bar,
+            bars: bars.clone(),
+        })
     }
 
     /// Downloads every artifact not already on disk; returns the reference's items
@@ -219,6 +240,9 @@ impl Downloader {
             .buffered(CONCURRENCY)
             .collect()
             .await;
+        if let Some(bars) = &self.bars {
+            let _ = bars.clear();
+        }
         Ok(items)
     }
 
@@ -282,12 +306,10 @@ impl Downloader {
             received += chunk.len() as u64;
             writer.write_all(&chunk).await?;
             if let Some(bar) = &bar {
-                bar.set_position(received);
+                bar.bar.set_position(received);
             }
         }
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+        drop(bar);
         writer.shutdown().await?; // flushes, and waits for the file's last write
         drop(writer);
         if let Some(expected) = expected

@@ -210,7 +210,7 @@ pub async fn until_interrupted<T>(
 /// The lines printed on Ctrl-C: the thread keeps running on the server.
 pub fn print_resume_hint(thread_id: &str) {
     eprintln!();
-    eprintln!("Interrupted. The generation goes on on the server (thread {thread_id}).");
+    eprintln!("Interrupted. The generation continues on the server (thread {thread_id}).");
     eprintln!(
         "Get the result later with:  lovart result --thread-id {thread_id} --json --download"
     );
