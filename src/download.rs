@@ -62,17 +62,6 @@ pub fn collect_artifacts(result: &Value) -> Vec<ArtifactRef> {
     out
 }
 
-/// An OS error's text without Rust's ` (os error N)` suffix.
-fn os_error_text(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match error.raw_os_error() {
-        Some(code) => text
-            .trim_end_matches(&format!(" (os error {code})"))
-            .to_string(),
-        None => text,
-    }
-}
-
 /// Creates the output folder (and checks it can be written) before anything is billed.
 pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
     if output_dir.is_empty() {
@@ -81,7 +70,7 @@ pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
     std::fs::create_dir_all(output_dir).map_err(|error| {
         anyhow!(
             "cannot create output folder '{output_dir}': {}",
-            os_error_text(&error)
+            crate::text::os_error_text(&error)
         )
     })?;
     let probe = Path::new(output_dir).join(format!(
@@ -100,7 +89,7 @@ pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
         }
         Err(error) => bail!(
             "output folder '{output_dir}' is not writable: {}",
-            os_error_text(&error)
+            crate::text::os_error_text(&error)
         ),
     }
 }

@@ -1,6 +1,7 @@
 //! Python string semantics the state file and outputs depend on: slicing by
 //! code points (`prompt[:30]`) and `str.strip()`, whose whitespace set is
-//! Rust's plus the four separators U+001C–U+001F.
+//! Rust's plus the four separators U+001C–U+001F; and OS errors worded as
+//! Python words them.
 
 /// Python's `str.isspace()` for one character.
 pub fn is_py_whitespace(c: char) -> bool {
@@ -20,6 +21,18 @@ pub fn py_prefix_stripped(text: &str, count: usize) -> String {
     first_chars(text, count)
         .trim_matches(is_py_whitespace)
         .to_string()
+}
+
+/// An OS error's text the way Python prints it: without Rust's
+/// ` (os error N)` suffix (`No such file or directory`).
+pub fn os_error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match error.raw_os_error() {
+        Some(code) => text
+            .trim_end_matches(&format!(" (os error {code})"))
+            .to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

@@ -21,17 +21,6 @@ pub struct MultipartFile {
 /// How much of the file is read (and sent) at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// An OS error's text without Rust's ` (os error N)` suffix.
-fn os_error_text(error: &io::Error) -> String {
-    let text = error.to_string();
-    match error.raw_os_error() {
-        Some(code) => text
-            .trim_end_matches(&format!(" (os error {code})"))
-            .to_string(),
-        None => text,
-    }
-}
-
 /// Python's `os.path.basename`: the bytes after the last `/` (empty for a
 /// path ending in `/`).
 fn basename(path: &Path) -> &[u8] {
@@ -85,8 +74,12 @@ fn file_chunks(
 /// is missing, a directory, or unreadable.
 pub async fn multipart_file_body(path: &Path) -> Result<MultipartFile> {
     let shown = path.display();
-    let cannot_read =
-        |error: io::Error| anyhow::anyhow!("cannot read '{shown}': {}", os_error_text(&error));
+    let cannot_read = |error: io::Error| {
+        anyhow::anyhow!(
+            "cannot read '{shown}': {}",
+            crate::text::os_error_text(&error)
+        )
+    };
     let mut file = tokio::fs::File::open(path).await.map_err(cannot_read)?;
     let metadata = file.metadata().await.map_err(cannot_read)?;
     if metadata.is_dir() {
