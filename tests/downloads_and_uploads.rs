@@ -394,3 +394,106 @@ fn upload_artifact_prints_the_answer_pretty() {
         "a POST is never retried"
     );
 }
+
+#[test]
+fn an_empty_file_is_new_each_time_and_fragments_stay_in_the_extension() {
+    let world = World::sandbox();
+    let empty = world.home.path().join("empty.bin");
+    std::fs::write(&empty, b"").unwrap();
+    let upload = run(world
+        .lovart()
+        .args(["upload", "--file", empty.to_str().unwrap()]));
+    let url = upload.json()["url"].as_str().unwrap().to_string();
+    let fragment = format!("{url}#frag");
+    for _ in 0..2 {
+        // A relative folder with a trailing slash, as os.path.join keeps it.
+        let download = run(world.lovart().current_dir(world.home.path()).args([
+            "download",
+            "--urls",
+            &url,
+            &fragment,
+            "--output-dir",
+            "o/",
+        ]));
+        assert_eq!(download.code, 0, "{}", download.stderr);
+        assert_eq!(
+            download.json(),
+            json!({
+                "downloaded": [
+                    {"type": "image", "url": url, "local_path": format!("o/{}", artifact_name("lovart", &url, ".bin")), "new": true},
+                    {"type": "image", "url": fragment, "local_path": format!("o/{}", artifact_name("lovart", &fragment, ".bin#frag")), "new": true}
+                ],
+                "output_dir": "o/"
+            })
+        );
+    }
+    assert_eq!(file_names(&world.home.path().join("o")).len(), 2);
+}
+
+#[test]
+fn result_download_follows_the_reference_artifact_rules() {
+    let world = World::sandbox();
+    let (thread, _) = world.send("variations of a cup");
+    let url = |n: u32| format!("{}/files/{thread}/{n}.png", world.url());
+    world.server().inject(Fault::new("GET", "/chat/result", 200).json(&json!({
+        "code": 0,
+        "data": {"thread_id": thread, "status": "done", "items": [
+            {"type": "assistant", "text": "hi"},
+            {"type": "generator", "artifacts": [{"content": url(1)}, {"type": "image", "content": ""}]},
+            {"type": "generator", "artifacts": [{"type": "image", "content": url(1)}, {"type": "video", "content": url(2)}]}
+        ]}
+    })));
+    let out = world.out_dir();
+    let result = run(world.lovart().args([
+        "result",
+        "--thread-id",
+        &thread,
+        "--download",
+        "--output-dir",
+        &out,
+    ]));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let path = |n: u32| format!("{out}/{}", artifact_name("lovart", &url(n), ".png"));
+    assert_eq!(
+        result.json()["downloaded"],
+        json!([
+            {"type": "unknown", "url": url(1), "local_path": path(1), "new": true},
+            {"type": "video", "url": url(2), "local_path": path(2), "new": true}
+        ])
+    );
+}
+
+#[test]
+fn a_results_artifacts_download_concurrently_in_order() {
+    let world = World::sandbox();
+    // slowfile: each ~190 KiB image trickles out in about 1.2 s.
+    let (thread, _) = world.send("variations of a cup slowfile");
+    let urls: Vec<String> = (1..=4)
+        .map(|n| format!("{}/files/{thread}/{n}.png", world.url()))
+        .collect();
+    let out = world.out_dir();
+    let started = std::time::Instant::now();
+    let download = run(world
+        .lovart()
+        .arg("download")
+        .arg("--urls")
+        .args(&urls)
+        .args(["--output-dir", &out]));
+    let elapsed = started.elapsed();
+    assert_eq!(download.code, 0, "{}", download.stderr);
+    let order: Vec<Value> = download.json()["downloaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["url"].clone())
+        .collect();
+    assert_eq!(order, urls.iter().map(|url| json!(url)).collect::<Vec<_>>());
+    assert!(
+        elapsed >= std::time::Duration::from_secs(1),
+        "slowfile is slow: {elapsed:?}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_millis(3500),
+        "one at a time: {elapsed:?}"
+    );
+}

@@ -1,5 +1,6 @@
 //! CONTRACT §6, what lovart does better than the reference: concurrent runs,
-//! bad input, malformed answers, interrupts, rate limits and secrets.
+//! bad input, malformed answers, interrupts, rate limits and secrets; and the
+//! plain failures around them (missing keys, a flaky server).
 
 mod support;
 
@@ -313,6 +314,25 @@ fn retry_after_sets_the_wait_before_a_retried_get() {
 }
 
 #[test]
+fn retry_after_is_capped_at_a_minute() {
+    let world = World::sandbox();
+    world
+        .server()
+        .inject(Fault::new("GET", "/chat/status", 429).header("retry-after", "3600"));
+    let started = Instant::now();
+    // A hundredth of the waits: a capped minute is 0.6 s, an hour would be 36 s.
+    let status =
+        run(world
+            .lovart()
+            .env("LOVART_WAIT_SCALE", "0.01")
+            .args(["status", "--thread-id", "t"]));
+    let elapsed = started.elapsed();
+    assert_eq!(status.stderr, "Error: thread not found\n");
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
 fn the_thread_is_recorded_even_when_the_wait_fails() {
     let world = World::sandbox();
     world.server().inject(
@@ -436,4 +456,31 @@ fn a_killed_download_leaves_no_file_under_the_final_name() {
             .all(|name| name.starts_with(".lovart-partial-")),
         "{names:?}"
     );
+}
+
+#[test]
+fn missing_keys_stop_network_commands() {
+    let world = World::offline();
+    let status = run(world.lovart().args(["status", "--thread-id", "t"]));
+    assert_one_error_line(&status);
+    assert_eq!(
+        status.stderr,
+        "Error: LOVART_ACCESS_KEY and LOVART_SECRET_KEY must be set (via env vars or --ak/--sk)\n"
+    );
+}
+
+#[test]
+fn flaky_server_answers_are_retried_and_the_chat_succeeds() {
+    let world = World::sandbox();
+    let chat = run(world
+        .lovart()
+        .args(["chat", "--prompt", "a flaky cat", "--json"]));
+    assert_eq!(chat.code, 0, "{}", chat.stderr);
+    assert_eq!(chat.json()["generation_succeeded"], true);
+    let statuses: Vec<u16> = world
+        .requests_to("GET", "/chat/status")
+        .iter()
+        .map(|request| request.status)
+        .collect();
+    assert_eq!(statuses[0], 503, "{statuses:?}");
 }

@@ -414,3 +414,110 @@ fn a_refused_post_is_tried_once() {
         "Error: Connection failed after 1 attempts: <urlopen error [Errno 111] Connection refused>\n"
     );
 }
+
+#[test]
+fn api_calls_and_downloads_honour_http_proxy() {
+    let world = World::sandbox();
+    // The sandbox answers absolute-form requests as a proxy would see them;
+    // lovart.invalid never resolves, so only the proxy can reach it.
+    let out = world.out_dir();
+    let chat = run(world
+        .lovart()
+        .env("LOVART_BASE_URL", "http://lovart.invalid")
+        .env("http_proxy", world.url())
+        .args([
+            "chat",
+            "--prompt",
+            "a cat",
+            "--json",
+            "--download",
+            "--output-dir",
+            &out,
+        ]));
+    assert_eq!(chat.code, 0, "{}", chat.stderr);
+    let downloaded = &chat.json()["downloaded"][0];
+    assert!(
+        downloaded["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://lovart.invalid/files/"),
+        "{downloaded}"
+    );
+    assert_eq!(downloaded["new"], true);
+    let request = &world.requests_to("POST", "/chat")[0];
+    assert_eq!(request.header("host"), Some("lovart.invalid"));
+}
+
+#[test]
+fn a_silent_server_times_out_after_timeout_seconds_per_attempt() {
+    // Bound but never accepting: connections open, no answer ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let world = World::with_server(format!("http://{}", silent.local_addr().unwrap()));
+    let started = std::time::Instant::now();
+    let status = run(world
+        .lovart()
+        .args(["--timeout", "1", "status", "--thread-id", "t"]));
+    let elapsed = started.elapsed();
+    assert_eq!(
+        status.stderr,
+        "Error: Connection failed after 3 attempts: timed out\n"
+    );
+    assert!(elapsed >= std::time::Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn get_retries_wait_two_then_four_seconds() {
+    let world = World::sandbox();
+    let (thread, _) = world.send("a cat");
+    world
+        .server()
+        .inject(Fault::new("GET", "/chat/status", 503).times(2));
+    let started = std::time::Instant::now();
+    // A tenth of the reference's waits: 0.2 s, then 0.4 s.
+    let status = run(world.lovart().env("LOVART_WAIT_SCALE", "0.1").args([
+        "status",
+        "--thread-id",
+        &thread,
+    ]));
+    let elapsed = started.elapsed();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        elapsed >= std::time::Duration::from_millis(600),
+        "{elapsed:?}"
+    );
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[test]
+fn compact_outputs_escape_non_ascii_except_set_mode() {
+    let world = World::sandbox();
+    let answer = |method, path, data: Value| {
+        world
+            .server()
+            .inject(Fault::new(method, path, 200).json(&json!({"code": 0, "data": data})));
+    };
+    answer("POST", "/project/save", json!({"project_id": "项目"}));
+    answer("POST", "/chat", json!({"thread_id": "线程"}));
+    let sent = run(world.lovart().args(["send", "--prompt", "a cat"]));
+    assert_eq!(
+        sent.stdout,
+        "{\"thread_id\": \"\\u7ebf\\u7a0b\", \"project_id\": \"\\u9879\\u76ee\"}\n"
+    );
+    assert!(
+        world
+            .state_text()
+            .unwrap()
+            .contains("\"active_project\": \"项目\"")
+    );
+    answer(
+        "POST",
+        "/mode/set",
+        json!({"unlimited": true, "note": "无限"}),
+    );
+    let set = run(world.lovart().args(["set-mode", "--unlimited"]));
+    assert_eq!(
+        set.stdout,
+        "{\"mode\": \"unlimited\", \"detail\": {\"unlimited\": true, \"note\": \"无限\"}}\n"
+    );
+}

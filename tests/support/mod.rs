@@ -178,11 +178,6 @@ pub fn artifact_name(prefix: &str, url: &str, ext: &str) -> String {
     format!("{prefix}_{}{ext}", &digest[..12])
 }
 
-/// Python's `s[:n].strip()`, for ASCII-whitespace test prompts.
-pub fn py_prefix(text: &str, n: usize) -> String {
-    text.chars().take(n).collect::<String>().trim().to_string()
-}
-
 /// Asserts that a failed run printed one `Error:` line, exited 1 and did not panic.
 pub fn assert_one_error_line(run: &Run) {
     assert_eq!(
