@@ -11,11 +11,10 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{PATH_PREFIX, USER_AGENT, is_truthy};
-use crate::output::py_str;
+use crate::api::{PATH_PREFIX, USER_AGENT, http_error, is_truthy, unwrap_envelope};
 
 /// Categories in the order the upstream docs list them; others follow, in the
 /// order the catalog first names them.
@@ -85,23 +84,13 @@ pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<To
         .bytes()
         .await
         .map_err(|error| anyhow!(describe_request_error(&error)))?;
+    // The same envelope rules as every other call; only the signing differs.
     if !status.is_success() {
-        bail!(
-            "HTTP {} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        );
+        return Err(http_error(status, &body).into());
     }
-    let answer: Value = serde_json::from_slice(&body).context("the answer is not JSON")?;
-    if let Some(code) = answer.get("code").filter(|code| is_truthy(code)) {
-        let message = answer
-            .get("message")
-            .map(py_str)
-            .unwrap_or_else(|| "Unknown error".to_string());
-        bail!("code {}: {message}", py_str(code));
-    }
-    let data = answer.get("data").unwrap_or(&answer);
-    let tools = tools_from_data(data)?;
+    let path = format!("{PATH_PREFIX}/tools/catalog");
+    let data = unwrap_envelope(&body, &reqwest::Method::GET, &path)?;
+    let tools = tools_from_data(&data)?;
     if tools.is_empty() {
         bail!("the catalog lists no tools");
     }

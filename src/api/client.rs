@@ -290,7 +290,7 @@ fn code_is_zero(code: &Value) -> bool {
     }
 }
 
-fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Result<Value, ApiError> {
+pub(crate) fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Result<Value, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| {
         ApiError::malformed(format!("the answer to {method} {path} is not UTF-8 text"))
     })?;

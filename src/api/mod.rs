@@ -13,6 +13,7 @@ pub mod upload;
 
 pub use calls::{SendRequest, ToolConfig};
 pub use client::{ApiClient, ClientSettings, build_http_client};
+pub(crate) use client::{http_error, unwrap_envelope};
 pub use error::{ApiError, ApiErrorKind};
 
 /// Every API path starts with this.
