@@ -14,7 +14,9 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{PATH_PREFIX, USER_AGENT, http_error, is_truthy, unwrap_envelope};
+use crate::api::{
+    PATH_PREFIX, USER_AGENT, describe_request_error, http_error, is_truthy, unwrap_envelope,
+};
 
 /// Categories in the order the upstream docs list them; others follow, in the
 /// order the catalog first names them.
@@ -222,20 +224,6 @@ fn levenshtein(left: &str, right: &str) -> usize {
         std::mem::swap(&mut previous, &mut current);
     }
     previous[right.len()]
-}
-
-/// A failed request in a few words: the innermost cause, or "timed out".
-pub fn describe_request_error(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        return "timed out".to_string();
-    }
-    let mut innermost = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        innermost = cause.to_string();
-        source = cause.source();
-    }
-    innermost
 }
 
 #[cfg(test)]

@@ -201,23 +201,31 @@ pub(crate) fn describe_transport_error(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "timed out".to_string();
     }
-    let mut chain = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(cause) = source {
-        chain.push(cause.to_string());
-        source = cause.source();
-    }
-    let detail = chain.last().cloned().unwrap_or_default();
-    if let Some(io) = find_io_error(error) {
-        return match io.kind() {
+    match find_io_error(error) {
+        Some(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => {
                 "<urlopen error [Errno 111] Connection refused>".to_string()
             }
             std::io::ErrorKind::TimedOut => "timed out".to_string(),
             _ => format!("<urlopen error {io}>"),
-        };
+        },
+        None => format!("<urlopen error {}>", describe_request_error(error)),
     }
-    format!("<urlopen error {detail}>")
+}
+
+/// A failed request in plain words: `timed out`, or the innermost cause
+/// (`Connection refused (os error 111)`, `invalid peer certificate: …`).
+pub fn describe_request_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut innermost = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        innermost = cause.to_string();
+        source = cause.source();
+    }
+    innermost
 }
 
 fn find_io_error(error: &reqwest::Error) -> Option<&std::io::Error> {

@@ -12,7 +12,7 @@ pub mod sign;
 pub mod upload;
 
 pub use calls::{SendRequest, ToolConfig};
-pub use client::{ApiClient, ClientSettings, build_http_client};
+pub use client::{ApiClient, ClientSettings, build_http_client, describe_request_error};
 pub(crate) use client::{http_error, unwrap_envelope};
 pub use error::{ApiError, ApiErrorKind};
 

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{ApiErrorKind, USER_AGENT, is_truthy};
-use crate::catalog::{self, QUICK_TIMEOUT, describe_request_error};
+use crate::api::{ApiErrorKind, USER_AGENT, describe_request_error, is_truthy};
+use crate::catalog::{self, QUICK_TIMEOUT};
 use crate::cli::JsonArgs;
 use crate::ctx::{Ctx, hint, print_line};
 use crate::output::dumps_pretty;
