@@ -288,6 +288,17 @@ impl State {
             .map(str::to_owned)
     }
 
+    /// The `name` of a known project as Python's `str()` prints it; empty when
+    /// the project or its name is missing.
+    pub fn project_name(&self, project_id: &str) -> String {
+        self.data
+            .get("projects")
+            .and_then(|projects| projects.get(project_id))
+            .and_then(|project| project.get("name"))
+            .map(crate::output::py_str)
+            .unwrap_or_default()
+    }
+
     /// Adds the project (named `name`, or the id's first 8 characters) or renames a known
     /// one when `name` is not empty, and makes it active.
     pub fn add_project(&mut self, project_id: &str, name: &str) {

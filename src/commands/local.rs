@@ -18,14 +18,10 @@ pub async fn config(args: JsonArgs, ctx: &Ctx) -> Result<()> {
     let (active, name) = match data.get("active_project") {
         None => ("(not set)".to_string(), String::new()),
         Some(active) => {
-            let name = match (active, projects) {
-                (Value::String(id), Some(Value::Object(projects))) => projects
-                    .get(id)
-                    .and_then(|project| project.get("name"))
-                    .map(py_str)
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
+            let name = active
+                .as_str()
+                .map(|id| state.project_name(id))
+                .unwrap_or_default();
             (py_str(active), name)
         }
     };

@@ -70,20 +70,14 @@ pub async fn add(args: ProjectAddArgs, ctx: &Ctx) -> Result<()> {
 }
 
 pub async fn switch(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
-    let switched = ctx
-        .state
-        .update(|state| state.switch_project(&args.project_id))?;
-    let Some(full_id) = switched else {
+    let switched = ctx.state.update(|state| {
+        let full_id = state.switch_project(&args.project_id)?;
+        let name = state.project_name(&full_id);
+        Some((full_id, name))
+    })?;
+    let Some((full_id, name)) = switched else {
         bail!("project '{}' not found", args.project_id);
     };
-    let state = ctx.state.load()?;
-    let name = state
-        .data()
-        .get("projects")
-        .and_then(|projects| projects.get(&full_id))
-        .and_then(|project| project.get("name"))
-        .map(py_str)
-        .unwrap_or_default();
     let suffix = if name.is_empty() {
         String::new()
     } else {
