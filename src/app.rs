@@ -13,19 +13,6 @@ use crate::api::{ApiError, ApiErrorKind};
 use crate::cli::Cli;
 use crate::ctx::{Ctx, hint};
 
-/// Ctrl-C arrived while a generation was under way; the command already told
-/// the user how to pick it up again.
-#[derive(Debug)]
-pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("interrupted")
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("Error: internal error: {info}");
@@ -43,7 +30,10 @@ pub fn main() -> ExitCode {
         println!("{}", help.render_help());
         return ExitCode::from(1);
     };
+    #[cfg(feature = "sandbox")]
     let multi_threaded = matches!(command, crate::cli::Command::Sandbox(_));
+    #[cfg(not(feature = "sandbox"))]
+    let multi_threaded = false;
     let runtime = if multi_threaded {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -66,7 +56,7 @@ pub fn main() -> ExitCode {
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.is::<Interrupted>() => ExitCode::from(130),
+        Err(error) if error.is::<crate::flow::interrupt::Interrupted>() => ExitCode::from(130),
         Err(error) => {
             eprintln!("Error: {error:#}");
             if let Some(api_error) = error.downcast_ref::<ApiError>() {
@@ -89,7 +79,7 @@ fn advice_for(error: &ApiError) -> Option<String> {
         );
     }
     match (error.kind, error.status) {
-        (ApiErrorKind::Http, Some(401)) | (ApiErrorKind::Http, Some(403)) => Some(
+        (ApiErrorKind::Http, Some(401 | 403)) => Some(
             "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)"
                 .to_string(),
         ),

@@ -14,9 +14,10 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{
-    PATH_PREFIX, USER_AGENT, describe_request_error, http_error, is_truthy, unwrap_envelope,
-};
+use lovart_wire::paths::{PATH_PREFIX, TOOLS_CATALOG, USER_AGENT};
+
+use crate::api::{describe_request_error, http_error, unwrap_envelope};
+use crate::python::is_truthy;
 
 /// Categories in the order the upstream docs list them; others follow, in the
 /// order the catalog first names them.
@@ -58,14 +59,14 @@ impl Tool {
 
 /// The copy of the catalog built into the binary.
 pub fn builtin() -> Vec<Tool> {
-    tools_from_data(&crate::sandbox::builtin_catalog())
+    tools_from_data(&lovart_wire::catalog::builtin_catalog())
         .expect("the built-in catalog is well formed")
 }
 
 /// The URL of the live catalog under `base_url`.
 pub fn catalog_url(base_url: &str) -> String {
     format!(
-        "{}{PATH_PREFIX}/tools/catalog",
+        "{}{PATH_PREFIX}{TOOLS_CATALOG}",
         base_url.trim_end_matches('/')
     )
 }

@@ -36,7 +36,7 @@ pub struct Cli {
     pub sk: Option<String>,
 
     /// Seconds to wait for a generation, and for each request
-    #[arg(long, value_name = "N", default_value = "180", value_parser = parse_py_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "180", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
     pub timeout: i64,
 
     /// No progress display on stderr
@@ -116,7 +116,8 @@ pub enum Command {
     #[command(after_help = "Example:\n  lovart thread-remove --thread-id TID")]
     ThreadRemove(ThreadArgs),
     /// Run a local Lovart server to try every flow offline
-    #[command(after_help = crate::sandbox::SCENARIO_HELP)]
+    #[cfg(feature = "sandbox")]
+    #[command(after_help = lovart_sandbox::SCENARIO_HELP)]
     Sandbox(SandboxArgs),
     /// List the generation models (tool names for --prefer-models / --include-tools)
     #[command(after_help = "Example:\n  lovart models --category VIDEO")]
@@ -242,7 +243,7 @@ pub struct WatchArgs {
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
     /// Poll interval in seconds
-    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_py_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -377,42 +378,4 @@ pub struct SandboxArgs {
     /// Finish jobs at once instead of taking a few realistic seconds
     #[arg(long)]
     pub fast: bool,
-}
-
-/// An integer the way Python's `int()` reads one: surrounding whitespace, a
-/// sign, and `_` between digits are accepted.
-fn parse_py_int(text: &str) -> Result<i64, String> {
-    let invalid = || format!("invalid int value: '{text}'");
-    let trimmed = text.trim();
-    let (sign, digits) = match trimmed.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, trimmed.strip_prefix('+').unwrap_or(trimmed)),
-    };
-    let well_formed = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
-    if !well_formed {
-        return Err(invalid());
-    }
-    let value: i64 = digits.replace('_', "").parse().map_err(|_| invalid())?;
-    Ok(sign * value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_int_forms_parse() {
-        assert_eq!(parse_py_int(" 42 "), Ok(42));
-        assert_eq!(parse_py_int("+7"), Ok(7));
-        assert_eq!(parse_py_int("-3"), Ok(-3));
-        assert_eq!(parse_py_int("1_000"), Ok(1000));
-        assert!(parse_py_int("1__0").is_err());
-        assert!(parse_py_int("_1").is_err());
-        assert!(parse_py_int("1.5").is_err());
-        assert!(parse_py_int("").is_err());
-    }
 }

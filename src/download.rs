@@ -12,7 +12,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Value, json};
+use lovart_wire::reply::ResultView;
+use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
 
@@ -32,34 +33,18 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 const PARTIAL_PREFIX: &str = ".lovart-partial-";
 
 /// Every artifact URL of a result's items, first occurrence only, empty URLs skipped.
-pub fn collect_artifacts(result: &Value) -> Vec<ArtifactRef> {
+pub fn collect_artifacts(result: &Map<String, Value>) -> Vec<ArtifactRef> {
     let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    let Some(items) = result.get("items").and_then(Value::as_array) else {
-        return out;
-    };
-    for item in items {
-        let Some(artifacts) = item.get("artifacts").and_then(Value::as_array) else {
-            continue;
-        };
-        for artifact in artifacts {
-            let Some(url) = artifact.get("content").and_then(Value::as_str) else {
-                continue;
-            };
-            if url.is_empty() || !seen.insert(url.to_string()) {
-                continue;
-            }
-            let kind = artifact
-                .get("type")
-                .cloned()
-                .unwrap_or_else(|| json!("unknown"));
-            out.push(ArtifactRef {
-                kind,
+    ResultView(result)
+        .artifacts()
+        .filter_map(|artifact| {
+            let url = artifact.url()?;
+            seen.insert(url.to_string()).then(|| ArtifactRef {
+                kind: artifact.kind().cloned().unwrap_or_else(|| json!("unknown")),
                 url: url.to_string(),
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// Creates the output folder (and checks it can be written) before anything is billed.
@@ -70,7 +55,7 @@ pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
     std::fs::create_dir_all(output_dir).map_err(|error| {
         anyhow!(
             "cannot create output folder '{output_dir}': {}",
-            crate::text::os_error_text(&error)
+            crate::python::os_error_text(&error)
         )
     })?;
     let probe = Path::new(output_dir).join(format!(
@@ -89,26 +74,15 @@ pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
         }
         Err(error) => bail!(
             "output folder '{output_dir}' is not writable: {}",
-            crate::text::os_error_text(&error)
+            crate::python::os_error_text(&error)
         ),
-    }
-}
-
-/// Python's `os.path.splitext(path)[1]`: the last `.` of the last `/`-component,
-/// unless everything before it in that component is dots.
-fn py_splitext_ext(path: &str) -> &str {
-    let name_start = path.rfind('/').map_or(0, |slash| slash + 1);
-    let name = &path[name_start..];
-    match name.rfind('.') {
-        Some(dot) if name[..dot].bytes().any(|byte| byte != b'.') => &name[dot..],
-        _ => "",
     }
 }
 
 /// The reference's extension: `splitext(url.split("?")[0])`, else by kind.
 fn extension_for(url: &str, kind: &Value) -> String {
     let before_query = url.split('?').next().unwrap_or("");
-    match py_splitext_ext(before_query) {
+    match crate::python::splitext_ext(before_query) {
         "" if kind.as_str() == Some("video") => ".mp4".to_string(),
         "" => ".png".to_string(),
         ext => ext.to_string(),
@@ -119,17 +93,6 @@ fn extension_for(url: &str, kind: &Value) -> String {
 fn file_name(url: &str, kind: &Value, prefix: &str) -> String {
     let digest = hex::encode(Sha1::digest(url.as_bytes()));
     format!("{prefix}_{}{}", &digest[..12], extension_for(url, kind))
-}
-
-/// Python's `os.path.join(dir, name)` for two parts.
-fn py_join(dir: &str, name: &str) -> String {
-    if name.starts_with('/') || dir.is_empty() {
-        name.to_string()
-    } else if dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
 }
 
 /// One transfer's progress bar; taken off the screen when dropped, whether the
@@ -171,11 +134,6 @@ impl Downloader {
     pub fn with_progress(mut self, progress: bool) -> Self {
         self.bars = progress.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         self
-    }
-
-    /// Whether progress is drawn.
-    pub fn progress(&self) -> bool {
-        self.bars.is_some()
     }
 
     /// A bar for one transfer of `total` bytes (a spinner when unknown).
@@ -238,7 +196,7 @@ impl Downloader {
     /// One artifact's item: skipped, fetched, or failed.
     async fn download_one(&self, artifact: &ArtifactRef, output_dir: &str, prefix: &str) -> Value {
         let ArtifactRef { kind, url } = artifact;
-        let local_path = py_join(output_dir, &file_name(url, kind, prefix));
+        let local_path = crate::python::join(output_dir, &file_name(url, kind, prefix));
         let existing = tokio::fs::metadata(&local_path).await;
         if existing.is_ok_and(|meta| meta.len() > 0) {
             return json!({"type": kind, "url": url, "local_path": local_path, "new": false});

@@ -1,22 +1,28 @@
 //! `lovart`: a fast, dependable client for Lovart's Agent OpenAPI, and a drop-in
 //! replacement for the reference `agent_skill.py`.
 //!
-//! `app` turns a command line into an exit code; `cli` is the command line;
-//! `commands` holds one module per command; `api` is the one HTTP client;
-//! `state`, `download` and `output` own the state file, artifact files and
-//! Python-compatible text. `sandbox` is a local server speaking the same API.
+//! Layers, from the command line down: `app` turns a command line into an
+//! exit code; `cli` is the command line (clap types only); `commands` holds one
+//! module per command, each composing the shared steps of `flow`; `api` is the
+//! one HTTP client (signing, envelope, retries), speaking the contract of the
+//! `lovart-wire` crate; `state` owns the state file, `download` artifact files,
+//! `progress` what is drawn at a terminal; `python` is the one home of the
+//! reference's Python semantics. The sandbox server is the `lovart-sandbox`
+//! crate, behind the default `sandbox` feature.
+//!
+//! Only `cli` (for parsing tests) and [`main`] are public.
 
-pub mod api;
-pub mod app;
-pub mod catalog;
+mod api;
+mod app;
+mod catalog;
 pub mod cli;
-pub mod commands;
-pub mod ctx;
-pub mod download;
-pub mod generation;
-pub mod output;
-pub mod progress;
-pub mod sandbox;
-pub mod state;
-pub mod text;
-pub mod timing;
+mod commands;
+mod ctx;
+mod download;
+mod flow;
+mod progress;
+mod python;
+mod state;
+mod timing;
+
+pub use app::main;

@@ -1,5 +1,5 @@
 //! The `lovart` binary: everything happens in [`lovart::app`].
 
 fn main() -> std::process::ExitCode {
-    lovart::app::main()
+    lovart::main()
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::generation::PollObserver;
+use crate::flow::poll::PollObserver;
 
 /// Whether progress may use colour.
 pub fn colour_allowed() -> bool {

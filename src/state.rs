@@ -196,7 +196,7 @@ impl StateStore {
     /// Writes `data` as the reference does (indent 2, no ASCII escaping, no
     /// final newline) to a temporary file next to the target, then renames it over.
     fn save(&self, data: &Map<String, Value>) -> Result<()> {
-        let text = crate::output::dumps_pretty(&Value::Object(data.clone()), false);
+        let text = crate::python::dumps_pretty(&Value::Object(data.clone()), false);
         let target = resolve_links(&self.path)?;
         let dir = folder(&target);
         let context = || format!("cannot write {}", target.display());
@@ -223,11 +223,6 @@ impl State {
         &self.data
     }
 
-    /// Whether a change is waiting to be saved.
-    pub fn is_dirty(&self) -> bool {
-        self.dirty
-    }
-
     /// The legacy `{"project_id": id, ...}` form turned into a project named "default".
     fn migrated(mut data: Map<String, Value>) -> Self {
         let old = data.shift_remove("project_id").unwrap_or(Value::Null);
@@ -239,7 +234,7 @@ impl State {
         // Python would use any hashable value as the key; JSON keys are strings.
         let key = match &old {
             Value::String(id) => id.clone(),
-            other => crate::output::dumps_compact(other, false),
+            other => crate::python::dumps_compact(other, false),
         };
         projects.insert(key, Value::Object(project));
         data.insert("projects".into(), Value::Object(projects));
@@ -295,7 +290,7 @@ impl State {
             .get("projects")
             .and_then(|projects| projects.get(project_id))
             .and_then(|project| project.get("name"))
-            .map(crate::output::py_str)
+            .map(crate::python::py_str)
             .unwrap_or_default()
     }
 

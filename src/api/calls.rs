@@ -6,13 +6,16 @@
 
 use std::path::Path;
 
+use lovart_wire::envelope::code_is_zero;
+use lovart_wire::paths::{self, UPLOAD_USER_AGENT, full};
+use lovart_wire::reply::fields;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::client::{ApiClient, describe_transport_error};
 use super::error::{ApiError, ApiErrorKind};
-use super::{PATH_PREFIX, UPLOAD_USER_AGENT, upload};
-use crate::output::py_str;
+use super::upload;
+use crate::python::{dumps_compact, py_str};
 
 /// `tool_config` of a chat message; each list is sent only when non-empty.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +80,7 @@ fn string_field(answer: &Value, field: &str, call: &str) -> Result<String, ApiEr
         Some(Value::String(text)) => Ok(text.clone()),
         Some(other) => Err(ApiError::malformed(format!(
             "the answer to {call} has a {field} that is not a string: {}",
-            crate::output::dumps_compact(other, false)
+            dumps_compact(other, false)
         ))),
         None => Err(ApiError::malformed(format!(
             "the answer to {call} has no {field}"
@@ -91,7 +94,7 @@ pub fn expect_object(answer: Value, call: &str) -> Result<Map<String, Value>, Ap
         Value::Object(map) => Ok(map),
         other => Err(ApiError::malformed(format!(
             "the answer to {call} is not a JSON object: {}",
-            crate::output::dumps_compact(&other, false)
+            dumps_compact(&other, false)
         ))),
     }
 }
@@ -102,57 +105,58 @@ impl ApiClient {
         let body = json!({
             "project_id": "", "canvas": "", "project_cover_list": [], "pic_count": 0, "project_type": 3
         });
-        let answer = self.post("/project/save", &body).await?;
-        string_field(&answer, "project_id", "POST /v1/openapi/project/save")
+        let answer = self.post(paths::PROJECT_SAVE, &body).await?;
+        string_field(&answer, fields::PROJECT_ID, "POST /v1/openapi/project/save")
     }
 
     /// `POST /project/save` with `action: rename`.
     pub async fn rename_project(&self, project_id: &str, name: &str) -> Result<Value, ApiError> {
         let body = json!({"action": "rename", "project_id": project_id, "project_name": name});
-        self.post("/project/save", &body).await
+        self.post(paths::PROJECT_SAVE, &body).await
     }
 
     /// `GET /project/validate`: the whole answer (`valid`, `project_name`).
     pub async fn validate_project(&self, project_id: &str) -> Result<Value, ApiError> {
-        self.get("/project/validate", &[("project_id", project_id)])
+        self.get(paths::PROJECT_VALIDATE, &[("project_id", project_id)])
             .await
     }
 
     pub async fn set_mode(&self, unlimited: bool) -> Result<Value, ApiError> {
-        self.post("/mode/set", &json!({"unlimited": unlimited}))
+        self.post(paths::MODE_SET, &json!({"unlimited": unlimited}))
             .await
     }
 
     pub async fn query_mode(&self) -> Result<Value, ApiError> {
-        self.post("/mode/query", &json!({})).await
+        self.post(paths::MODE_QUERY, &json!({})).await
     }
 
     /// `POST /chat`; returns the new (or reused) thread id.
     pub async fn send(&self, request: &SendRequest) -> Result<String, ApiError> {
-        let answer = self.post("/chat", &request.body()).await?;
-        string_field(&answer, "thread_id", "POST /v1/openapi/chat")
+        let answer = self.post(paths::CHAT, &request.body()).await?;
+        string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
     }
 
     pub async fn confirm(&self, thread_id: &str) -> Result<Value, ApiError> {
-        self.post("/chat/confirm", &json!({"thread_id": thread_id}))
+        self.post(paths::CHAT_CONFIRM, &json!({"thread_id": thread_id}))
             .await
     }
 
     /// `GET /chat/status`: the whole answer, as `status` prints it.
     pub async fn status(&self, thread_id: &str) -> Result<Value, ApiError> {
-        self.get("/chat/status", &[("thread_id", thread_id)]).await
+        self.get(paths::CHAT_STATUS, &[("thread_id", thread_id)])
+            .await
     }
 
     /// The `status` string of a thread (`running`, `done`, `abort`).
     pub async fn status_word(&self, thread_id: &str) -> Result<String, ApiError> {
         let answer = self.status(thread_id).await?;
-        string_field(&answer, "status", "GET /v1/openapi/chat/status")
+        string_field(&answer, fields::STATUS, "GET /v1/openapi/chat/status")
     }
 
     /// `GET /chat/result`: must be an object (flows add keys to it).
     pub async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError> {
         let answer = self
-            .get("/chat/result", &[("thread_id", thread_id)])
+            .get(paths::CHAT_RESULT, &[("thread_id", thread_id)])
             .await?;
         expect_object(answer, "GET /v1/openapi/chat/result")
     }
@@ -165,14 +169,14 @@ impl ApiClient {
     ) -> Result<Value, ApiError> {
         let body =
             json!({"project_id": project_id, "artifact_type": kind, "artifact_content": url});
-        self.post("/artifact/upload", &body).await
+        self.post(paths::ARTIFACT_UPLOAD, &body).await
     }
 
     /// `POST /file/upload` of a local file, streamed; returns its URL. Never retried.
     pub async fn upload_file(&self, path: &Path) -> anyhow::Result<String> {
         let multipart = upload::multipart_file_body(path).await?;
-        let signed_path = format!("{PATH_PREFIX}/file/upload");
-        let url = self.url("/file/upload");
+        let signed_path = full(paths::FILE_UPLOAD);
+        let url = self.url(paths::FILE_UPLOAD);
         let response = self
             .signed(Method::POST, &url, &signed_path)
             .header(
@@ -212,18 +216,22 @@ impl ApiClient {
                 text.trim()
             ))
         })?;
-        let code_ok = matches!(answer.get("code"), Some(code) if code.as_f64() == Some(0.0) || code == &Value::Bool(false));
+        // Here, unlike every other call, a missing `code` is a failure.
+        let code_ok = answer.get("code").is_some_and(code_is_zero);
         if !code_ok {
             let message = answer
                 .get("message")
-                .map(py_str)
-                .unwrap_or_else(|| "unknown error".to_string());
+                .map_or_else(|| "unknown error".to_string(), py_str);
             return Err(
                 ApiError::new(ApiErrorKind::Envelope, format!("Upload failed: {message}")).into(),
             );
         }
         let data = answer.get("data").cloned().unwrap_or(Value::Null);
-        Ok(string_field(&data, "url", "POST /v1/openapi/file/upload")?)
+        Ok(string_field(
+            &data,
+            fields::URL,
+            "POST /v1/openapi/file/upload",
+        )?)
     }
 }
 
@@ -239,7 +247,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            crate::output::dumps_compact(&minimal.body(), true),
+            dumps_compact(&minimal.body(), true),
             r#"{"prompt": "a cat", "project_id": "p1"}"#
         );
         let full = SendRequest {
@@ -255,7 +263,7 @@ mod tests {
             },
         };
         assert_eq!(
-            crate::output::dumps_compact(&full.body(), true),
+            dumps_compact(&full.body(), true),
             r#"{"prompt": "\u732b", "project_id": "p1", "attachments": ["https://a/b.png"], "thread_id": "t1", "mode": "thinking", "tool_config": {"prefer_tool_categories": {"IMAGE": ["generate_image_midjourney"]}, "include_tools": ["upscale_image"]}}"#
         );
     }

@@ -11,9 +11,12 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
+use lovart_wire::envelope::{self, ErrorBody, Opened};
+use lovart_wire::paths::{PATH_PREFIX, USER_AGENT, header};
+use lovart_wire::sign;
+
 use super::error::{ApiError, ApiErrorKind};
-use super::{PATH_PREFIX, USER_AGENT, is_truthy, sign, urlencode};
-use crate::output::{dumps_compact, py_str};
+use crate::python::{dumps_compact, is_truthy, py_str, urlencode};
 use crate::timing::Waits;
 
 /// Longest wait a `Retry-After` header can impose.
@@ -66,18 +69,6 @@ impl ApiClient {
         }
         let http = build_http_client(settings.timeout, settings.insecure_tls)?;
         Ok(Self { http, settings })
-    }
-
-    pub fn settings(&self) -> &ClientSettings {
-        &self.settings
-    }
-
-    /// A copy of this client with another per-request timeout.
-    pub fn with_timeout(&self, timeout: Duration) -> anyhow::Result<Self> {
-        Self::new(ClientSettings {
-            timeout,
-            ..self.settings.clone()
-        })
     }
 
     /// The full URL of an API path (given without the `/v1/openapi` prefix).
@@ -138,7 +129,7 @@ impl ApiClient {
                 .header("Content-Type", "application/json")
                 .header("User-Agent", USER_AGENT);
             if let Some(key) = &idempotency_key {
-                request = request.header("Idempotency-Key", key);
+                request = request.header(header::IDEMPOTENCY_KEY, key);
             }
             if let Some(payload) = &payload {
                 request = request.body(payload.clone());
@@ -148,9 +139,10 @@ impl ApiClient {
                 Ok((status, headers, bytes)) => {
                     let retry_after = retry_after(&headers);
                     if is_retried_status(status) && !last_attempt {
-                        let wait = retry_after
-                            .map(|asked| self.settings.waits.seconds(asked.as_secs_f64()))
-                            .unwrap_or_else(|| self.settings.waits.get_retry(attempt));
+                        let wait = retry_after.map_or_else(
+                            || self.settings.waits.get_retry(attempt),
+                            |asked| self.settings.waits.seconds(asked.as_secs_f64()),
+                        );
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -262,11 +254,9 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 /// body has non-empty details; `HTTP <status>: <body>` when the body is not a
 /// JSON object.
 pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
-    let text = String::from_utf8_lossy(body);
-    let parsed: Option<Value> = serde_json::from_str(&text).ok();
-    let message = match parsed {
-        Some(Value::Object(map)) => {
-            let mut message = match map.get("message").or_else(|| map.get("error")) {
+    let message = match ErrorBody::parse(body) {
+        Some(fields) => {
+            let mut message = match fields.message.as_ref().or(fields.error.as_ref()) {
                 Some(value) => py_str(value),
                 None => format!(
                     "HTTP Error {}: {}",
@@ -274,27 +264,22 @@ pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
                     status.canonical_reason().unwrap_or("")
                 ),
             };
-            if let Some(details) = map.get("details").filter(|details| is_truthy(details)) {
+            if let Some(details) = fields.details.as_ref().filter(|details| is_truthy(details)) {
                 message = format!("{message}: {}", py_str(details));
             }
             message
         }
-        _ => format!("HTTP {}: {}", status.as_u16(), text),
+        None => format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            String::from_utf8_lossy(body)
+        ),
     };
     ApiError {
         kind: ApiErrorKind::Http,
         message,
         status: Some(status.as_u16()),
         retry_after: None,
-    }
-}
-
-/// Python's `x != 0` for the envelope's `code`: 0, 0.0 and false are success.
-fn code_is_zero(code: &Value) -> bool {
-    match code {
-        Value::Bool(flag) => !flag,
-        Value::Number(number) => number.as_f64() == Some(0.0),
-        _ => false,
     }
 }
 
@@ -311,20 +296,12 @@ pub(crate) fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Resul
             "the answer to {method} {path} is not JSON: {preview}"
         ))
     })?;
-    let Value::Object(mut map) = answer else {
-        return Ok(answer);
-    };
-    if let Some(code) = map.get("code").filter(|code| !code_is_zero(code)) {
-        let _ = code;
-        let message = map
-            .get("message")
-            .map(py_str)
-            .unwrap_or_else(|| "Unknown error".to_string());
-        return Err(ApiError::new(ApiErrorKind::Envelope, message));
-    }
-    match map.shift_remove("data") {
-        Some(data) => Ok(data),
-        None => Ok(Value::Object(map)),
+    match envelope::open(answer) {
+        Opened::Data(data) => Ok(data),
+        Opened::Failure { message, .. } => Err(ApiError::new(
+            ApiErrorKind::Envelope,
+            message.map_or_else(|| "Unknown error".to_string(), |message| py_str(&message)),
+        )),
     }
 }
 
@@ -434,8 +411,8 @@ mod tests {
 
     fn decode_everything(body: &[u8]) {
         if let Ok(value) = unwrap_envelope(body, &Method::GET, "/v1/openapi/chat/result") {
-            let _ = crate::output::dumps_pretty(&value, true);
-            let _ = crate::output::dumps_compact(&value, false);
+            let _ = crate::python::dumps_pretty(&value, true);
+            let _ = dumps_compact(&value, false);
             let _ = py_str(&value);
         }
         for status in [400, 401, 402, 404, 409, 429, 500, 502, 503] {

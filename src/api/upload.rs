@@ -77,7 +77,7 @@ pub async fn multipart_file_body(path: &Path) -> Result<MultipartFile> {
     let cannot_read = |error: io::Error| {
         anyhow::anyhow!(
             "cannot read '{shown}': {}",
-            crate::text::os_error_text(&error)
+            crate::python::os_error_text(&error)
         )
     };
     let mut file = tokio::fs::File::open(path).await.map_err(cannot_read)?;

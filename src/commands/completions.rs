@@ -5,9 +5,8 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::ctx::Ctx;
 
-pub async fn run(args: CompletionsArgs, _ctx: &Ctx) -> Result<()> {
+pub fn run(args: CompletionsArgs) -> Result<()> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "lovart", &mut script);
     let script = String::from_utf8(script).context("the completion script is not UTF-8")?;

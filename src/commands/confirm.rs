@@ -5,8 +5,10 @@ use serde_json::{Value, json};
 
 use crate::cli::ConfirmArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::generation;
-use crate::output::{dumps_pretty, py_str};
+use crate::flow::interrupt::until_interrupted;
+use crate::flow::outcome::{download_if_asked, result_text_lines};
+use crate::flow::poll::poll_until_settled;
+use crate::python::{dumps_pretty, py_str};
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
@@ -16,14 +18,13 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     }
     client.confirm(&args.thread_id).await?;
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let outcome = generation::until_interrupted(&args.thread_id, async {
+    let outcome = until_interrupted(&args.thread_id, async {
         let settled =
-            generation::poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner)
-                .await?;
+            poll_until_settled(&client, &args.thread_id, timeout, ctx.waits, &spinner).await?;
         let mut result = client.result(&args.thread_id).await?;
         result.insert("final_status".into(), json!(settled.as_str()));
         spinner.finish();
-        super::chat::download_if_asked(result, args.download, &args.output_dir, ctx).await
+        download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;
     spinner.finish();
@@ -34,7 +35,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     } else {
         print_line(&format!("Status: {status}"));
         print_line(&format!("Thread: {}", args.thread_id));
-        for line in generation::result_text_lines(&result) {
+        for line in result_text_lines(&result) {
             print_line(&line);
         }
     }

@@ -13,11 +13,13 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{ApiErrorKind, USER_AGENT, describe_request_error, is_truthy};
+use crate::api::{ApiErrorKind, describe_request_error};
 use crate::catalog::{self, QUICK_TIMEOUT};
 use crate::cli::JsonArgs;
 use crate::ctx::{Ctx, hint, print_line};
-use crate::output::dumps_pretty;
+use crate::python::dumps_pretty;
+use crate::python::is_truthy;
+use lovart_wire::paths::USER_AGENT;
 
 /// A clock further off than this gets a warning: requests are signed with the time.
 const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);

@@ -1,12 +1,12 @@
-//! `download`, and the `--download` of `chat`, `confirm` and `result`.
+//! `download`: files from URLs into a folder, named as the reference names them.
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::DownloadArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::download::{ArtifactRef, Downloader, collect_artifacts};
-use crate::output::dumps_pretty;
+use crate::download::{ArtifactRef, Downloader};
+use crate::python::dumps_pretty;
 
 pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
     if !ctx.has_keys() {
@@ -31,16 +31,4 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
         false,
     ));
     Ok(())
-}
-
-/// Downloads every artifact of a result into `output_dir` with the default prefix.
-pub(crate) async fn artifacts_of(
-    result: &Value,
-    output_dir: &str,
-    ctx: &Ctx,
-) -> Result<Vec<Value>> {
-    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
-    downloader
-        .download_all(&collect_artifacts(result), output_dir, "lovart")
-        .await
 }

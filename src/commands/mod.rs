@@ -1,19 +1,31 @@
-//! One module per command (or small group of commands); each exposes
-//! `async fn run(args, &Ctx) -> Result<()>`.
+//! One module per command, named after it; each exposes `run(args, &Ctx)`
+//! (`async` when it talks to the network). Commands compose the steps of
+//! [`crate::flow`] and never import one another.
 
-pub(crate) mod chat;
+mod chat;
 mod completions;
+mod config;
 mod confirm;
+mod create_project;
 mod doctor;
 mod download;
-mod local;
-mod mode;
 mod models;
+mod project_add;
+mod project_remove;
+mod project_rename;
+mod project_switch;
 mod projects;
-mod remote;
+mod query_mode;
+mod result;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod send;
+mod set_mode;
+mod status;
+mod thread_remove;
 mod threads;
+mod upload;
+mod upload_artifact;
 mod watch;
 
 use anyhow::Result;
@@ -28,24 +40,25 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Watch(args) => watch::run(args, ctx).await,
         Command::Confirm(args) => confirm::run(args, ctx).await,
         Command::Download(args) => download::run(args, ctx).await,
-        Command::CreateProject => remote::create_project(ctx).await,
-        Command::UploadArtifact(args) => remote::upload_artifact(args, ctx).await,
-        Command::Upload(args) => remote::upload(args, ctx).await,
-        Command::Status(args) => remote::status(args, ctx).await,
-        Command::Result(args) => remote::result(args, ctx).await,
-        Command::SetMode(args) => mode::set(args, ctx).await,
-        Command::QueryMode => mode::query(ctx).await,
-        Command::Config(args) => local::config(args, ctx).await,
-        Command::Projects(args) => projects::list(args, ctx).await,
-        Command::ProjectAdd(args) => projects::add(args, ctx).await,
-        Command::ProjectSwitch(args) => projects::switch(args, ctx).await,
-        Command::ProjectRename(args) => projects::rename(args, ctx).await,
-        Command::ProjectRemove(args) => projects::remove(args, ctx).await,
-        Command::Threads(args) => threads::list(args, ctx).await,
-        Command::ThreadRemove(args) => threads::remove(args, ctx).await,
-        Command::Sandbox(args) => sandbox::run(args, ctx).await,
+        Command::CreateProject => create_project::run(ctx).await,
+        Command::UploadArtifact(args) => upload_artifact::run(args, ctx).await,
+        Command::Upload(args) => upload::run(args, ctx).await,
+        Command::Status(args) => status::run(args, ctx).await,
+        Command::Result(args) => result::run(args, ctx).await,
+        Command::SetMode(args) => set_mode::run(args, ctx).await,
+        Command::QueryMode => query_mode::run(ctx).await,
+        Command::Config(args) => config::run(args, ctx),
+        Command::Projects(args) => projects::run(args, ctx),
+        Command::ProjectAdd(args) => project_add::run(args, ctx).await,
+        Command::ProjectSwitch(args) => project_switch::run(args, ctx),
+        Command::ProjectRename(args) => project_rename::run(args, ctx).await,
+        Command::ProjectRemove(args) => project_remove::run(args, ctx),
+        Command::Threads(args) => threads::run(args, ctx),
+        Command::ThreadRemove(args) => thread_remove::run(args, ctx),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(args) => sandbox::run(args).await,
         Command::Models(args) => models::run(args, ctx).await,
         Command::Doctor(args) => doctor::run(args, ctx).await,
-        Command::Completions(args) => completions::run(args, ctx).await,
+        Command::Completions(args) => completions::run(args),
     }
 }

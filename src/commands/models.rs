@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{self, QUICK_TIMEOUT, Tool};
 use crate::cli::ModelsArgs;
 use crate::ctx::{Ctx, hint, print_line};
-use crate::output::dumps_pretty;
+use crate::python::dumps_pretty;
 
 /// Where the listed catalog came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

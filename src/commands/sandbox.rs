@@ -7,10 +7,9 @@
 use anyhow::{Context, Result};
 
 use crate::cli::SandboxArgs;
-use crate::ctx::Ctx;
-use crate::sandbox::{SandboxOptions, serve};
+use lovart_sandbox::{SandboxOptions, serve};
 
-pub async fn run(args: SandboxArgs, _ctx: &Ctx) -> Result<()> {
+pub async fn run(args: SandboxArgs) -> Result<()> {
     let env_key = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let from_env = env_key("LOVART_ACCESS_KEY").zip(env_key("LOVART_SECRET_KEY"));
     let options = match &from_env {

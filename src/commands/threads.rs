@@ -1,13 +1,13 @@
-//! `threads` and `thread-remove`: the local thread history.
+//! `threads`: the saved thread history, of a project or of all.
 
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::cli::{ThreadArgs, ThreadsArgs};
+use crate::cli::ThreadsArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::output::{dumps_pretty, py_str};
+use crate::python::{dumps_pretty, py_str};
 
-pub async fn list(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
     let state = ctx.state.load()?;
     let threads = if args.all {
         state.threads(None)
@@ -36,20 +36,12 @@ pub async fn list(args: ThreadsArgs, ctx: &Ctx) -> Result<()> {
         let project: String = text_of("project_id").chars().take(8).collect();
         let topic = thread
             .get("topic")
-            .map(py_str)
-            .unwrap_or_else(|| "(no topic)".to_string());
+            .map_or_else(|| "(no topic)".to_string(), py_str);
         let updated = text_of("updated_at");
         print_line(&format!(
             "  {}. [{id}...] [{project}] {topic}  ({updated})",
             index + 1
         ));
     }
-    Ok(())
-}
-
-pub async fn remove(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state
-        .update(|state| state.remove_thread(&args.thread_id))?;
-    print_line(&format!("Removed thread: {}", args.thread_id));
     Ok(())
 }

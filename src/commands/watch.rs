@@ -15,12 +15,16 @@ use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::api::{ApiClient, SendRequest, is_truthy};
+use lovart_wire::reply::{ResultView, ThreadStatus, fields};
+
+use crate::api::ApiClient;
 use crate::cli::WatchArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::download::{Downloader, collect_artifacts};
-use crate::generation;
-use crate::output::dumps_compact;
+use crate::flow::interrupt::{Interrupted, print_resume_hint};
+use crate::flow::project;
+use crate::flow::send::{Message, send_and_record};
+use crate::python::{dumps_compact, is_truthy};
 
 pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
@@ -39,25 +43,20 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     crate::download::ensure_output_dir(&args.output_dir)?;
 
     let (thread_id, project_id) = match (thread_flag, prompt) {
-        (Some(thread_id), _) => {
-            let project = match args.project_id.clone().filter(|id| !id.is_empty()) {
-                Some(project_id) => Some(project_id),
-                None => ctx.state.load()?.active_project(),
-            };
-            (thread_id, project)
-        }
+        (Some(thread_id), _) => (
+            thread_id,
+            project::given_or_active(ctx, args.project_id.as_deref())?,
+        ),
         (None, Some(prompt)) => {
             let project_id =
-                super::send::project_or_new(&client, ctx, args.project_id.as_deref()).await?;
-            let request = SendRequest {
-                prompt: prompt.clone(),
-                project_id: project_id.clone(),
+                project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
+            let message = Message {
+                prompt,
                 attachments: args.attachments.clone().unwrap_or_default(),
-                mode: args.mode.map(|mode| mode.as_str().to_string()),
+                mode: args.mode,
                 ..Default::default()
             };
-            let thread_id = client.send(&request).await?;
-            super::send::record_sent_thread(ctx, &project_id, &thread_id, &prompt)?;
+            let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
             (thread_id, Some(project_id))
         }
         (None, None) => unreachable!("checked above"),
@@ -84,8 +83,8 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         "artifact_count": stream.seen.len(),
     }));
     if outcome.is_none() {
-        generation::print_resume_hint(&thread_id);
-        return Err(crate::app::Interrupted.into());
+        print_resume_hint(&thread_id);
+        return Err(Interrupted.into());
     }
     Ok(())
 }
@@ -122,11 +121,12 @@ impl ArtifactStream<'_> {
     /// One round: status, result, downloads, events. `Some` when the thread settled.
     async fn round(&mut self) -> Result<Option<&'static str>> {
         let status_answer = self.client.status(self.thread_id).await?;
-        let status = match status_answer.get("status") {
-            None => Value::from("running"),
-            Some(status) => status.clone(),
-        };
-        let result = Value::Object(self.client.result(self.thread_id).await?);
+        // A missing (or non-string) status counts as running.
+        let status = status_answer
+            .get(fields::STATUS)
+            .and_then(Value::as_str)
+            .map_or(ThreadStatus::Running, ThreadStatus::parse);
+        let result = self.client.result(self.thread_id).await?;
         let downloads = self
             .downloader
             .download_all(&collect_artifacts(&result), self.output_dir, "lovart")
@@ -149,10 +149,7 @@ impl ArtifactStream<'_> {
                 "local_path": download.get("local_path").cloned().unwrap_or(Value::Null),
             }));
         }
-        if let Some(pending) = result
-            .get("pending_confirmation")
-            .filter(|pending| is_truthy(pending))
-        {
+        if let Some(pending) = ResultView(&result).pending_confirmation() {
             emit(&json!({
                 "event": "pending_confirmation",
                 "thread_id": self.thread_id,
@@ -160,9 +157,9 @@ impl ArtifactStream<'_> {
             }));
             return Ok(Some("pending_confirmation"));
         }
-        Ok(match status.as_str() {
-            Some("abort") => Some("abort"),
-            Some("done") => Some("done"),
+        Ok(match status {
+            ThreadStatus::Abort => Some("abort"),
+            ThreadStatus::Done => Some("done"),
             _ => None,
         })
     }

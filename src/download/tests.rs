@@ -140,10 +140,6 @@ fn names_use_python_sha1_prefix() {
     for (url, prefix, name) in cases {
         assert_eq!(file_name(url, &image, prefix), name);
     }
-    assert_eq!(py_join("out", "n"), "out/n");
-    assert_eq!(py_join("out/", "n"), "out/n");
-    assert_eq!(py_join("", "n"), "n");
-    assert_eq!(py_join("out", "/abs"), "/abs");
 }
 
 #[test]
@@ -167,9 +163,8 @@ fn collect_dedupes_and_skips_bad_entries() {
         kind: json!("video"),
         ..image("https://a/3")
     });
-    assert_eq!(collect_artifacts(&result), expected);
-    assert!(collect_artifacts(&json!({"items": {}})).is_empty());
-    assert!(collect_artifacts(&json!([])).is_empty());
+    assert_eq!(collect_artifacts(result.as_object().unwrap()), expected);
+    assert!(collect_artifacts(json!({"items": {}}).as_object().unwrap()).is_empty());
 }
 
 #[test]
@@ -203,7 +198,7 @@ async fn concurrent_and_in_order() {
     assert_eq!(SLOW_PEAK.load(Ordering::SeqCst), CONCURRENCY);
     assert_eq!(items.len(), urls.len());
     for (item, url) in items.iter().zip(&urls) {
-        let path = py_join(out, &file_name(url, &json!("image"), "lovart"));
+        let path = crate::python::join(out, &file_name(url, &json!("image"), "lovart"));
         let expected = json!({"type": "image", "url": url, "local_path": path, "new": true});
         assert_eq!(text(item), text(&expected));
         let body = std::fs::read_to_string(path).unwrap();

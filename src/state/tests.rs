@@ -39,7 +39,7 @@ fn concurrent_updates_keep_every_thread() {
             std::thread::spawn(move || {
                 store
                     .update(|s| s.upsert_thread(&format!("t{i}"), "topic", Some("p")))
-                    .unwrap()
+                    .unwrap();
             })
         })
         .collect();

@@ -1,0 +1,631 @@
+//! The sandbox driven over HTTP, as a client sees it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::{Fault, SandboxHandle, SandboxOptions};
+use lovart_wire::sign::{signed_headers, timestamp_now};
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    access_key: String,
+    secret_key: String,
+}
+
+/// A fast sandbox and a client signing with its keys.
+fn start() -> (SandboxHandle, Client) {
+    let sandbox = SandboxHandle::start(SandboxOptions {
+        fast: true,
+        ..SandboxOptions::default()
+    });
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: sandbox.base_url(),
+        access_key: "ak_sandbox".into(),
+        secret_key: "sk_sandbox".into(),
+    };
+    (sandbox, client)
+}
+
+impl Client {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let path = format!("/v1/openapi{path}");
+        let url = format!("{}{path}{query}", self.base);
+        let mut request = self.http.request(method.clone(), url);
+        for (name, value) in signed_headers(
+            &self.access_key,
+            &self.secret_key,
+            method.as_str(),
+            &path,
+            &timestamp_now(),
+        ) {
+            request = request.header(name, value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// `data` of a call that must succeed.
+    async fn ok(&self, method: Method, path: &str, query: &str, body: Option<Value>) -> Value {
+        let (status, _, answer) = self.send(method, path, query, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        assert_eq!(answer["code"], 0, "{path}: {answer}");
+        answer["data"].clone()
+    }
+
+    async fn project(&self) -> String {
+        let body = json!({"project_id": "", "canvas": "", "project_cover_list": [], "pic_count": 0, "project_type": 3});
+        let data = self.ok(Method::POST, "/project/save", "", Some(body)).await;
+        data["project_id"].as_str().unwrap().to_string()
+    }
+
+    async fn chat(&self, project_id: &str, prompt: &str) -> (StatusCode, Value) {
+        let (status, _, answer) = self
+            .send(
+                Method::POST,
+                "/chat",
+                "",
+                Some(json!({"prompt": prompt, "project_id": project_id})),
+            )
+            .await;
+        (status, answer)
+    }
+
+    async fn thread(&self, project_id: &str, prompt: &str) -> String {
+        let (status, answer) = self.chat(project_id, prompt).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer["data"]["thread_id"].as_str().unwrap().to_string()
+    }
+
+    async fn status(&self, thread_id: &str) -> String {
+        let data = self
+            .ok(
+                Method::GET,
+                "/chat/status",
+                &format!("?thread_id={thread_id}"),
+                None,
+            )
+            .await;
+        data["status"].as_str().unwrap().to_string()
+    }
+
+    async fn result(&self, thread_id: &str) -> Value {
+        self.ok(
+            Method::GET,
+            "/chat/result",
+            &format!("?thread_id={thread_id}"),
+            None,
+        )
+        .await
+    }
+
+    async fn fetch(&self, url: &str) -> (StatusCode, Option<u64>, Vec<u8>) {
+        let response = self.http.get(url).send().await.unwrap();
+        let length = response.content_length();
+        (
+            response.status(),
+            length,
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+}
+
+fn artifacts(result: &Value) -> Vec<(String, String)> {
+    result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item["artifacts"].as_array())
+        .flatten()
+        .map(|artifact| {
+            (
+                artifact["type"].as_str().unwrap().into(),
+                artifact["content"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn signatures_keys_and_clock_are_checked() {
+    let (sandbox, client) = start();
+    let (status, _, answer) = client
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!((status, &answer["code"]), (StatusCode::OK, &json!(0)));
+
+    let wrong = Client {
+        secret_key: "sk_wrong".into(),
+        ..client
+    };
+    let (status, _, answer) = wrong
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(
+        (status, &answer["code"]),
+        (StatusCode::UNAUTHORIZED, &json!(401))
+    );
+    let stranger = Client {
+        access_key: "ak_other".into(),
+        secret_key: "sk_sandbox".into(),
+        ..wrong
+    };
+    let (status, _, _) = stranger
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let client = Client {
+        access_key: "ak_sandbox".into(),
+        ..stranger
+    };
+    sandbox.set_clock_offset(-301);
+    let (status, _, answer) = client
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer["details"].as_str().unwrap().contains("clock"),
+        "{answer}"
+    );
+    sandbox.set_clock_offset(0);
+
+    let unsigned = client
+        .http
+        .get(format!(
+            "{}/v1/openapi/chat/status?thread_id=x",
+            client.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+    let catalog = client
+        .http
+        .get(format!("{}/v1/openapi/tools/catalog", client.base))
+        .send()
+        .await
+        .unwrap();
+    let catalog: Value = serde_json::from_str(&catalog.text().await.unwrap()).unwrap();
+    assert_eq!(catalog["data"]["tools"].as_array().unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn projects_are_created_renamed_and_validated() {
+    let (sandbox, client) = start();
+    let project_id = client.project().await;
+    assert_eq!(project_id.len(), 32);
+    let query = format!("?project_id={project_id}");
+    let data = client
+        .ok(Method::GET, "/project/validate", &query, None)
+        .await;
+    assert_eq!(data, json!({"valid": true, "project_name": ""}));
+    let rename = json!({"action": "rename", "project_id": project_id, "project_name": "Cats"});
+    let data = client
+        .ok(Method::POST, "/project/save", "", Some(rename))
+        .await;
+    assert_eq!(
+        data,
+        json!({"project_id": project_id, "project_name": "Cats"})
+    );
+    assert_eq!(sandbox.project_name(&project_id).as_deref(), Some("Cats"));
+    let data = client
+        .ok(Method::GET, "/project/validate", "?project_id=nope", None)
+        .await;
+    assert_eq!(data, json!({"valid": false, "project_name": ""}));
+    let rename = json!({"action": "rename", "project_id": "nope", "project_name": "x"});
+    let (status, _, answer) = client
+        .send(Method::POST, "/project/save", "", Some(rename))
+        .await;
+    assert_eq!(
+        (status, answer),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"code": 404, "message": "project not found"})
+        )
+    );
+    let (status, _) = client.chat("nope", "a cat").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_image_is_done_on_the_second_status_and_served_as_png() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "a cyberpunk cat").await;
+    assert_eq!(client.result(&thread_id).await["items"], json!([]));
+    assert_eq!(client.status(&thread_id).await, "running");
+    assert_eq!(client.status(&thread_id).await, "done");
+    assert_eq!(client.status(&thread_id).await, "done");
+    let result = client.result(&thread_id).await;
+    assert_eq!(result["status"], "done");
+    assert!(result.get("pending_confirmation").is_none());
+    assert_eq!(result["items"][0]["type"], "assistant");
+    assert_eq!(result["items"][1]["name"], "artifacts");
+    let found = artifacts(&result);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "image");
+    assert_eq!(
+        found[0].1,
+        format!("{}/files/{thread_id}/1.png", client.base)
+    );
+    let (status, length, bytes) = client.fetch(&found[0].1).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(length, Some(bytes.len() as u64));
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+}
+
+#[tokio::test]
+async fn variations_appear_one_per_step() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client
+        .thread(&project_id, "generate 4 variations of a cat")
+        .await;
+    for shown in 1..=4 {
+        let status = client.status(&thread_id).await;
+        assert_eq!(status, if shown == 4 { "done" } else { "running" });
+        assert_eq!(artifacts(&client.result(&thread_id).await).len(), shown);
+    }
+}
+
+#[tokio::test]
+async fn a_video_waits_for_confirmation_unless_unlimited() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "ocean waves video").await;
+    let confirm = json!({"thread_id": thread_id});
+    let (status, _, _) = client
+        .send(Method::POST, "/chat/confirm", "", Some(confirm.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(client.status(&thread_id).await, "running");
+    assert_eq!(client.status(&thread_id).await, "done");
+    let result = client.result(&thread_id).await;
+    assert_eq!(
+        result["pending_confirmation"]["tool_name"],
+        "generate_video_kling_v3"
+    );
+    assert_eq!(result["pending_confirmation"]["estimated_cost"], 40);
+    assert!(artifacts(&result).is_empty());
+    let data = client
+        .ok(Method::POST, "/chat/confirm", "", Some(confirm))
+        .await;
+    assert_eq!(data, json!({"thread_id": thread_id, "confirmed": true}));
+    assert_eq!(client.status(&thread_id).await, "running");
+    assert_eq!(client.status(&thread_id).await, "done");
+    let result = client.result(&thread_id).await;
+    assert!(result.get("pending_confirmation").is_none());
+    let found = artifacts(&result);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "video");
+    assert!(found[0].1.ends_with(".mp4"));
+    let (_, _, bytes) = client.fetch(&found[0].1).await;
+    assert_eq!(&bytes[4..8], b"ftyp");
+
+    let data = client
+        .ok(
+            Method::POST,
+            "/mode/set",
+            "",
+            Some(json!({"unlimited": true})),
+        )
+        .await;
+    assert_eq!(data, json!({"unlimited": true}));
+    let data = client
+        .ok(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(data["unlimited"], true);
+    let thread_id = client.thread(&project_id, "another video").await;
+    client.status(&thread_id).await;
+    assert_eq!(client.status(&thread_id).await, "done");
+    let result = client.result(&thread_id).await;
+    assert!(result.get("pending_confirmation").is_none());
+    assert_eq!(artifacts(&result)[0].0, "video");
+}
+
+#[tokio::test]
+async fn a_running_thread_is_busy_and_a_finished_one_continues() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "a cat").await;
+    let again = json!({"prompt": "make it blue", "project_id": project_id, "thread_id": thread_id});
+    let (status, _, answer) = client
+        .send(Method::POST, "/chat", "", Some(again.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(answer["message"], "Thread is busy");
+    client.status(&thread_id).await;
+    client.status(&thread_id).await;
+    let data = client.ok(Method::POST, "/chat", "", Some(again)).await;
+    assert_eq!(data["thread_id"], thread_id.as_str());
+    assert_eq!(client.status(&thread_id).await, "running");
+    assert_eq!(client.status(&thread_id).await, "done");
+    let found = artifacts(&client.result(&thread_id).await);
+    assert_eq!(found.len(), 2);
+    assert!(found[1].1.ends_with("/2.png"));
+}
+
+#[tokio::test]
+async fn refusal_abort_forever_and_insufficient_credits() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let refused = client.thread(&project_id, "please REFUSE this").await;
+    client.status(&refused).await;
+    assert_eq!(client.status(&refused).await, "done");
+    let result = client.result(&refused).await;
+    assert_eq!(result["items"].as_array().unwrap().len(), 1);
+    assert_eq!(result["items"][0]["type"], "assistant");
+
+    let aborted = client.thread(&project_id, "abort").await;
+    client.status(&aborted).await;
+    assert_eq!(client.status(&aborted).await, "abort");
+
+    let endless = client.thread(&project_id, "forever").await;
+    for _ in 0..10 {
+        assert_eq!(client.status(&endless).await, "running");
+    }
+
+    let (status, answer) = client.chat(&project_id, "something expensive").await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(
+        answer,
+        json!({"code": 402, "message": "Insufficient credits", "details": "this request needs 40 credits; the account has 3"})
+    );
+}
+
+#[tokio::test]
+async fn flaky_threads_fail_once_per_endpoint() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "a flaky cat").await;
+    let query = format!("?thread_id={thread_id}");
+    let (status, _, _) = client.send(Method::GET, "/chat/status", &query, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(client.status(&thread_id).await, "running");
+    let (status, _, _) = client.send(Method::GET, "/chat/result", &query, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(client.status(&thread_id).await, "done");
+    assert_eq!(artifacts(&client.result(&thread_id).await).len(), 1);
+}
+
+#[tokio::test]
+async fn the_sixty_first_chat_of_a_minute_gets_429() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    for _ in 0..60 {
+        client.thread(&project_id, "refuse").await;
+    }
+    let (status, headers, answer) = client
+        .send(
+            Method::POST,
+            "/chat",
+            "",
+            Some(json!({"prompt": "a cat", "project_id": project_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers["retry-after"], "60");
+    assert_eq!(answer["code"], 429);
+}
+
+#[tokio::test]
+async fn odd_artifacts_noext_brokenlink_audio_3d() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    for (prompt, kinds, magic) in [
+        (
+            "noext brokenlink cat",
+            vec!["image", "image"],
+            &b"\x89PNG"[..],
+        ),
+        ("lofi bgm", vec!["audio"], b"RIFF"),
+        ("a 3d chair", vec!["3d"], b"glTF"),
+    ] {
+        let thread_id = client.thread(&project_id, prompt).await;
+        client.status(&thread_id).await;
+        client.status(&thread_id).await;
+        let found = artifacts(&client.result(&thread_id).await);
+        assert_eq!(
+            found
+                .iter()
+                .map(|(kind, _)| kind.as_str())
+                .collect::<Vec<_>>(),
+            kinds
+        );
+        let (status, _, bytes) = client.fetch(&found[0].1).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(bytes.starts_with(magic), "{prompt}");
+        if prompt.contains("noext") {
+            assert!(found[0].1.ends_with(&format!("{thread_id}/1")));
+            let (status, _, _) = client.fetch(&found[1].1).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+        }
+    }
+}
+
+#[tokio::test]
+async fn uploads_stream_to_disk_and_are_served_back() {
+    let (sandbox, client) = start();
+    let content: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+        .map(|n: u32| (n % 251) as u8)
+        .collect();
+    let boundary = "0123456789abcdef0123456789abcdef";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"caf\u{e9}.png\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let total = body.len() as u64;
+    let path = "/v1/openapi/file/upload";
+    let mut request = client
+        .http
+        .post(format!("{}{path}", client.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("user-agent", "LovartAgentSkill/1.0")
+        .body(body);
+    for (name, value) in signed_headers("ak_sandbox", "sk_sandbox", "POST", path, &timestamp_now())
+    {
+        request = request.header(name, value);
+    }
+    let answer: Value =
+        serde_json::from_str(&request.send().await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(answer["code"], 0, "{answer}");
+    let url = answer["data"]["url"].as_str().unwrap();
+    assert!(url.ends_with("/caf%C3%A9.png"), "{url}");
+    let (status, length, bytes) = client.fetch(url).await;
+    assert_eq!(
+        (status, length),
+        (StatusCode::OK, Some(content.len() as u64))
+    );
+    assert!(bytes == content);
+
+    let recorded = sandbox
+        .requests()
+        .into_iter()
+        .find(|request| request.path == path)
+        .unwrap();
+    assert_eq!(recorded.body_len, total);
+    assert_eq!(recorded.body.len(), 64 * 1024);
+    assert_eq!(recorded.header("user-agent"), Some("LovartAgentSkill/1.0"));
+}
+
+#[tokio::test]
+async fn injected_faults_answer_first_then_the_server_resumes() {
+    let (sandbox, client) = start();
+    sandbox.inject(
+        Fault::new("POST", "/mode/query", 429)
+            .header("retry-after", "1")
+            .json(&json!({"code": 429, "message": "slow down"}))
+            .times(2),
+    );
+    sandbox.inject(Fault::new("POST", "/v1/openapi/mode/set", 200).body("<html>oops</html>"));
+    for _ in 0..2 {
+        let (status, headers, answer) = client
+            .send(Method::POST, "/mode/query", "", Some(json!({})))
+            .await;
+        assert_eq!(
+            (status, &headers["retry-after"], &answer["message"]),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                &"1".parse().unwrap(),
+                &json!("slow down")
+            )
+        );
+    }
+    let (status, _, _) = client
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, answer) = client
+        .send(
+            Method::POST,
+            "/mode/set",
+            "",
+            Some(json!({"unlimited": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!("<html>oops</html>"))
+    );
+    let data = client
+        .ok(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(
+        data["unlimited"], false,
+        "a faulted request changes nothing"
+    );
+
+    let recorded = sandbox.requests();
+    let statuses: Vec<u16> = recorded.iter().map(|request| request.status).collect();
+    assert_eq!(statuses, [429, 429, 200, 200, 200]);
+    assert_eq!(recorded[0].json(), Some(json!({})));
+    assert!(recorded[0].header("x-signature").is_some());
+}
+
+#[tokio::test]
+async fn artifacts_can_be_added_to_a_project() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let body = json!({"project_id": project_id, "artifact_type": "image", "artifact_content": "https://example.com/a.png"});
+    let data = client
+        .ok(Method::POST, "/artifact/upload", "", Some(body))
+        .await;
+    assert_eq!(data["artifact_id"].as_str().unwrap().len(), 32);
+    assert_eq!(data["artifact_content"], "https://example.com/a.png");
+}
+
+#[tokio::test]
+async fn a_big_file_streams_with_its_length() {
+    let (_sandbox, client) = start();
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "bigfile").await;
+    client.status(&thread_id).await;
+    client.status(&thread_id).await;
+    let found = artifacts(&client.result(&thread_id).await);
+    let started = std::time::Instant::now();
+    let (status, length, bytes) = client.fetch(&found[0].1).await;
+    eprintln!("64 MiB artifact fetched in {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(length, Some(bytes.len() as u64));
+    assert!(bytes.len() > 64 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn realistic_mode_runs_on_the_clock_not_on_polls() {
+    let sandbox = SandboxHandle::start(SandboxOptions::default());
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: sandbox.base_url(),
+        access_key: "ak_sandbox".into(),
+        secret_key: "sk_sandbox".into(),
+    };
+    let project_id = client.project().await;
+    let thread_id = client.thread(&project_id, "a cat").await;
+    for _ in 0..5 {
+        assert_eq!(client.status(&thread_id).await, "running");
+    }
+}
+
+#[tokio::test]
+async fn serve_stops_when_told() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v1/openapi/tools/catalog",
+        listener.local_addr().unwrap()
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(super::serve(listener, SandboxOptions::default(), async {
+        let _ = stopped.await;
+    }));
+    let answer = reqwest::get(&url).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    assert!(matches!(finished, Ok(Ok(Ok(())))));
+}

@@ -1,0 +1,15 @@
+//! `create-project`: a new project on the server, added to the state and activated.
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::ctx::{Ctx, print_line};
+use crate::python::dumps_compact;
+
+pub async fn run(ctx: &Ctx) -> Result<()> {
+    let project_id = ctx.api()?.create_project().await?;
+    ctx.state
+        .update(|state| state.add_project(&project_id, ""))?;
+    print_line(&dumps_compact(&json!({"project_id": project_id}), true));
+    Ok(())
+}

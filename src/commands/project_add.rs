@@ -1,0 +1,26 @@
+//! `project-add`: add (or rename) a project and activate it; renamed on the
+//! server too when keys are set.
+
+use anyhow::Result;
+
+use crate::cli::ProjectAddArgs;
+use crate::ctx::{Ctx, print_line};
+use crate::flow::project::rename_on_server;
+
+pub async fn run(args: ProjectAddArgs, ctx: &Ctx) -> Result<()> {
+    ctx.state
+        .update(|state| state.add_project(&args.project_id, &args.name))?;
+    if !args.name.is_empty() {
+        rename_on_server(ctx, &args.project_id, &args.name).await;
+    }
+    let suffix = if args.name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", args.name)
+    };
+    print_line(&format!(
+        "Added and switched to project: {}{suffix}",
+        args.project_id
+    ));
+    Ok(())
+}

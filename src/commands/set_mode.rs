@@ -1,0 +1,25 @@
+//! `set-mode`: fast (credits) or unlimited (queue).
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use crate::cli::SetModeArgs;
+use crate::ctx::{Ctx, print_line};
+use crate::python::dumps_compact;
+
+pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
+    let client = ctx.api()?;
+    let (mode, unlimited) = if args.fast {
+        ("fast", false)
+    } else if args.unlimited {
+        ("unlimited", true)
+    } else {
+        bail!("specify --fast or --unlimited");
+    };
+    let detail = client.set_mode(unlimited).await?;
+    print_line(&dumps_compact(
+        &json!({"mode": mode, "detail": detail}),
+        false,
+    ));
+    Ok(())
+}

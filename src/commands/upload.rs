@@ -1,0 +1,16 @@
+//! `upload`: a local file to Lovart's CDN, streamed; prints its URL.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::cli::UploadArgs;
+use crate::ctx::{Ctx, print_line};
+use crate::python::dumps_compact;
+
+pub async fn run(args: UploadArgs, ctx: &Ctx) -> Result<()> {
+    let url = ctx.api()?.upload_file(Path::new(&args.file)).await?;
+    print_line(&dumps_compact(&json!({"url": url}), true));
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The project a prompt goes into: the flag, else the active one, else a new
+//! one; validated (with the reference's one retry) where `chat` validates;
+//! named after the prompt when still untitled.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use lovart_wire::reply::ValidationView;
+
+use crate::api::ApiClient;
+use crate::ctx::Ctx;
+use crate::flow::outcome::project_needs_name;
+use crate::python::prefix_stripped;
+
+/// The project given by `flag` or remembered as active, if any.
+pub fn given_or_active(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
+    match flag.filter(|id| !id.is_empty()) {
+        Some(project_id) => Ok(Some(project_id.to_string())),
+        None => Ok(ctx.state.load()?.active_project()),
+    }
+}
+
+/// The project to send into: the flag, else the active one, else a new one
+/// (not validated, as in the reference's `send`).
+pub async fn given_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+    match given_or_active(ctx, flag)? {
+        Some(project_id) => Ok(project_id),
+        None => Ok(client.create_project().await?),
+    }
+}
+
+/// `chat`'s project: a given or remembered project must exist on the server;
+/// with none, a new one is created.
+pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+    match given_or_active(ctx, flag)? {
+        Some(project_id) => {
+            ensure_exists(client, ctx, &project_id).await?;
+            Ok(project_id)
+        }
+        None => Ok(client.create_project().await?),
+    }
+}
+
+/// Validates a project, once more after 2 s (a new project may take a moment
+/// to appear); a failed call counts as "not valid", as in the reference.
+async fn ensure_exists(client: &ApiClient, ctx: &Ctx, project_id: &str) -> Result<()> {
+    if is_valid(client, project_id).await {
+        return Ok(());
+    }
+    tokio::time::sleep(ctx.waits.validate_retry()).await;
+    if is_valid(client, project_id).await {
+        return Ok(());
+    }
+    bail!("Project '{project_id}' does not exist")
+}
+
+async fn is_valid(client: &ApiClient, project_id: &str) -> bool {
+    match client.validate_project(project_id).await {
+        Ok(answer) => ValidationView(&answer).valid(),
+        Err(_) => false,
+    }
+}
+
+/// Names a still-untitled project after the prompt's first 30 characters;
+/// returns the new name when the rename went through. Failures are ignored.
+pub async fn name_if_untitled(
+    client: &ApiClient,
+    project_id: &str,
+    prompt: &str,
+) -> Option<String> {
+    let current = match client.validate_project(project_id).await {
+        Ok(answer) => ValidationView(&answer).project_name().cloned(),
+        Err(_) => None,
+    };
+    if !project_needs_name(current.as_ref(), project_id) {
+        return None;
+    }
+    let name = prefix_stripped(prompt, 30);
+    client.rename_project(project_id, &name).await.ok()?;
+    Some(name)
+}
+
+/// The best-effort server rename uses the reference client's default timeout.
+const RENAME_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Renames the project on the server when keys are set; any failure is ignored,
+/// as in the reference (the local rename is what the user asked for).
+pub async fn rename_on_server(ctx: &Ctx, project_id: &str, name: &str) {
+    if !ctx.has_keys() {
+        return;
+    }
+    if let Ok(client) = ctx.api_with_timeout(RENAME_TIMEOUT) {
+        let _ = client.rename_project(project_id, name).await;
+    }
+}

@@ -1,0 +1,144 @@
+//! Sending a prompt: the one place the `POST /chat` request is built, the
+//! checks made before anything billable goes out, and the state record made
+//! the moment the send succeeded.
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::api::{ApiClient, SendRequest, ToolConfig};
+use crate::cli::ReasoningMode;
+use crate::ctx::Ctx;
+use crate::python::{is_truthy, prefix_stripped};
+
+/// What a command sends, before the project is known.
+#[derive(Debug, Clone, Default)]
+pub struct Message {
+    pub prompt: String,
+    pub thread_id: Option<String>,
+    pub attachments: Vec<String>,
+    pub mode: Option<ReasoningMode>,
+    pub tools: ToolConfig,
+}
+
+impl Message {
+    /// The request body's fields, in the reference's order and rules.
+    pub fn into_request(self, project_id: &str) -> SendRequest {
+        SendRequest {
+            prompt: self.prompt,
+            project_id: project_id.to_string(),
+            attachments: self.attachments,
+            thread_id: self.thread_id,
+            mode: self.mode.map(|mode| mode.as_str().to_string()),
+            tool_config: self.tools,
+        }
+    }
+}
+
+/// Sends `message` into `project_id` and records the thread at once (so an
+/// interrupted or failed wait still leaves it on record); returns its id.
+pub async fn send_and_record(
+    client: &ApiClient,
+    ctx: &Ctx,
+    project_id: &str,
+    message: Message,
+) -> Result<String> {
+    let prompt = message.prompt.clone();
+    let thread_id = client.send(&message.into_request(project_id)).await?;
+    if !project_id.is_empty() {
+        record_sent_thread(ctx, project_id, &thread_id, &prompt)?;
+    }
+    Ok(thread_id)
+}
+
+/// Saves a just-sent thread: its project (named after the prompt) becomes
+/// active and the thread goes first in the history, in one locked update.
+pub fn record_sent_thread(
+    ctx: &Ctx,
+    project_id: &str,
+    thread_id: &str,
+    prompt: &str,
+) -> Result<()> {
+    let name = prefix_stripped(prompt, 30);
+    let topic = prefix_stripped(prompt, 50);
+    ctx.state.update(|state| {
+        state.add_project(project_id, &name);
+        state.upsert_thread(thread_id, &topic, Some(project_id));
+    })
+}
+
+/// Warns (on stderr, from the built-in catalog: no request) about tool names
+/// that are not known; they are still sent, since the catalog changes often.
+pub fn warn_about_unknown_tools(tools: &ToolConfig) {
+    let mut names: Vec<&str> = Vec::new();
+    for list in [&tools.include_tools, &tools.exclude_tools] {
+        names.extend(list.iter().map(String::as_str));
+    }
+    if let Some(Value::Object(categories)) = &tools.prefer_tool_categories {
+        for tools in categories.values().filter_map(Value::as_array) {
+            names.extend(tools.iter().filter_map(Value::as_str));
+        }
+    }
+    for warning in crate::catalog::unknown_tool_warnings(&names) {
+        eprintln!("{warning}");
+    }
+}
+
+/// `--prefer-models`: a JSON object of category → list of tool names. Falsy
+/// JSON (`{}`, `null`, `""`) means absent, as in the reference.
+pub fn parse_prefer_models(text: Option<&str>) -> Result<Option<Value>> {
+    let Some(text) = text.filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let value: Value = serde_json::from_str(text)
+        .with_context(|| format!("invalid --prefer-models: not JSON: {text}"))?;
+    if !is_truthy(&value) {
+        return Ok(None);
+    }
+    let Value::Object(categories) = &value else {
+        bail!(
+            "invalid --prefer-models: expected an object of category -> list of tool names, e.g. '{{\"IMAGE\":[\"generate_image_midjourney\"]}}'"
+        );
+    };
+    for (category, tools) in categories {
+        let is_list_of_names = tools
+            .as_array()
+            .is_some_and(|tools| tools.iter().all(Value::is_string));
+        if !is_list_of_names {
+            bail!(
+                "invalid --prefer-models: the value of \"{category}\" must be a list of tool names"
+            );
+        }
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prefer_models_accepts_objects_of_lists() {
+        let value =
+            parse_prefer_models(Some(r#"{"IMAGE":["generate_image_midjourney"]}"#)).unwrap();
+        assert_eq!(value, Some(json!({"IMAGE": ["generate_image_midjourney"]})));
+    }
+
+    #[test]
+    fn falsy_prefer_models_means_absent() {
+        for text in ["{}", "null", "[]", "0", "\"\""] {
+            assert_eq!(parse_prefer_models(Some(text)).unwrap(), None, "{text}");
+        }
+        assert_eq!(parse_prefer_models(None).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_prefer_models_are_clear_errors() {
+        let not_json = parse_prefer_models(Some("{IMAGE:")).unwrap_err();
+        assert!(format!("{not_json:#}").starts_with("invalid --prefer-models: not JSON"));
+        let not_object = parse_prefer_models(Some("[1]")).unwrap_err();
+        assert!(not_object.to_string().contains("expected an object"));
+        let not_list = parse_prefer_models(Some(r#"{"IMAGE":"x"}"#)).unwrap_err();
+        assert!(not_list.to_string().contains("\"IMAGE\" must be a list"));
+    }
+}
