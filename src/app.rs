@@ -2,23 +2,29 @@
 //!
 //! Exit codes are the reference's: 0 on success, 1 with `Error: <message>` on
 //! stderr, 2 for usage errors (clap prints those), 1 with the help on stdout
-//! when no command is given, and 130 when interrupted (Ctrl-C) mid-generation.
-//! No panic reaches the user as a backtrace.
+//! when no command is given, and 130 when interrupted (Ctrl-C) mid-generation
+//! (143 for SIGTERM, 129 for SIGHUP). `LOVART_EXIT_CODES=detailed` opts into
+//! one code per error kind ([`crate::failure`]). With `--json`, a failure also
+//! prints the JSON error object on stdout. No panic reaches the user as a
+//! backtrace.
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::api::{ApiError, ApiErrorKind};
 use crate::cli::Cli;
-use crate::ctx::{Ctx, hint};
+use crate::ctx::{Ctx, hint, print_line};
+use crate::failure::{ErrorObject, ExitCodes, success_exit_code};
+use crate::flow::interrupt::Interrupted;
+use crate::python::dumps_compact;
 
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("Error: internal error: {info}");
         eprintln!("hint: this is a bug in lovart; please report it with the command you ran");
     }));
-    let cli = match Cli::try_parse() {
+    let args = crate::cli::hoist_global_options(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -50,52 +56,30 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let json = command.json_requested();
+    let exit_codes = ExitCodes::from_env();
     let outcome = runtime.block_on(async {
         let ctx = Ctx::from_cli(&cli)?;
         crate::commands::run(cli.command.expect("checked above"), &ctx).await
     });
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.is::<crate::flow::interrupt::Interrupted>() => ExitCode::from(130),
+        Ok(()) => ExitCode::from(success_exit_code(exit_codes)),
         Err(error) => {
-            eprintln!("Error: {error:#}");
-            if let Some(api_error) = error.downcast_ref::<ApiError>() {
-                if let Some(advice) = advice_for(api_error) {
-                    hint(&advice);
-                }
+            if let Some(interrupted) = error.downcast_ref::<Interrupted>() {
+                return ExitCode::from(interrupted.exit_code());
             }
-            ExitCode::from(1)
+            let object = ErrorObject::of(&error);
+            eprintln!("Error: {}", object.message);
+            if let Some(advice) = &object.hint {
+                hint(advice);
+            }
+            if json {
+                print_line(&dumps_compact(&object.to_json(), false));
+            }
+            ExitCode::from(match exit_codes {
+                ExitCodes::Reference => 1,
+                ExitCodes::Detailed => object.kind.detailed_exit_code(),
+            })
         }
-    }
-}
-
-/// What the user can do about an API error whose cause is known.
-fn advice_for(error: &ApiError) -> Option<String> {
-    let lower = error.message.to_lowercase();
-    if lower.contains("timestamp") && (lower.contains("expired") || lower.contains("skew")) {
-        return Some(
-            "the server rejected the request time: check that this machine's clock is right (lovart doctor shows the offset)"
-                .to_string(),
-        );
-    }
-    match (error.kind, error.status) {
-        (ApiErrorKind::Http, Some(401 | 403)) => Some(
-            "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)"
-                .to_string(),
-        ),
-        (ApiErrorKind::Http, Some(402)) => {
-            Some("the account does not have enough credits for this: top up, or switch to the queue with `lovart set-mode --unlimited`".to_string())
-        }
-        (ApiErrorKind::Http, Some(409)) => Some(
-            "the thread is still busy: wait for it (`lovart watch --thread-id …`) or start a new thread".to_string(),
-        ),
-        (ApiErrorKind::Http, Some(429)) => Some(match error.retry_after {
-            Some(wait) => format!("rate limited: retry after {} s", wait.as_secs().max(1)),
-            None => "rate limited: wait a minute before retrying".to_string(),
-        }),
-        (ApiErrorKind::Connection, _) => Some(
-            "check the network, LOVART_BASE_URL and any proxy settings (https_proxy, no_proxy)".to_string(),
-        ),
-        _ => None,
     }
 }

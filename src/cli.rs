@@ -62,7 +62,7 @@ pub enum Command {
     Watch(WatchArgs),
     /// Create a new empty project on the server
     #[command(after_help = "Example:\n  lovart create-project")]
-    CreateProject,
+    CreateProject(JsonArgs),
     /// Add a URL as an artifact of a project
     #[command(
         after_help = "Example:\n  lovart upload-artifact --project-id PID --url https://example.com/a.png"
@@ -74,12 +74,17 @@ pub enum Command {
     /// Confirm a pending high-cost operation, then wait for the result
     #[command(after_help = "Example:\n  lovart confirm --thread-id TID --json --download")]
     Confirm(ConfirmArgs),
+    /// Wait for a thread already sent; print what `chat` would print
+    #[command(
+        after_help = "Examples:\n  lovart wait --thread-id TID --json --download\n  T=$(lovart send --prompt \"a cat\" | jq -r .thread_id) && lovart wait --thread-id \"$T\" --json"
+    )]
+    Wait(WaitArgs),
     /// Switch between fast (credits) and unlimited (queue) mode
     #[command(after_help = "Example:\n  lovart set-mode --unlimited")]
     SetMode(SetModeArgs),
     /// Show the current generation mode
     #[command(after_help = "Example:\n  lovart query-mode")]
-    QueryMode,
+    QueryMode(JsonArgs),
     /// Show a thread's status
     #[command(after_help = "Example:\n  lovart status --thread-id TID")]
     Status(ThreadArgs),
@@ -146,6 +151,9 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// No effect (accepted like on every command)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--mode`: the reasoning mode, locked to a thread on its first message.
@@ -208,8 +216,12 @@ pub struct ChatArgs {
     #[arg(long, num_args = 0.., value_name = "TOOL", action = ArgAction::Set)]
     pub exclude_tools: Option<Vec<String>>,
     /// Reasoning mode, locked per thread
-    #[arg(long, value_enum)]
+    // The alias keeps `--m` meaning `--mode`, as it did before `--max-credits`.
+    #[arg(long, value_enum, alias = "m")]
     pub mode: Option<ReasoningMode>,
+    /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +238,9 @@ pub struct SendArgs {
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
     pub mode: Option<ReasoningMode>,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +276,9 @@ pub struct UploadArtifactArgs {
     pub url: String,
     #[arg(long = "type", value_enum, default_value = "image")]
     pub kind: ArtifactKind,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +286,9 @@ pub struct UploadArgs {
     /// Local file to upload
     #[arg(long)]
     pub file: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +303,28 @@ pub struct ConfirmArgs {
     pub download: bool,
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    /// Confirm a further pending step by itself when its estimated cost is at most N credits
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The thread to wait for (from `send`, `chat` or `threads`)
+    #[arg(long)]
+    pub thread_id: String,
+    /// Print the result as JSON, as `chat --json` does
+    #[arg(long)]
+    pub json: bool,
+    /// Download artifacts after completion
+    #[arg(long)]
+    pub download: bool,
+    /// Folder for downloads
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+    /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -292,12 +335,18 @@ pub struct SetModeArgs {
     /// Fast mode (costs credits)
     #[arg(long)]
     pub fast: bool,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ThreadArgs {
     #[arg(long)]
     pub thread_id: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +372,9 @@ pub struct DownloadArgs {
     pub output_dir: String,
     #[arg(long, default_value = "lovart")]
     pub prefix: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -338,6 +390,9 @@ pub struct ProjectAddArgs {
     /// Friendly name for the project
     #[arg(long, default_value = "")]
     pub name: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -345,6 +400,9 @@ pub struct ProjectIdArgs {
     /// Project id (project-switch also takes a unique prefix)
     #[arg(long)]
     pub project_id: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +411,9 @@ pub struct ProjectRenameArgs {
     pub project_id: String,
     #[arg(long)]
     pub name: String,
+    /// Print JSON (also a JSON error object on failure)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -378,4 +439,94 @@ pub struct SandboxArgs {
     /// Finish jobs at once instead of taking a few realistic seconds
     #[arg(long)]
     pub fast: bool,
+}
+
+impl Command {
+    /// Whether `--json` was given: a failure then also prints the JSON error object.
+    pub fn json_requested(&self) -> bool {
+        match self {
+            Self::Chat(args) => args.json,
+            Self::Send(args) => args.json,
+            Self::Watch(args) => args.json,
+            Self::CreateProject(args)
+            | Self::QueryMode(args)
+            | Self::Config(args)
+            | Self::Projects(args)
+            | Self::Doctor(args) => args.json,
+            Self::UploadArtifact(args) => args.json,
+            Self::Upload(args) => args.json,
+            Self::Confirm(args) => args.json,
+            Self::Wait(args) => args.json,
+            Self::Status(args) | Self::ThreadRemove(args) => args.json,
+            Self::Result(args) => args.json,
+            Self::Download(args) => args.json,
+            Self::SetMode(args) => args.json,
+            Self::ProjectAdd(args) => args.json,
+            Self::ProjectSwitch(args) | Self::ProjectRemove(args) => args.json,
+            Self::ProjectRename(args) => args.json,
+            Self::Threads(args) => args.json,
+            Self::Models(args) => args.json,
+            Self::Completions(args) => args.json,
+            #[cfg(feature = "sandbox")]
+            Self::Sandbox(_) => false,
+        }
+    }
+}
+
+/// Global options a user may also give after the command, in full spelling
+/// only (`chat --timeout 600 …`): a prefix such as `--t` must keep meaning
+/// what it meant (`--thread-id`). The ones that take a value come first.
+const HOISTED_WITH_VALUE: &[&str] = &["--timeout", "--base-url", "--ak", "--sk"];
+const HOISTED_FLAGS: &[&str] = &["--quiet"];
+
+/// Moves full-spelled global options found after the command to before it,
+/// so the reference's parser shape (globals on the top-level parser only) holds.
+pub fn hoist_global_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(command_at) = command_position(&args) else {
+        return args;
+    };
+    let (mut head, tail) = (args[..=command_at].to_vec(), &args[command_at + 1..]);
+    let command = head.pop().expect("the command word");
+    let mut rest = Vec::with_capacity(tail.len());
+    let mut index = 0;
+    while index < tail.len() {
+        let word = tail[index].to_string_lossy();
+        if word == "--" {
+            rest.extend_from_slice(&tail[index..]);
+            break;
+        }
+        let name = word.split('=').next().unwrap_or_default();
+        if HOISTED_WITH_VALUE.contains(&name) {
+            head.push(tail[index].clone());
+            if !word.contains('=') && index + 1 < tail.len() {
+                head.push(tail[index + 1].clone());
+                index += 1;
+            }
+        } else if HOISTED_FLAGS.contains(&word.as_ref()) {
+            head.push(tail[index].clone());
+        } else {
+            rest.push(tail[index].clone());
+        }
+        index += 1;
+    }
+    head.push(command);
+    head.extend(rest);
+    head
+}
+
+/// Where the command word is: the first word that is neither a global option
+/// nor a global option's value.
+fn command_position(args: &[std::ffi::OsString]) -> Option<usize> {
+    let mut index = 1;
+    while index < args.len() {
+        let word = args[index].to_string_lossy();
+        if !word.starts_with('-') {
+            return Some(index);
+        }
+        let takes_value = !word.contains('=')
+            && word.len() > 2
+            && HOISTED_WITH_VALUE.iter().any(|name| name.starts_with(word.as_ref()));
+        index += if takes_value { 2 } else { 1 };
+    }
+    None
 }

@@ -19,6 +19,7 @@ pub mod cli;
 mod commands;
 mod ctx;
 mod download;
+mod failure;
 mod flow;
 mod progress;
 mod python;

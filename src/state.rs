@@ -21,6 +21,39 @@ pub struct StateStore {
     path: PathBuf,
 }
 
+/// The state file's exclusive lock, held until dropped.
+pub struct StateLock<'a> {
+    store: &'a StateStore,
+    file: fs::File,
+}
+
+impl StateLock<'_> {
+    /// Loads, applies `change`, and saves atomically when it changed anything.
+    pub fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R> {
+        let store = self.store;
+        let mut state = match store.read()? {
+            Read::Ok(data) => State { data, dirty: false },
+            Read::Legacy(data) => State::migrated(data),
+            Read::Corrupt => {
+                store.move_aside()?;
+                State::default()
+            }
+        };
+        let result = change(&mut state);
+        if state.dirty {
+            store.save(&state.data)?;
+        }
+        Ok(result)
+    }
+}
+
+impl Drop for StateLock<'_> {
+    fn drop(&mut self) {
+        // Closing the file would release the lock too.
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
 /// The parsed state: an open JSON map, so unknown keys survive a rewrite.
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -112,6 +145,13 @@ impl StateStore {
 
     /// Locks, loads, applies `change`, and saves atomically when it changed anything.
     pub fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R> {
+        self.lock()?.update(change)
+    }
+
+    /// Takes the exclusive lock until the returned guard is dropped: for a
+    /// decision that needs the network in between (creating the first project),
+    /// so that a parallel run waits and then sees its outcome.
+    pub fn lock(&self) -> Result<StateLock<'_>> {
         let dir = folder(&self.path);
         fs::DirBuilder::new()
             .recursive(true)
@@ -119,7 +159,7 @@ impl StateStore {
             .create(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         let lock_path = sidecar(&self.path, ".lock")?;
-        let lock = fs::OpenOptions::new()
+        let file = fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -127,24 +167,9 @@ impl StateStore {
             .mode(0o600)
             .open(&lock_path)
             .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
-        fs4::FileExt::lock(&lock)
+        fs4::FileExt::lock(&file)
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;
-
-        let mut state = match self.read()? {
-            Read::Ok(data) => State { data, dirty: false },
-            Read::Legacy(data) => State::migrated(data),
-            Read::Corrupt => {
-                self.move_aside()?;
-                State::default()
-            }
-        };
-        let result = change(&mut state);
-        if state.dirty {
-            self.save(&state.data)?;
-        }
-        // Dropping the file would release the lock too.
-        let _ = fs4::FileExt::unlock(&lock);
-        Ok(result)
+        Ok(StateLock { store: self, file })
     }
 
     /// Reads and parses the file, without side effects.
@@ -368,6 +393,16 @@ impl State {
             .collect();
         self.data.insert("threads".into(), Value::Array(threads));
         self.dirty = true;
+    }
+
+    /// The project a saved thread was recorded under, if any.
+    pub fn project_of_thread(&self, thread_id: &str) -> Option<String> {
+        self.thread_list()
+            .iter()
+            .find(|t| t.get("id").and_then(Value::as_str) == Some(thread_id))
+            .and_then(|t| t.get("project_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     /// Threads of one project, or all of them.

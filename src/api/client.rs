@@ -280,6 +280,7 @@ pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
         message,
         status: Some(status.as_u16()),
         retry_after: None,
+        code: ErrorBody::parse(body).and_then(|fields| fields.code),
     }
 }
 
@@ -298,10 +299,14 @@ pub(crate) fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Resul
     })?;
     match envelope::open(answer) {
         Opened::Data(data) => Ok(data),
-        Opened::Failure { message, .. } => Err(ApiError::new(
-            ApiErrorKind::Envelope,
-            message.map_or_else(|| "Unknown error".to_string(), |message| py_str(&message)),
-        )),
+        Opened::Failure { code, message } => {
+            let mut error = ApiError::new(
+                ApiErrorKind::Envelope,
+                message.map_or_else(|| "Unknown error".to_string(), |message| py_str(&message)),
+            );
+            error.code = Some(code);
+            Err(error)
+        }
     }
 }
 

@@ -26,6 +26,8 @@ pub struct ApiError {
     pub status: Option<u16>,
     /// `Retry-After` of the failed answer.
     pub retry_after: Option<Duration>,
+    /// The server's own `code` from the error body or envelope, when it sent one.
+    pub code: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -35,6 +37,7 @@ impl ApiError {
             message: message.into(),
             status: None,
             retry_after: None,
+            code: None,
         }
     }
 

@@ -13,11 +13,15 @@ use serde_json::{Map, Value, json};
 use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::flow::interrupt::until_interrupted;
-use crate::flow::outcome::{download_if_asked, mark_generation_outcome, result_text_lines};
-use crate::flow::poll::{Settled, poll_until_settled};
+use crate::failure::{in_thread, note_final_status};
+use crate::flow::interrupt::{Resumable, until_interrupted};
+use crate::flow::outcome::{download_if_asked, result_text_lines};
+use crate::flow::poll::Settled;
+use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::flow::project;
-use crate::flow::send::{Message, parse_prefer_models, send_and_record, warn_about_unknown_tools};
+use crate::flow::send::{
+    Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
+};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
 
 pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
@@ -36,7 +40,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: args.thread_id.clone(),
-        attachments: args.attachments.clone().unwrap_or_default(),
+        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default()).await?,
         mode: args.mode,
         tools,
     };
@@ -45,41 +49,37 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let topic = prefix_stripped(&args.prompt, 50);
 
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let outcome = until_interrupted(&thread_id, async {
-        let settled = poll_until_settled(&client, &thread_id, timeout, ctx.waits, &spinner).await?;
-        let result = match settled {
-            Settled::PendingConfirmation(pending) => json!({
-                "thread_id": thread_id,
-                "project_id": project_id,
-                "final_status": "pending_confirmation",
-                "pending_confirmation": pending,
-                "items": [],
-            })
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-            settled => {
-                let mut result = client.result(&thread_id).await?;
-                result.insert("final_status".into(), json!(settled.as_str()));
-                result.insert(fields::PROJECT_ID.into(), json!(project_id));
-                if settled == Settled::Done {
-                    mark_generation_outcome(&mut result);
-                }
-                if let Some(name) =
-                    project::name_if_untitled(&client, &project_id, &args.prompt).await
-                {
-                    result.insert(fields::PROJECT_NAME.into(), json!(name));
-                }
-                result
+    let resumable = Resumable {
+        thread_id: &thread_id,
+        project_id: Some(&project_id),
+        json: args.json,
+    };
+    let outcome = until_interrupted(resumable, async {
+        let settled = settle(&client, ctx, &thread_id, timeout, args.max_credits, &spinner).await?;
+        let pending = matches!(settled, Settled::PendingConfirmation(_));
+        let mut result = settled_output(
+            &client,
+            &thread_id,
+            Some(&project_id),
+            settled,
+            PendingShape::Summary,
+        )
+        .await?;
+        // A pending step returns at once: no name check, no rename.
+        if !pending {
+            if let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
+            {
+                result.insert(fields::PROJECT_NAME.into(), json!(name));
             }
-        };
+        }
         record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
         spinner.finish();
         download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
     .await;
     spinner.finish();
-    let result = outcome?;
+    let result = outcome.map_err(|error| in_thread(&thread_id, error))?;
+    note_final_status(&py_str(result.get("final_status").unwrap_or(&Value::Null)));
 
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result), false));

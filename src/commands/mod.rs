@@ -26,6 +26,7 @@ mod thread_remove;
 mod threads;
 mod upload;
 mod upload_artifact;
+mod wait;
 mod watch;
 
 use anyhow::Result;
@@ -39,14 +40,15 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Send(args) => send::run(args, ctx).await,
         Command::Watch(args) => watch::run(args, ctx).await,
         Command::Confirm(args) => confirm::run(args, ctx).await,
+        Command::Wait(args) => wait::run(args, ctx).await,
         Command::Download(args) => download::run(args, ctx).await,
-        Command::CreateProject => create_project::run(ctx).await,
+        Command::CreateProject(_) => create_project::run(ctx).await,
         Command::UploadArtifact(args) => upload_artifact::run(args, ctx).await,
         Command::Upload(args) => upload::run(args, ctx).await,
         Command::Status(args) => status::run(args, ctx).await,
         Command::Result(args) => result::run(args, ctx).await,
         Command::SetMode(args) => set_mode::run(args, ctx).await,
-        Command::QueryMode => query_mode::run(ctx).await,
+        Command::QueryMode(_) => query_mode::run(ctx).await,
         Command::Config(args) => config::run(args, ctx),
         Command::Projects(args) => projects::run(args, ctx),
         Command::ProjectAdd(args) => project_add::run(args, ctx).await,

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::SendArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::flow::project;
-use crate::flow::send::{Message, send_and_record};
+use crate::flow::send::{Message, send_and_record, upload_local_files};
 use crate::python::dumps_compact;
 
 pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
@@ -15,7 +15,7 @@ pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: args.thread_id.clone(),
-        attachments: args.attachments.clone().unwrap_or_default(),
+        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default()).await?,
         mode: args.mode,
         ..Default::default()
     };

@@ -21,9 +21,10 @@ use crate::api::ApiClient;
 use crate::cli::WatchArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::download::{Downloader, collect_artifacts};
-use crate::flow::interrupt::{Interrupted, print_resume_hint};
+use crate::failure::note_final_status;
+use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
 use crate::flow::project;
-use crate::flow::send::{Message, send_and_record};
+use crate::flow::send::{Message, send_and_record, upload_local_files};
 use crate::python::{dumps_compact, is_truthy};
 
 pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
@@ -43,16 +44,19 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     crate::download::ensure_output_dir(&args.output_dir)?;
 
     let (thread_id, project_id) = match (thread_flag, prompt) {
-        (Some(thread_id), _) => (
+        (Some(thread_id), None) => (
             thread_id,
             project::given_or_active(ctx, args.project_id.as_deref())?,
         ),
-        (None, Some(prompt)) => {
+        // A prompt is sent (into the given thread, when there is one), then watched.
+        (thread_flag, Some(prompt)) => {
             let project_id =
                 project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
+            let attachments = args.attachments.clone().unwrap_or_default();
             let message = Message {
                 prompt,
-                attachments: args.attachments.clone().unwrap_or_default(),
+                thread_id: thread_flag,
+                attachments: upload_local_files(&client, attachments).await?,
                 mode: args.mode,
                 ..Default::default()
             };
@@ -71,21 +75,21 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         seen: HashSet::new(),
     };
     let interval = ctx.waits.seconds(args.interval as f64);
-    let outcome = tokio::select! {
-        status = stream.follow(timeout, interval) => Some(status),
-        _ = tokio::signal::ctrl_c() => None,
+    let (final_status, stopped_by) = tokio::select! {
+        status = stream.follow(timeout, interval) => (status, None),
+        signal = stop_signal() => ("interrupted", Some(signal)),
     };
-    let final_status = outcome.unwrap_or("interrupted");
     emit(&json!({
         "event": "finished",
         "thread_id": thread_id,
         "final_status": final_status,
         "artifact_count": stream.seen.len(),
     }));
-    if outcome.is_none() {
+    if let Some(signal) = stopped_by {
         print_resume_hint(&thread_id);
-        return Err(Interrupted.into());
+        return Err(Interrupted(signal).into());
     }
+    note_final_status(final_status);
     Ok(())
 }
 

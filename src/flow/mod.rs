@@ -12,3 +12,4 @@ pub mod outcome;
 pub mod poll;
 pub mod project;
 pub mod send;
+pub mod settle;

@@ -3,7 +3,8 @@
 //! A status every 3 s until the `--timeout` deadline; after the first "done",
 //! 5 s and a second look (a video sub-agent may not have started yet); from
 //! the 7th poll on, every 3rd poll also asks the result for a pending
-//! confirmation.
+//! confirmation — and, unlike the reference, once more when the deadline
+//! passes, so a thread waiting for a yes is never reported as a timeout.
 
 use std::time::Duration;
 
@@ -83,6 +84,11 @@ pub async fn poll_until_settled(
             }
         }
         tokio::time::sleep(waits.poll_interval()).await;
+    }
+    // One unambiguous outcome: a thread that waits for a confirmation is
+    // reported as such, not as a timeout.
+    if let Some(pending) = pending_confirmation(client, thread_id).await {
+        return Ok(Settled::PendingConfirmation(pending));
     }
     Ok(Settled::Timeout)
 }

@@ -25,8 +25,28 @@ pub fn given_or_active(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> 
 pub async fn given_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
     match given_or_active(ctx, flag)? {
         Some(project_id) => Ok(project_id),
-        None => Ok(client.create_project().await?),
+        None => first_project(client, ctx).await,
     }
+}
+
+/// Serialises the first-project decision between tasks of one process (the
+/// MCP server); the state lock serialises it between processes.
+static FIRST_PROJECT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// With no active project, exactly one is created however many runs start at
+/// once: the decision is made under the state lock, and a run that waited
+/// finds the project the first one made (and activated) and uses it.
+async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
+    let _in_process = FIRST_PROJECT.lock().await;
+    let lock = ctx.state.lock()?;
+    if let Some(active) = lock.update(|state| state.active_project())? {
+        return Ok(active);
+    }
+    let project_id = client.create_project().await?;
+    // Recorded (and activated) now, under its id's name as `create-project`
+    // records it; the send's record names it after the prompt, as the reference does.
+    lock.update(|state| state.add_project(&project_id, ""))?;
+    Ok(project_id)
 }
 
 /// `chat`'s project: a given or remembered project must exist on the server;
@@ -37,7 +57,7 @@ pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>)
             ensure_exists(client, ctx, &project_id).await?;
             Ok(project_id)
         }
-        None => Ok(client.create_project().await?),
+        None => first_project(client, ctx).await,
     }
 }
 

@@ -50,6 +50,27 @@ pub async fn send_and_record(
     Ok(thread_id)
 }
 
+/// `--attachments` as sent: a word that names an existing local file (rather
+/// than a URL) is uploaded first and its URL sent instead, with a line on
+/// stderr; everything else goes as given.
+pub async fn upload_local_files(client: &ApiClient, attachments: Vec<String>) -> Result<Vec<String>> {
+    let mut sent = Vec::with_capacity(attachments.len());
+    for attachment in attachments {
+        let path = std::path::Path::new(&attachment);
+        if attachment.contains("://") || !path.is_file() {
+            sent.push(attachment);
+            continue;
+        }
+        let url = client
+            .upload_file(path)
+            .await
+            .with_context(|| format!("cannot upload the attachment {attachment}"))?;
+        eprintln!("uploaded {attachment} -> {url}");
+        sent.push(url);
+    }
+    Ok(sent)
+}
+
 /// Saves a just-sent thread: its project (named after the prompt) becomes
 /// active and the thread goes first in the history, in one locked update.
 pub fn record_sent_thread(

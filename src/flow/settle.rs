@@ -1,0 +1,126 @@
+//! Waiting for a thread and shaping what `chat`, `confirm` and `wait` print.
+//!
+//! [`settle`] polls until the thread is done, aborted, pending a confirmation
+//! or past the deadline; with `--max-credits N` it confirms a pending step by
+//! itself when the step's estimated cost is known and at most N (never
+//! otherwise), then goes on waiting. [`settled_output`] turns the outcome into
+//! the reference's output object.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use lovart_wire::reply::fields;
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use crate::api::ApiClient;
+use crate::ctx::Ctx;
+use crate::flow::outcome::mark_generation_outcome;
+use crate::flow::poll::{PollObserver, Settled, poll_until_settled};
+
+/// Keys under which a pending confirmation may state its cost in credits.
+const COST_KEYS: &[&str] = &[
+    "estimated_cost",
+    "estimated_credits",
+    "cost",
+    "credits",
+    "credit_cost",
+];
+
+/// The estimated cost of a pending step, when it states one as a number.
+pub fn estimated_cost(pending: &Value) -> Option<f64> {
+    COST_KEYS
+        .iter()
+        .filter_map(|key| pending.get(*key))
+        .find_map(|value| match value {
+            Value::Number(number) => number.as_f64(),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        })
+        .filter(|cost| cost.is_finite() && *cost >= 0.0)
+}
+
+/// Polls `thread_id` until it settles or `timeout` passes, confirming a
+/// pending step by itself only when `max_credits` allows its known cost.
+pub async fn settle(
+    client: &ApiClient,
+    ctx: &Ctx,
+    thread_id: &str,
+    timeout: Duration,
+    max_credits: Option<f64>,
+    observer: &dyn PollObserver,
+) -> Result<Settled> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let settled = poll_until_settled(client, thread_id, left, ctx.waits, observer).await?;
+        let Settled::PendingConfirmation(pending) = &settled else {
+            return Ok(settled);
+        };
+        let (Some(limit), Some(cost)) = (max_credits, estimated_cost(pending)) else {
+            return Ok(settled);
+        };
+        if cost > limit || Instant::now() >= deadline {
+            if cost > limit {
+                eprintln!(
+                    "not confirmed: the step costs about {cost} credits, more than --max-credits {limit}"
+                );
+            }
+            return Ok(settled);
+        }
+        eprintln!("confirming: the step costs about {cost} credits (--max-credits {limit})");
+        client.confirm(thread_id).await?;
+    }
+}
+
+/// How a pending confirmation is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingShape {
+    /// `chat` and `wait`: `{"thread_id", "project_id", "final_status",
+    /// "pending_confirmation", "items": []}`, without fetching the result.
+    Summary,
+    /// `confirm`: the thread's result with its own `pending_confirmation`.
+    Result,
+}
+
+/// The output object of a settled thread: the result, then `final_status`,
+/// `project_id` and, when done, `generation_succeeded` (and the text-only
+/// warning); a pending confirmation in `shape`.
+pub async fn settled_output(
+    client: &ApiClient,
+    thread_id: &str,
+    project_id: Option<&str>,
+    settled: Settled,
+    shape: PendingShape,
+) -> Result<Map<String, Value>> {
+    if let (Settled::PendingConfirmation(pending), PendingShape::Summary) = (&settled, shape) {
+        let mut summary = Map::new();
+        summary.insert(fields::THREAD_ID.into(), json!(thread_id));
+        summary.insert(fields::PROJECT_ID.into(), json!(project_id));
+        summary.insert("final_status".into(), json!(settled.as_str()));
+        summary.insert(fields::PENDING_CONFIRMATION.into(), pending.clone());
+        summary.insert(fields::ITEMS.into(), json!([]));
+        return Ok(summary);
+    }
+    let mut result = client.result(thread_id).await?;
+    result.insert("final_status".into(), json!(settled.as_str()));
+    result.insert(fields::PROJECT_ID.into(), json!(project_id));
+    if settled == Settled::Done {
+        mark_generation_outcome(&mut result);
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_is_read_from_the_known_keys() {
+        assert_eq!(estimated_cost(&json!({"estimated_cost": 40})), Some(40.0));
+        assert_eq!(estimated_cost(&json!({"credits": "12.5"})), Some(12.5));
+        assert_eq!(estimated_cost(&json!({"message": "costs 40"})), None);
+        assert_eq!(estimated_cost(&json!({"cost": -1})), None);
+        assert_eq!(estimated_cost(&json!("x")), None);
+    }
+}
