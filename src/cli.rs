@@ -451,8 +451,9 @@ impl Command {
             Self::CreateProject(args)
             | Self::QueryMode(args)
             | Self::Config(args)
-            | Self::Projects(args)
-            | Self::Doctor(args) => args.json,
+            | Self::Projects(args) => args.json,
+            // Doctor's JSON report is its answer, failed checks included.
+            Self::Doctor(_) => false,
             Self::UploadArtifact(args) => args.json,
             Self::Upload(args) => args.json,
             Self::Confirm(args) => args.json,
@@ -525,7 +526,9 @@ fn command_position(args: &[std::ffi::OsString]) -> Option<usize> {
         }
         let takes_value = !word.contains('=')
             && word.len() > 2
-            && HOISTED_WITH_VALUE.iter().any(|name| name.starts_with(word.as_ref()));
+            && HOISTED_WITH_VALUE
+                .iter()
+                .any(|name| name.starts_with(word.as_ref()));
         index += if takes_value { 2 } else { 1 };
     }
     None

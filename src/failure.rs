@@ -319,9 +319,18 @@ mod tests {
 
     #[test]
     fn the_servers_code_decides_before_the_status() {
-        assert_eq!(ErrorObject::of(&api(Some(400), Some(json!(2011)))).kind, Kind::ThreadBusy);
-        assert_eq!(ErrorObject::of(&api(Some(200), Some(json!(2012)))).kind, Kind::InsufficientCredits);
-        assert_eq!(ErrorObject::of(&api(Some(402), None)).kind, Kind::InsufficientCredits);
+        assert_eq!(
+            ErrorObject::of(&api(Some(400), Some(json!(2011)))).kind,
+            Kind::ThreadBusy
+        );
+        assert_eq!(
+            ErrorObject::of(&api(Some(200), Some(json!(2012)))).kind,
+            Kind::InsufficientCredits
+        );
+        assert_eq!(
+            ErrorObject::of(&api(Some(402), None)).kind,
+            Kind::InsufficientCredits
+        );
         assert_eq!(ErrorObject::of(&api(Some(401), None)).kind, Kind::Auth);
         assert_eq!(ErrorObject::of(&api(Some(503), None)).kind, Kind::Server);
     }
@@ -337,11 +346,25 @@ mod tests {
         assert_eq!(value["error"]["thread_id"], "t1");
         assert_eq!(value["error"]["code"], 1429);
         assert_eq!(value["error"]["message"], "boom");
-        assert!(value["error"]["hint"].as_str().unwrap().contains("lovart wait --thread-id t1"));
+        assert!(
+            value["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("lovart wait --thread-id t1")
+        );
         let keys: Vec<&String> = value["error"].as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["kind", "message", "http_status", "code", "retry_after_s", "retryable", "thread_id", "hint"]
+            [
+                "kind",
+                "message",
+                "http_status",
+                "code",
+                "retry_after_s",
+                "retryable",
+                "thread_id",
+                "hint"
+            ]
         );
     }
 

@@ -17,11 +17,11 @@ use crate::failure::{in_thread, note_final_status};
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, result_text_lines};
 use crate::flow::poll::Settled;
-use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::flow::project;
 use crate::flow::send::{
     Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
 };
+use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
 
 pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
@@ -40,7 +40,8 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: args.thread_id.clone(),
-        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default()).await?,
+        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
+            .await?,
         mode: args.mode,
         tools,
     };
@@ -55,7 +56,15 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
     };
     let outcome = until_interrupted(resumable, async {
-        let settled = settle(&client, ctx, &thread_id, timeout, args.max_credits, &spinner).await?;
+        let settled = settle(
+            &client,
+            ctx,
+            &thread_id,
+            timeout,
+            args.max_credits,
+            &spinner,
+        )
+        .await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
         let mut result = settled_output(
             &client,

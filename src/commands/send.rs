@@ -15,7 +15,8 @@ pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: args.thread_id.clone(),
-        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default()).await?,
+        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
+            .await?,
         mode: args.mode,
         ..Default::default()
     };

@@ -51,7 +51,10 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result), false));
     } else {
-        print_line(&format!("Status: {}", field("final_status").unwrap_or_default()));
+        print_line(&format!(
+            "Status: {}",
+            field("final_status").unwrap_or_default()
+        ));
         print_line(&format!("Thread: {thread_id}"));
         print_line(&format!(
             "Project: {}",

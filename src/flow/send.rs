@@ -53,7 +53,10 @@ pub async fn send_and_record(
 /// `--attachments` as sent: a word that names an existing local file (rather
 /// than a URL) is uploaded first and its URL sent instead, with a line on
 /// stderr; everything else goes as given.
-pub async fn upload_local_files(client: &ApiClient, attachments: Vec<String>) -> Result<Vec<String>> {
+pub async fn upload_local_files(
+    client: &ApiClient,
+    attachments: Vec<String>,
+) -> Result<Vec<String>> {
     let mut sent = Vec::with_capacity(attachments.len());
     for attachment in attachments {
         let path = std::path::Path::new(&attachment);

@@ -161,11 +161,22 @@ fn chat_reports_pending_confirmation_without_downloading() {
     ]));
     assert_eq!(confirm.code, 0, "{}", confirm.stderr);
     let result = confirm.json();
+    // The reference's keys, then (as chat prints them) project_id and generation_succeeded.
     assert_eq!(
         keys(&result),
-        ["thread_id", "status", "items", "final_status", "downloaded"]
+        [
+            "thread_id",
+            "status",
+            "items",
+            "final_status",
+            "project_id",
+            "generation_succeeded",
+            "downloaded"
+        ]
     );
     assert_eq!(result["final_status"], "done");
+    assert_eq!(result["project_id"], project.as_str());
+    assert_eq!(result["generation_succeeded"], true);
     let url = format!("{}/files/{thread}/1.mp4", world.url());
     let name = artifact_name("lovart", &url, ".mp4");
     assert_eq!(

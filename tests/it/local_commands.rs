@@ -224,7 +224,8 @@ fn usage_errors_exit_2_and_no_command_prints_help_and_exits_1() {
     assert_eq!(none.code, 1);
     assert!(none.stdout.contains("Usage: lovart"), "{}", none.stdout);
     for args in [
-        vec!["config", "--timeout", "5"],
+        // After the command, a global option is accepted only in full spelling.
+        vec!["config", "--time", "5"],
         vec!["chat"],
         vec!["chat", "--pr", "x"],
         vec!["download", "--urls"],

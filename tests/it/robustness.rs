@@ -169,7 +169,12 @@ fn malformed_answers_are_one_error_line_never_a_panic() {
             .inject(Fault::new(method, path, 200).json(&body));
         let chat = run(world.lovart().args(["chat", "--prompt", "a cat", "--json"]));
         assert_one_error_line(&chat);
-        assert_eq!(chat.stdout, "", "{method} {path} {body}");
+        // With --json, stdout carries the error object only.
+        assert_eq!(
+            chat.json()["error"]["kind"],
+            "server",
+            "{method} {path} {body}"
+        );
     }
 }
 

@@ -99,8 +99,6 @@ fn watch_attaches_to_a_thread_without_touching_state() {
         "watch",
         "--thread-id",
         &thread,
-        "--prompt",
-        "ignored",
         "--json",
         "--output-dir",
         &out,
@@ -113,8 +111,35 @@ fn watch_attaches_to_a_thread_without_touching_state() {
     );
     assert_eq!(events.last().unwrap()["final_status"], "done");
     assert_eq!(events.last().unwrap()["artifact_count"], 1);
-    assert_eq!(world.count("POST", "/chat"), 1, "the prompt is not sent");
+    assert_eq!(world.count("POST", "/chat"), 1, "nothing is sent");
     assert!(world.state_text().is_none(), "state is not touched");
+}
+
+#[test]
+fn watch_with_a_prompt_and_a_thread_sends_the_prompt_into_that_thread() {
+    let world = World::sandbox();
+    let (thread, _) = world.send("a teapot");
+    let settled = run(world
+        .lovart()
+        .args(["wait", "--thread-id", &thread, "--json"]));
+    assert_eq!(settled.json()["final_status"], "done", "{}", settled.stderr);
+    let out = world.out_dir();
+    let watch = run(world.lovart().args([
+        "watch",
+        "--thread-id",
+        &thread,
+        "--prompt",
+        "make it blue",
+        "--output-dir",
+        &out,
+    ]));
+    assert_eq!(watch.code, 0, "{}", watch.stderr);
+    let sends = world.requests_to("POST", "/chat");
+    assert_eq!(sends.len(), 2);
+    let body = sends[1].json().unwrap();
+    assert_eq!(body["prompt"], "make it blue");
+    assert_eq!(body["thread_id"], thread.as_str());
+    assert_eq!(events(&watch.stdout)[0]["thread_id"], thread.as_str());
 }
 
 #[test]
