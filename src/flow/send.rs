@@ -43,7 +43,22 @@ pub async fn send_and_record(
     message: Message,
 ) -> Result<String> {
     let prompt = message.prompt.clone();
-    let thread_id = client.send(&message.into_request(project_id)).await?;
+    let into_thread = message.thread_id.clone().filter(|id| !id.is_empty());
+    let thread_id = match client.send(&message.into_request(project_id)).await {
+        Ok(thread_id) => thread_id,
+        // A busy thread's generation is under way: name it, so the error says
+        // which thread to wait for.
+        Err(error)
+            if into_thread.is_some()
+                && (error.status == Some(409)
+                    || error.code.as_ref().and_then(Value::as_i64)
+                        == Some(lovart_wire::envelope::codes::THREAD_BUSY)) =>
+        {
+            let thread = into_thread.unwrap_or_default();
+            return Err(crate::failure::in_thread(&thread, error.into()));
+        }
+        Err(error) => return Err(error.into()),
+    };
     if !project_id.is_empty() {
         record_sent_thread(ctx, project_id, &thread_id, &prompt)?;
     }
