@@ -200,7 +200,7 @@ fn an_error_after_the_send_carries_the_thread_and_keeps_it_in_state() {
         .as_str()
         .expect("the sent thread")
         .to_string();
-    assert_eq!(world.thread_ids(), [thread.clone()]);
+    assert_eq!(world.thread_ids(), std::slice::from_ref(&thread));
     assert!(error["hint"].as_str().unwrap().contains(&thread));
 }
 
@@ -325,7 +325,7 @@ fn max_credits_confirms_only_what_it_covers() {
 /// Starts `chat --prompt forever --json`, waits for its send, then sends `signal`.
 fn interrupted_chat(signal: &str) -> (World, std::process::Output) {
     let world = World::sandbox();
-    let mut child = world
+    let child = world
         .lovart_process()
         .args(["chat", "--prompt", "forever", "--json"])
         .stdout(Stdio::piped())
