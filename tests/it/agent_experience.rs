@@ -241,6 +241,20 @@ fn skill_file_teaches_the_lovart_commands() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("skills/lovart-skill/SKILL.md");
     let skill = std::fs::read_to_string(&path).expect("skills/lovart-skill/SKILL.md");
     assert!(skill.starts_with("---\n"), "YAML frontmatter first");
+    let frontmatter = skill.split("\n---\n").next().unwrap();
+    let folder = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        frontmatter.contains(&format!("\nname: {folder}\n")),
+        "the name is the folder's"
+    );
+    assert!(frontmatter.contains("\nallowed-tools: Bash(lovart:*)\n"));
+    assert!(frontmatter.contains("\ndescription: "));
     for needed in [
         "lovart chat",
         "--json --download",
@@ -250,6 +264,11 @@ fn skill_file_teaches_the_lovart_commands() {
         "generation_succeeded",
         "lovart models",
         "LOVART_ACCESS_KEY",
+        "lovart wait --thread-id",
+        "\"kind\"",
+        "--max-credits",
+        "\"new\": true",
+        "{\"event\": \"artifact\"",
     ] {
         assert!(skill.contains(needed), "SKILL.md lacks {needed:?}");
     }
