@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use lovart_wire::reply::ValidationView;
 
 use crate::api::ApiClient;
 use crate::ctx::Ctx;
+use crate::failure::NotFound;
 use crate::flow::outcome::project_needs_name;
 use crate::python::prefix_stripped;
 
@@ -71,7 +72,7 @@ async fn ensure_exists(client: &ApiClient, ctx: &Ctx, project_id: &str) -> Resul
     if is_valid(client, project_id).await {
         return Ok(());
     }
-    bail!("Project '{project_id}' does not exist")
+    Err(NotFound(format!("Project '{project_id}' does not exist")).into())
 }
 
 async fn is_valid(client: &ApiClient, project_id: &str) -> bool {
