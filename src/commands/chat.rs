@@ -35,7 +35,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let project_id = project::validated_or_new(&client, ctx, args.project_id.as_deref()).await?;
     let message = Message {
         prompt: args.prompt.clone(),
-        thread_id: args.thread_id.clone(),
+        thread_id: crate::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
         attachments: args.attachments.clone().unwrap_or_default(),
         mode: args.mode,
         tools,
@@ -82,7 +82,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let result = outcome?;
 
     if args.json {
-        print_line(&dumps_pretty(&Value::Object(result), false));
+        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {
         let field = |key: &str| result.get(key).map(py_str);
         print_line(&format!(
@@ -101,6 +101,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
+    crate::flow::hints::after_generation(&thread_id, &result);
     Ok(())
 }
 

@@ -12,6 +12,8 @@ use crate::python::{dumps_pretty, py_str};
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
+    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let args = ConfirmArgs { thread_id, ..args };
     let timeout = ctx.timeout()?;
     if args.download {
         crate::download::ensure_output_dir(&args.output_dir)?;
@@ -31,7 +33,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let result = outcome?;
     let status = result.get("final_status").map(py_str).unwrap_or_default();
     if args.json {
-        print_line(&dumps_pretty(&Value::Object(result), false));
+        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {
         print_line(&format!("Status: {status}"));
         print_line(&format!("Thread: {}", args.thread_id));
@@ -39,5 +41,6 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
+    crate::flow::hints::after_generation(&args.thread_id, &result);
     Ok(())
 }

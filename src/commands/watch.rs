@@ -30,6 +30,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
+    let thread_flag = crate::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
     let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
     if thread_flag.is_none() && prompt.is_none() {
         bail!("watch requires either --thread-id or --prompt");
