@@ -375,7 +375,16 @@ pub struct SandboxArgs {
     /// Port to listen on
     #[arg(long, default_value_t = 8731)]
     pub port: u16,
-    /// Finish jobs at once instead of taking a few realistic seconds
+    /// Advance generations one step per status poll instead of every 1.5 s
+    /// (quick for tests and scripts that poll fast; `lovart chat` still waits
+    /// its own 3 s polls and 5 s re-check)
     #[arg(long)]
     pub fast: bool,
+    /// Folder that keeps projects, threads and files across restarts
+    /// [default: ~/.local/share/lovart/sandbox]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, conflicts_with = "ephemeral")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Keep everything in memory and forget it at exit (tests)
+    #[arg(long)]
+    pub ephemeral: bool,
 }
