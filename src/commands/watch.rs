@@ -6,7 +6,7 @@
 //! `finished` last, with `final_status` and `artifact_count`. Each round reads
 //! the status, then the result, then downloads what is new; "done" stops at
 //! once. On Ctrl-C the last line is a `finished` event with `final_status`
-//! "interrupted".
+//! "interrupted". At a terminal, a spinner on stderr shows the thread's status.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -24,6 +24,7 @@ use crate::download::{Downloader, collect_artifacts};
 use crate::flow::interrupt::{Interrupted, print_resume_hint};
 use crate::flow::project;
 use crate::flow::send::{Message, send_and_record};
+use crate::progress::Spinner;
 use crate::python::{dumps_compact, is_truthy};
 
 pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
@@ -64,7 +65,9 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     };
 
     emit(&json!({"event": "started", "thread_id": thread_id, "project_id": project_id}));
+    let spinner = Spinner::start(ctx.progress, "watching");
     let mut stream = ArtifactStream {
+        spinner: &spinner,
         client: &client,
         downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
         thread_id: &thread_id,
@@ -76,6 +79,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         status = stream.follow(timeout, interval) => Some(status),
         _ = tokio::signal::ctrl_c() => None,
     };
+    spinner.finish();
     let final_status = outcome.unwrap_or("interrupted");
     emit(&json!({
         "event": "finished",
@@ -97,6 +101,9 @@ fn emit(event: &Value) {
 /// The polling loop of one watched thread.
 struct ArtifactStream<'a> {
     client: &'a ApiClient,
+    /// The thread's status at a terminal (stderr); NDJSON lines are written
+    /// with it off the screen.
+    spinner: &'a Spinner,
     downloader: Downloader,
     thread_id: &'a str,
     output_dir: &'a str,
@@ -105,6 +112,10 @@ struct ArtifactStream<'a> {
 }
 
 impl ArtifactStream<'_> {
+    fn emit(&self, event: &Value) {
+        self.spinner.suspend(|| emit(event));
+    }
+
     /// Rounds until the thread settles or `timeout` passes; returns `final_status`.
     async fn follow(&mut self, timeout: Duration, interval: Duration) -> &'static str {
         let deadline = Instant::now() + timeout;
@@ -112,7 +123,7 @@ impl ArtifactStream<'_> {
             match self.round().await {
                 Ok(Some(final_status)) => return final_status,
                 Ok(None) => {}
-                Err(error) => emit(&json!({"event": "error", "message": format!("{error:#}")})),
+                Err(error) => self.emit(&json!({"event": "error", "message": format!("{error:#}")})),
             }
             tokio::time::sleep(interval).await;
         }
@@ -127,6 +138,9 @@ impl ArtifactStream<'_> {
             .get(fields::STATUS)
             .and_then(Value::as_str)
             .map_or(ThreadStatus::Running, ThreadStatus::parse);
+        if let Some(word) = status_answer.get(fields::STATUS).and_then(Value::as_str) {
+            self.spinner.set_message(&format!("watching · status {word}"));
+        }
         let result = self.client.result(self.thread_id).await?;
         let downloads = self
             .downloader
@@ -143,7 +157,7 @@ impl ArtifactStream<'_> {
                 continue;
             }
             self.seen.insert(url.to_string());
-            emit(&json!({
+            self.emit(&json!({
                 "event": "artifact",
                 "type": download.get("type").cloned().unwrap_or(Value::Null),
                 "url": url,
@@ -151,7 +165,7 @@ impl ArtifactStream<'_> {
             }));
         }
         if let Some(pending) = ResultView(&result).pending_confirmation() {
-            emit(&json!({
+            self.emit(&json!({
                 "event": "pending_confirmation",
                 "thread_id": self.thread_id,
                 "pending_confirmation": pending,

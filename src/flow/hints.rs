@@ -79,6 +79,34 @@ pub fn generation_hints(thread_id: &str, result: &Map<String, Value>) -> Vec<Str
     hints
 }
 
+/// Prints a warning for each failed download of a `downloaded` list.
+pub fn after_downloads(items: &[Value]) {
+    for line in download_failures(items) {
+        warn(&line);
+    }
+}
+
+/// One line per failed download item (`"error"` set): its URL and, where the
+/// URL alone tells, the reason. (The transfer's own reason, an HTTP status or
+/// a DNS failure, is known only inside the downloader.)
+pub fn download_failures(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|item| item.get("error").is_some_and(is_truthy))
+        .map(|item| {
+            let url = item.get("url").map(py_str).unwrap_or_default();
+            let reason = match reqwest::Url::parse(&url) {
+                Err(why) => format!("not a URL ({why})"),
+                Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => {
+                    format!("unsupported scheme '{}'", parsed.scheme())
+                }
+                Ok(_) => "the transfer failed; try `lovart download --urls <url>` again, or open the URL in a browser".to_string(),
+            };
+            format!("could not download {url}: {reason}")
+        })
+        .collect()
+}
+
 /// Text on one line, at most 300 characters, for a hint.
 fn one_line(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -303,6 +331,19 @@ mod tests {
             hint("127.0.0.1:8731", connection("relative URL without a base"))
                 .contains("has no scheme")
         );
+    }
+
+    #[test]
+    fn failed_downloads_are_named_with_what_the_url_tells() {
+        let items = [
+            json!({"url": "not-a-url", "local_path": null, "error": "download failed", "new": false}),
+            json!({"url": "http://x/a.png", "local_path": "/tmp/a.png", "new": true}),
+            json!({"url": "http://x/b.png", "local_path": null, "error": "download failed", "new": false}),
+        ];
+        let lines = download_failures(&items);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("could not download not-a-url: not a URL"), "{lines:?}");
+        assert!(lines[1].starts_with("could not download http://x/b.png: "), "{lines:?}");
     }
 
     #[test]
