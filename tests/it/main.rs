@@ -8,5 +8,6 @@ mod generation_flows;
 mod local_commands;
 mod robustness;
 mod support;
+mod terminal_experience;
 mod watch_events;
 mod wire_protocol;
