@@ -70,13 +70,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a prompt, wait for the generation, print the result
-    #[command(after_help = "Examples:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download\n  lovart chat --thread-id e4c2b5d2 --prompt \"make it blue\" --json --download\n  lovart chat --prompt \"watercolor style\" --attachments https://example.com/photo.jpg")]
+    #[command(
+        after_help = "Examples:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download\n  lovart chat --thread-id e4c2b5d2 --prompt \"make it blue\" --json --download\n  lovart chat --prompt \"watercolor style\" --attachments https://example.com/photo.jpg"
+    )]
     Chat(ChatArgs),
     /// Send a prompt without waiting; prints the thread id
-    #[command(after_help = "Examples:\n  lovart send --prompt \"a cyberpunk cat\"\n  lovart send --thread-id e4c2b5d2 --prompt \"now in red\"")]
+    #[command(
+        after_help = "Examples:\n  lovart send --prompt \"a cyberpunk cat\"\n  lovart send --thread-id e4c2b5d2 --prompt \"now in red\""
+    )]
     Send(SendArgs),
     /// Send a prompt (or attach to a thread) and stream artifacts as NDJSON
-    #[command(after_help = "Examples:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"\n  lovart watch --thread-id e4c2b5d2 --output-dir ./out")]
+    #[command(
+        after_help = "Examples:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"\n  lovart watch --thread-id e4c2b5d2 --output-dir ./out"
+    )]
     Watch(WatchArgs),
     /// Create a new empty project on the server
     #[command(after_help = "Example:\n  lovart create-project")]

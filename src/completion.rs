@@ -47,7 +47,10 @@ pub fn thread_ids() -> Vec<CompletionCandidate> {
         .filter_map(|thread| {
             let id = thread.get("id")?.as_str()?.to_owned();
             let topic = thread.get("topic").and_then(Value::as_str).unwrap_or("");
-            Some(CompletionCandidate::new(id).help((!topic.is_empty()).then(|| topic.to_owned().into())))
+            Some(
+                CompletionCandidate::new(id)
+                    .help((!topic.is_empty()).then(|| topic.to_owned().into())),
+            )
         })
         .collect()
 }

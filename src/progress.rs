@@ -85,19 +85,22 @@ impl PollObserver for Spinner {
     }
 }
 
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_recheck_after_done_is_labelled() {
-        assert_eq!(status_message("generating", "running"), "generating · status running");
+        assert_eq!(
+            status_message("generating", "running"),
+            "generating · status running"
+        );
         assert!(status_message("generating", "done").contains("re-checking"));
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        self.finish();
     }
 }

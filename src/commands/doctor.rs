@@ -25,9 +25,9 @@ use crate::ctx::{Ctx, hint, print_line};
 use crate::flow::hints;
 
 mod answer;
-use answer::{answer_problem, condensed, plural};
 use crate::python::dumps_pretty;
 use crate::python::is_truthy;
+use answer::{answer_problem, condensed, plural};
 use lovart_wire::paths::USER_AGENT;
 
 /// A clock further off than this gets a warning: requests are signed with the time.
@@ -502,7 +502,9 @@ mod tests {
 
     #[test]
     fn tls_failures_are_recognised() {
-        assert!(hints::looks_like_tls("invalid peer certificate: UnknownIssuer"));
+        assert!(hints::looks_like_tls(
+            "invalid peer certificate: UnknownIssuer"
+        ));
         assert!(!hints::looks_like_tls("Connection refused (os error 111)"));
     }
 

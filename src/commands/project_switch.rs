@@ -9,13 +9,15 @@ use crate::flow::threads::ambiguous;
 
 pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
     let given = &args.project_id;
-    let switched = ctx.state.update(|state| match state.switch_project(given) {
-        Some(full_id) => {
-            let name = state.project_name(&full_id);
-            Ok((full_id, name))
-        }
-        None => Err(state.project_ids_starting_with(given)),
-    })?;
+    let switched = ctx
+        .state
+        .update(|state| match state.switch_project(given) {
+            Some(full_id) => {
+                let name = state.project_name(&full_id);
+                Ok((full_id, name))
+            }
+            None => Err(state.project_ids_starting_with(given)),
+        })?;
     let (full_id, name) = match switched {
         Ok(found) => found,
         Err(candidates) if candidates.len() > 1 && !given.is_empty() => {

@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn paths_are_quoted_for_the_shell_only_when_needed() {
-        assert_eq!(shell_quoted(Path::new("/home/a/.local/x")), "/home/a/.local/x");
+        assert_eq!(
+            shell_quoted(Path::new("/home/a/.local/x")),
+            "/home/a/.local/x"
+        );
         assert_eq!(shell_quoted(Path::new("/tmp/my dir")), "'/tmp/my dir'");
         assert_eq!(shell_quoted(Path::new("/tmp/it's")), r"'/tmp/it'\''s'");
     }

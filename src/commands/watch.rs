@@ -123,7 +123,9 @@ impl ArtifactStream<'_> {
             match self.round().await {
                 Ok(Some(final_status)) => return final_status,
                 Ok(None) => {}
-                Err(error) => self.emit(&json!({"event": "error", "message": format!("{error:#}")})),
+                Err(error) => {
+                    self.emit(&json!({"event": "error", "message": format!("{error:#}")}));
+                }
             }
             tokio::time::sleep(interval).await;
         }
@@ -139,7 +141,8 @@ impl ArtifactStream<'_> {
             .and_then(Value::as_str)
             .map_or(ThreadStatus::Running, ThreadStatus::parse);
         if let Some(word) = status_answer.get(fields::STATUS).and_then(Value::as_str) {
-            self.spinner.set_message(&format!("watching · status {word}"));
+            self.spinner
+                .set_message(&format!("watching · status {word}"));
         }
         let result = self.client.result(self.thread_id).await?;
         let downloads = self

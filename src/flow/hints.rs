@@ -148,9 +148,7 @@ pub fn validation_hints(
 ) -> Vec<String> {
     let base_url = base_url.trim_end_matches('/');
     let Some(error) = cause else {
-        let mut hints = vec![format!(
-            "{base_url} does not know the project {project_id}"
-        )];
+        let mut hints = vec![format!("{base_url} does not know the project {project_id}")];
         hints.push(match source {
             ProjectSource::Active => format!(
                 "it is the active project of lovart's state (a sandbox's, or another account's?): pass --project-id, switch with `lovart project-switch`, or forget it with `lovart project-remove --project-id {project_id}` so that the next chat creates a new one"
@@ -222,9 +220,13 @@ pub fn looks_like_tls(why: &str) -> bool {
 pub fn looks_like_plain_http(base_url: &str, why: &str) -> bool {
     let lower = why.to_lowercase();
     base_url.to_ascii_lowercase().starts_with("https:")
-        && ["invalidcontenttype", "corrupt message", "wrong version number"]
-            .iter()
-            .any(|sign| lower.contains(sign))
+        && [
+            "invalidcontenttype",
+            "corrupt message",
+            "wrong version number",
+        ]
+        .iter()
+        .any(|sign| lower.contains(sign))
 }
 
 /// `warning: …` on stderr, only at a terminal: for what a person should know
@@ -289,7 +291,10 @@ mod tests {
     #[test]
     fn an_unknown_active_project_names_the_url_and_the_ways_out() {
         let hints = validation_hints("http://127.0.0.1:8731/", "p1", ProjectSource::Active, None);
-        assert_eq!(hints[0], "http://127.0.0.1:8731 does not know the project p1");
+        assert_eq!(
+            hints[0],
+            "http://127.0.0.1:8731 does not know the project p1"
+        );
         assert!(hints[1].contains("--project-id"), "{hints:?}");
         assert!(
             hints[1].contains("lovart project-remove --project-id p1"),
@@ -316,8 +321,11 @@ mod tests {
             .contains("try http://")
         );
         assert!(
-            hint("https://x", connection("invalid peer certificate: UnknownIssuer"))
-                .contains("SSL_CERT_FILE")
+            hint(
+                "https://x",
+                connection("invalid peer certificate: UnknownIssuer")
+            )
+            .contains("SSL_CERT_FILE")
         );
         assert!(
             hint(
@@ -342,8 +350,14 @@ mod tests {
         ];
         let lines = download_failures(&items);
         assert_eq!(lines.len(), 2);
-        assert!(lines[0].starts_with("could not download not-a-url: not a URL"), "{lines:?}");
-        assert!(lines[1].starts_with("could not download http://x/b.png: "), "{lines:?}");
+        assert!(
+            lines[0].starts_with("could not download not-a-url: not a URL"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("could not download http://x/b.png: "),
+            "{lines:?}"
+        );
     }
 
     #[test]

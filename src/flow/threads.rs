@@ -16,18 +16,15 @@ use crate::state::State;
 /// The thread id to use for `given`: itself, or the one saved thread it is a
 /// prefix of. Errors only when it is a prefix of several saved threads.
 pub fn resolve_thread_id(ctx: &Ctx, given: &str) -> Result<String> {
-    let state = match ctx.state.peek() {
-        Ok(Some(state)) => state,
-        _ => return Ok(given.to_string()),
+    let Ok(Some(state)) = ctx.state.peek() else {
+        return Ok(given.to_string());
     };
     resolve_in(&state, given)
 }
 
 /// [`resolve_thread_id`] for an optional flag (chat and send continue a thread).
 pub fn resolve_optional(ctx: &Ctx, given: Option<&str>) -> Result<Option<String>> {
-    given
-        .map(|given| resolve_thread_id(ctx, given))
-        .transpose()
+    given.map(|given| resolve_thread_id(ctx, given)).transpose()
 }
 
 fn resolve_in(state: &State, given: &str) -> Result<String> {

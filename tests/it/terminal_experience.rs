@@ -101,7 +101,12 @@ fn a_restarted_sandbox_still_knows_the_projects_threads_and_files_clients_record
         "--output-dir",
         &out,
     ]));
-    assert_eq!(fetched.json()["downloaded"][0]["new"], true, "{}", fetched.stdout);
+    assert_eq!(
+        fetched.json()["downloaded"][0]["new"],
+        true,
+        "{}",
+        fetched.stdout
+    );
 }
 
 #[test]
@@ -129,7 +134,13 @@ fn free_port() -> u16 {
 fn spawn_sandbox(world: &World, port: u16, data_dir: &Path) -> (Child, Vec<String>) {
     let mut child = world
         .lovart_process()
-        .args(["sandbox", "--fast", "--port", &port.to_string(), "--data-dir"])
+        .args([
+            "sandbox",
+            "--fast",
+            "--port",
+            &port.to_string(),
+            "--data-dir",
+        ])
         .arg(data_dir)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -159,7 +170,10 @@ fn terminate(mut child: Child) {
         .args(["-TERM", &child.id().to_string()])
         .status();
     let status = child.wait().expect("sandbox exit");
-    assert!(status.success(), "the sandbox stops cleanly on SIGTERM: {status}");
+    assert!(
+        status.success(),
+        "the sandbox stops cleanly on SIGTERM: {status}"
+    );
 }
 
 #[test]
@@ -187,7 +201,13 @@ fn the_quick_start_runs_twice_and_keeps_the_real_state_untouched() {
             .env("LOVART_ACCESS_KEY", "ak_sandbox")
             .env("LOVART_SECRET_KEY", "sk_sandbox")
             .env("LOVART_HOME", &home)
-            .args(["chat", "--prompt", "a cyberpunk cat", "--json", "--download"])
+            .args([
+                "chat",
+                "--prompt",
+                "a cyberpunk cat",
+                "--json",
+                "--download",
+            ])
             .args(["--output-dir", &out]));
         terminate(child);
         assert_eq!(chat.code, 0, "round {round}: {}", chat.stderr);
@@ -212,13 +232,19 @@ fn lovart_home_relocates_the_state_file() {
     assert!(home.join("state.json").is_file());
     assert!(world.state_text().is_none());
     let config = run(world.lovart().env("LOVART_HOME", &home).arg("config"));
-    assert!(config.stdout.contains(&sent.json()["project_id"].as_str().unwrap()[..8]));
+    assert!(
+        config
+            .stdout
+            .contains(&sent.json()["project_id"].as_str().unwrap()[..8])
+    );
 }
 
 #[test]
 fn an_unknown_active_project_keeps_the_reference_error_and_hints_the_way_out() {
     let world = World::sandbox();
-    world.write_state(r#"{"projects": {"stale1": {"name": "old"}}, "active_project": "stale1", "threads": []}"#);
+    world.write_state(
+        r#"{"projects": {"stale1": {"name": "old"}}, "active_project": "stale1", "threads": []}"#,
+    );
     let piped = run(world.lovart().args(["chat", "--prompt", "a cat"]));
     assert_eq!(piped.code, 1);
     assert_eq!(piped.stderr, "Error: Project 'stale1' does not exist\n");
@@ -226,12 +252,21 @@ fn an_unknown_active_project_keeps_the_reference_error_and_hints_the_way_out() {
     let shown = in_terminal(&world, &[], &["chat", "--prompt", "a cat"]);
     assert_eq!(shown.code, 1);
     let text = &shown.stdout;
-    assert!(text.contains("Error: Project 'stale1' does not exist"), "{text}");
     assert!(
-        text.contains(&format!("hint: {} does not know the project stale1", world.url())),
+        text.contains("Error: Project 'stale1' does not exist"),
         "{text}"
     );
-    assert!(text.contains("lovart project-remove --project-id stale1"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "hint: {} does not know the project stale1",
+            world.url()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("lovart project-remove --project-id stale1"),
+        "{text}"
+    );
     assert!(text.contains("--project-id"), "{text}");
 }
 
@@ -243,8 +278,16 @@ fn a_validation_that_failed_names_its_cause() {
         &[("LOVART_SECRET_KEY", "sk_wrong")],
         &["chat", "--prompt", "a cat", "--project-id", "p1"],
     );
-    assert!(wrong_keys.stdout.contains("Error: Project 'p1' does not exist"));
-    assert!(wrong_keys.stdout.contains("refused the keys"), "{}", wrong_keys.stdout);
+    assert!(
+        wrong_keys
+            .stdout
+            .contains("Error: Project 'p1' does not exist")
+    );
+    assert!(
+        wrong_keys.stdout.contains("refused the keys"),
+        "{}",
+        wrong_keys.stdout
+    );
 
     let https = world.url().replace("http://", "https://");
     let tls = in_terminal(
@@ -253,7 +296,11 @@ fn a_validation_that_failed_names_its_cause() {
         &["chat", "--prompt", "a cat", "--project-id", "p1"],
     );
     assert!(tls.stdout.contains("Error: Project 'p1' does not exist"));
-    assert!(tls.stdout.contains("try http:// instead of https://"), "{}", tls.stdout);
+    assert!(
+        tls.stdout.contains("try http:// instead of https://"),
+        "{}",
+        tls.stdout
+    );
 }
 
 #[test]
@@ -262,28 +309,48 @@ fn pending_confirmation_shows_cost_message_and_the_exact_confirm_command() {
     let shown = in_terminal(&world, &[], &["chat", "--prompt", "a video of the sea"]);
     assert_eq!(shown.code, 0, "{}", shown.stdout);
     let thread = thread_line(&shown.stdout);
-    assert!(shown.stdout.contains("about 40 credits (generate_video_kling_v3)"), "{}", shown.stdout);
-    assert!(shown.stdout.contains("hint: the agent says: Generating this video"), "{}", shown.stdout);
     assert!(
-        shown.stdout.contains(&format!("hint: to go ahead: lovart confirm --thread-id {thread}\n")),
+        shown
+            .stdout
+            .contains("about 40 credits (generate_video_kling_v3)"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("hint: the agent says: Generating this video"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains(&format!(
+            "hint: to go ahead: lovart confirm --thread-id {thread}\n"
+        )),
         "{}",
         shown.stdout
     );
     // Piped: the reference's bytes, nothing on stderr.
-    let piped = run(world.lovart().args(["chat", "--prompt", "a video of the sea"]));
+    let piped = run(world
+        .lovart()
+        .args(["chat", "--prompt", "a video of the sea"]));
     assert_eq!(piped.stderr, "");
 }
 
 #[test]
 fn a_timeout_and_a_refusal_say_what_to_do_next() {
     let world = World::sandbox();
-    let timeout = in_terminal(&world, &[], &["--timeout", "1", "chat", "--prompt", "forever"]);
+    let timeout = in_terminal(
+        &world,
+        &[],
+        &["--timeout", "1", "chat", "--prompt", "forever"],
+    );
     let thread = thread_line(&timeout.stdout);
     assert!(timeout.stdout.contains("Status: timeout"));
     assert!(
-        timeout
-            .stdout
-            .contains(&format!("lovart result --thread-id {thread} --json --download")),
+        timeout.stdout.contains(&format!(
+            "lovart result --thread-id {thread} --json --download"
+        )),
         "{}",
         timeout.stdout
     );
@@ -301,21 +368,44 @@ fn a_timeout_and_a_refusal_say_what_to_do_next() {
 fn warnings_for_a_failed_download_and_an_unknown_id_show_only_at_a_terminal() {
     let world = World::sandbox();
     let out = world.out_dir();
-    let shown = in_terminal(&world, &[], &["download", "--urls", "not-a-url", "--output-dir", &out]);
+    let shown = in_terminal(
+        &world,
+        &[],
+        &["download", "--urls", "not-a-url", "--output-dir", &out],
+    );
     assert_eq!(shown.code, 0);
     assert!(
-        shown.stdout.contains("warning: could not download not-a-url: not a URL"),
+        shown
+            .stdout
+            .contains("warning: could not download not-a-url: not a URL"),
         "{}",
         shown.stdout
     );
     let removed = in_terminal(&world, &[], &["project-remove", "--project-id", "nope"]);
-    assert!(removed.stdout.starts_with("Removed project: nope\n"), "{}", removed.stdout);
-    assert!(removed.stdout.contains("warning: no saved project has the id 'nope'"));
+    assert!(
+        removed.stdout.starts_with("Removed project: nope\n"),
+        "{}",
+        removed.stdout
+    );
+    assert!(
+        removed
+            .stdout
+            .contains("warning: no saved project has the id 'nope'")
+    );
     let thread = in_terminal(&world, &[], &["thread-remove", "--thread-id", "nope"]);
-    assert!(thread.stdout.contains("warning: no saved thread has the id 'nope'"));
+    assert!(
+        thread
+            .stdout
+            .contains("warning: no saved thread has the id 'nope'")
+    );
     // Piped: the reference's output only.
-    let piped = run(world.lovart().args(["project-remove", "--project-id", "nope"]));
-    assert_eq!((piped.stdout.as_str(), piped.stderr.as_str()), ("Removed project: nope\n", ""));
+    let piped = run(world
+        .lovart()
+        .args(["project-remove", "--project-id", "nope"]));
+    assert_eq!(
+        (piped.stdout.as_str(), piped.stderr.as_str()),
+        ("Removed project: nope\n", "")
+    );
 }
 
 #[test]
@@ -324,7 +414,11 @@ fn a_thread_id_prefix_shown_by_threads_works_and_full_ids_pass_untouched() {
     let (thread, _) = world.send("a cat");
     let short = &thread[..8];
     let listed = run(world.lovart().arg("threads"));
-    assert!(listed.stdout.contains(&format!("[{short}...]")), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains(&format!("[{short}...]")),
+        "{}",
+        listed.stdout
+    );
     world.server().clear_requests();
     let status = run(world.lovart().args(["status", "--thread-id", short]));
     assert_eq!(status.code, 0, "{}", status.stderr);
@@ -337,7 +431,11 @@ fn a_thread_id_prefix_shown_by_threads_works_and_full_ids_pass_untouched() {
     let unknown = run(world.lovart().args(["status", "--thread-id", "0000"]));
     assert_eq!(unknown.code, 1);
     assert_eq!(
-        world.requests_to("GET", "/chat/status").last().unwrap().query,
+        world
+            .requests_to("GET", "/chat/status")
+            .last()
+            .unwrap()
+            .query,
         "thread_id=0000"
     );
 }
@@ -357,7 +455,9 @@ fn ambiguous_prefixes_list_the_candidates() {
         "Error: the prefix 'cd' matches 2 saved threads: cd11, cd22; give more characters\n"
     );
     assert_eq!(world.count("GET", "/chat/status"), 0);
-    let project = run(world.lovart().args(["project-switch", "--project-id", "ab"]));
+    let project = run(world
+        .lovart()
+        .args(["project-switch", "--project-id", "ab"]));
     assert_eq!(project.code, 1);
     assert!(project.stderr.contains("ab11, ab22"), "{}", project.stderr);
 }
@@ -380,7 +480,11 @@ fn every_option_is_described_and_every_command_has_an_example() {
             if arg.is_hide_set() || ["help", "version"].contains(&arg.get_id().as_str()) {
                 continue;
             }
-            assert!(arg.get_help().is_some(), "{name} --{} has no help", arg.get_id());
+            assert!(
+                arg.get_help().is_some(),
+                "{name} --{} has no help",
+                arg.get_id()
+            );
         }
     }
     let world = World::offline();
@@ -388,7 +492,10 @@ fn every_option_is_described_and_every_command_has_an_example() {
     assert_eq!(help.code, 0, "{}", help.stderr);
     assert!(help.stdout.contains("--prompt <PROMPT>") && help.stdout.contains("Examples:"));
     let sandbox = run(world.lovart().args(["sandbox", "--help"]));
-    assert!(!sandbox.stdout.contains("at once"), "--fast is worded truthfully");
+    assert!(
+        !sandbox.stdout.contains("at once"),
+        "--fast is worded truthfully"
+    );
 }
 
 #[test]
@@ -396,7 +503,11 @@ fn a_prompt_without_prompt_gets_a_tip_and_a_usage_error() {
     let world = World::offline();
     let out = run(world.lovart().args(["chat", "a cat"]));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("tip: --prompt 'a cat'"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("tip: --prompt 'a cat'"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -419,7 +530,11 @@ fn dynamic_completion_offers_saved_ids_not_file_names() {
     let projects = complete(&["lovart", "chat", "--project-id", ""]);
     assert_eq!(projects.stdout.trim(), "proj1234");
     let script = run(world.lovart().args(["completions", "bash", "--dynamic"]));
-    assert!(script.stdout.contains("LOVART_COMPLETE"), "{}", script.stdout);
+    assert!(
+        script.stdout.contains("LOVART_COMPLETE"),
+        "{}",
+        script.stdout
+    );
 }
 
 #[test]
@@ -439,19 +554,30 @@ fn doctor_fails_a_web_page_or_an_http_error_in_one_line_and_never_moves_the_stat
         .lines()
         .find(|line| line.starts_with("✗ network: "))
         .unwrap_or_else(|| panic!("{}", out.stdout));
-    assert!(network.contains("an HTML page (\"Welcome to nginx\")"), "{network}");
+    assert!(
+        network.contains("an HTML page (\"Welcome to nginx\")"),
+        "{network}"
+    );
     assert!(!out.stdout.contains("<p>") && !out.stdout.contains("<html"));
     assert!(out.stdout.contains("✗ state: "));
     // Only read: the corrupt file is where it was, nothing moved aside.
     assert_eq!(world.state_text().as_deref(), Some("{not json"));
     let folder = world.state_path().parent().unwrap().to_path_buf();
-    assert!(crate::support::file_names(&folder).iter().all(|name| !name.contains("corrupt")));
+    assert!(
+        crate::support::file_names(&folder)
+            .iter()
+            .all(|name| !name.contains("corrupt"))
+    );
 
     let wrong_path = run(world
         .lovart()
         .env("LOVART_BASE_URL", format!("{}/api", world.url()))
         .arg("doctor"));
-    assert!(wrong_path.stdout.contains("✗ network: "), "{}", wrong_path.stdout);
+    assert!(
+        wrong_path.stdout.contains("✗ network: "),
+        "{}",
+        wrong_path.stdout
+    );
     assert!(wrong_path.stdout.contains("HTTP 404"));
 
     let bare = run(world
@@ -466,15 +592,35 @@ fn doctor_counts_in_the_right_number() {
     let world = World::sandbox();
     world.send("a cat");
     let out = run(world.lovart().arg("doctor"));
-    assert!(out.stdout.contains(": 1 project, 1 thread, active project"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(": 1 project, 1 thread, active project"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn watch_shows_a_spinner_at_a_terminal_only() {
     let world = World::sandbox();
-    let shown = in_terminal(&world, &[], &["watch", "--prompt", "a cat", "--output-dir", &world.out_dir()]);
+    let shown = in_terminal(
+        &world,
+        &[],
+        &[
+            "watch",
+            "--prompt",
+            "a cat",
+            "--output-dir",
+            &world.out_dir(),
+        ],
+    );
     assert_eq!(shown.code, 0, "{}", shown.stdout);
     assert!(shown.stdout.contains("watching"), "{}", shown.stdout);
-    let piped = run(world.lovart().args(["watch", "--prompt", "a cat", "--output-dir", &world.out_dir()]));
+    let piped = run(world.lovart().args([
+        "watch",
+        "--prompt",
+        "a cat",
+        "--output-dir",
+        &world.out_dir(),
+    ]));
     assert_eq!(piped.stderr, "");
 }

@@ -72,9 +72,7 @@ impl Store {
                     world::State::default()
                 }
             },
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                world::State::default()
-            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => world::State::default(),
             Err(error) => {
                 return Err(error).with_context(|| format!("cannot read {}", path.display()));
             }
@@ -269,8 +267,12 @@ mod tests {
                 artifacts: vec![("a1".into(), "image".into(), "http://x/a.png".into())],
             },
         );
-        let (turn, count) =
-            state.plan_turn("t1", 0, "4 images of a cat", Scenario::from_prompt("4 images"));
+        let (turn, count) = state.plan_turn(
+            "t1",
+            0,
+            "4 images of a cat",
+            Scenario::from_prompt("4 images"),
+        );
         state
             .threads
             .insert("t1".into(), crate::thread::Thread::new(turn, count));

@@ -376,11 +376,13 @@ pub mod saved {
         value
             .as_array()?
             .iter()
-            .map(|item| match (item.get("assistant"), item.get("artifacts")) {
-                (Some(text), _) => Some(Item::Assistant(text.as_str()?.to_owned())),
-                (None, Some(list)) => Some(Item::Artifacts(restore_artifacts(list)?)),
-                (None, None) => None,
-            })
+            .map(
+                |item| match (item.get("assistant"), item.get("artifacts")) {
+                    (Some(text), _) => Some(Item::Assistant(text.as_str()?.to_owned())),
+                    (None, Some(list)) => Some(Item::Artifacts(restore_artifacts(list)?)),
+                    (None, None) => None,
+                },
+            )
             .collect()
     }
 

@@ -56,7 +56,11 @@ pub(super) fn html_title(text: &str) -> Option<String> {
 /// "an HTML page" (error messages carry the whole body of an HTTP error).
 pub(super) fn condensed(text: &str, limit: usize) -> String {
     let lower = text.to_ascii_lowercase();
-    let text = match ["<!doctype", "<html"].iter().filter_map(|tag| lower.find(tag)).min() {
+    let text = match ["<!doctype", "<html"]
+        .iter()
+        .filter_map(|tag| lower.find(tag))
+        .min()
+    {
         Some(0) => "an HTML page".to_string(),
         Some(at) => format!("{}an HTML page", &text[..at]),
         None => text.to_string(),
@@ -74,14 +78,22 @@ mod tests {
 
     #[test]
     fn only_a_json_success_is_the_api() {
-        assert_eq!(answer_problem(200, "application/json", br#"{"code":0}"#), None);
+        assert_eq!(
+            answer_problem(200, "application/json", br#"{"code":0}"#),
+            None
+        );
         let page = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>...</body></html>";
         assert_eq!(
             answer_problem(404, "text/html", page).unwrap(),
             "HTTP 404 with an HTML page (\"404 Not Found\")"
         );
         assert_eq!(
-            answer_problem(200, "text/html; charset=utf-8", b"<html><body>hi</body></html>").unwrap(),
+            answer_problem(
+                200,
+                "text/html; charset=utf-8",
+                b"<html><body>hi</body></html>"
+            )
+            .unwrap(),
             "HTTP 200 with an HTML page: not the Lovart API"
         );
         assert_eq!(
@@ -100,7 +112,10 @@ mod tests {
             condensed("HTTP 404: <!DOCTYPE html>\n<html>lots</html>", 80),
             "HTTP 404: an HTML page"
         );
-        assert_eq!(condensed(&"x".repeat(200), 10), format!("{}…", "x".repeat(10)));
+        assert_eq!(
+            condensed(&"x".repeat(200), 10),
+            format!("{}…", "x".repeat(10))
+        );
     }
 
     #[test]
