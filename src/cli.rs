@@ -5,12 +5,33 @@
 //! take every following word, the last of a repeated option winning. Options
 //! added beyond the reference are chosen so that no existing unique prefix
 //! becomes ambiguous.
+//!
+//! Every option has a help line and every command an example; `lovart help
+//! <command>` shows a command's help. `--project-id` and `--thread-id` complete
+//! to the ids saved in the state file (see [`crate::completion`]), never to
+//! file names. A prompt given without `--prompt` is refused with a tip.
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, ValueHint};
+use clap_complete::engine::ArgValueCandidates;
 
 const AFTER_HELP: &str = "\
 Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
-command line are visible to other local users). Try it offline with `lovart sandbox`.";
+command line are visible to other local users). State lives in ~/.lovart, or in
+$LOVART_HOME when set. Try it offline with `lovart sandbox`.
+`lovart help <command>` (or `lovart <command> --help`) shows a command's options.";
+
+/// The value parser of the hidden positional of `chat`, `send` and `watch`:
+/// a bare word there is a prompt without `--prompt`, refused with the fix.
+fn refuse_positional_prompt(word: &str) -> Result<String, String> {
+    let quoted = if word.contains('\'') {
+        format!("\"{word}\"")
+    } else {
+        format!("'{word}'")
+    };
+    Err(format!(
+        "a prompt goes after --prompt (tip: --prompt {quoted})"
+    ))
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,12 +40,11 @@ command line are visible to other local users). Try it offline with `lovart sand
     about = "Generate images, video, audio and 3D with Lovart's Agent OpenAPI",
     after_help = AFTER_HELP,
     infer_long_args = true,
-    args_override_self = true,
-    disable_help_subcommand = true
+    args_override_self = true
 )]
 pub struct Cli {
-    /// API base URL [env: LOVART_BASE_URL] [default: https://lgw.lovart.ai]
-    #[arg(long, value_name = "URL")]
+    /// API base URL, with its scheme [env: LOVART_BASE_URL] [default: https://lgw.lovart.ai]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
     pub base_url: Option<String>,
 
     /// Access key [env: LOVART_ACCESS_KEY]
@@ -51,14 +71,18 @@ pub struct Cli {
 pub enum Command {
     /// Send a prompt, wait for the generation, print the result
     #[command(
-        after_help = "Example:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download"
+        after_help = "Examples:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download\n  lovart chat --thread-id e4c2b5d2 --prompt \"make it blue\" --json --download\n  lovart chat --prompt \"watercolor style\" --attachments https://example.com/photo.jpg"
     )]
     Chat(ChatArgs),
     /// Send a prompt without waiting; prints the thread id
-    #[command(after_help = "Example:\n  lovart send --prompt \"a cyberpunk cat\"")]
+    #[command(
+        after_help = "Examples:\n  lovart send --prompt \"a cyberpunk cat\"\n  lovart send --thread-id e4c2b5d2 --prompt \"now in red\""
+    )]
     Send(SendArgs),
     /// Send a prompt (or attach to a thread) and stream artifacts as NDJSON
-    #[command(after_help = "Example:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"")]
+    #[command(
+        after_help = "Examples:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"\n  lovart watch --thread-id e4c2b5d2 --output-dir ./out"
+    )]
     Watch(WatchArgs),
     /// Create a new empty project on the server
     #[command(after_help = "Example:\n  lovart create-project")]
@@ -96,7 +120,7 @@ pub enum Command {
         after_help = "Example:\n  lovart download --urls https://example.com/a.png --output-dir ./out"
     )]
     Download(DownloadArgs),
-    /// Show the local state (~/.lovart/state.json)
+    /// Show the local state (~/.lovart/state.json, or $LOVART_HOME/state.json)
     #[command(after_help = "Example:\n  lovart config --json")]
     Config(JsonArgs),
     /// List known projects
@@ -132,7 +156,7 @@ pub enum Command {
     Doctor(JsonArgs),
     /// Print a shell completion script
     #[command(
-        after_help = "Example:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart"
+        after_help = "Examples:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart\n  source <(lovart completions bash --dynamic)   # also completes saved project and thread ids"
     )]
     Completions(CompletionsArgs),
 }
@@ -142,6 +166,7 @@ pub struct ModelsArgs {
     /// Only this category: IMAGE, VIDEO, 3D, …
     #[arg(long, value_name = "CATEGORY")]
     pub category: Option<String>,
+    /// Print the models as JSON
     #[arg(long)]
     pub json: bool,
 }
@@ -154,6 +179,10 @@ pub struct CompletionsArgs {
     /// No effect (accepted like on every command)
     #[arg(long)]
     pub json: bool,
+    /// Print a script that asks lovart at each completion, so that
+    /// --project-id and --thread-id complete to the saved ids
+    #[arg(long)]
+    pub dynamic: bool,
 }
 
 /// `--mode`: the reasoning mode, locked to a thread on its first message.
@@ -190,21 +219,26 @@ impl ArtifactKind {
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
+    /// What to generate, in your words
     #[arg(long)]
     pub prompt: String,
-    #[arg(long)]
+    /// Project to work in [default: the active project, else a new one]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: Option<String>,
-    /// Reuse a thread for context continuity
-    #[arg(long)]
+    /// Continue this thread (full id or a unique prefix of a saved one)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
+    /// Image URLs or local files to work from (a local file is uploaded first)
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
     pub attachments: Option<Vec<String>>,
+    /// Print the whole result as JSON instead of text
     #[arg(long)]
     pub json: bool,
     /// Download artifacts to local files
     #[arg(long)]
     pub download: bool,
-    #[arg(long, default_value = "/tmp/lovart")]
+    /// Folder for --download
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
     /// JSON: model preferences by category, e.g. '{"IMAGE":["generate_image_midjourney"]}'
     #[arg(long, value_name = "JSON")]
@@ -222,18 +256,24 @@ pub struct ChatArgs {
     /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
+    /// (a prompt given without --prompt is refused with a tip)
+    #[arg(hide = true, value_name = "PROMPT", value_parser = refuse_positional_prompt)]
+    pub positional_prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
+    /// What to generate, in your words
     #[arg(long)]
     pub prompt: String,
-    #[arg(long)]
+    /// Project to work in [default: the active project, else a new one]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: Option<String>,
-    /// Reuse a thread for context continuity
-    #[arg(long)]
+    /// Continue this thread (full id or a unique prefix of a saved one)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
+    /// Image URLs or local files to work from (a local file is uploaded first)
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
     pub attachments: Option<Vec<String>>,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -241,6 +281,9 @@ pub struct SendArgs {
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
     pub json: bool,
+    /// (a prompt given without --prompt is refused with a tip)
+    #[arg(hide = true, value_name = "PROMPT", value_parser = refuse_positional_prompt)]
+    pub positional_prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -248,14 +291,17 @@ pub struct WatchArgs {
     /// Prompt to send; without it, --thread-id is required
     #[arg(long)]
     pub prompt: Option<String>,
-    #[arg(long)]
+    /// Project to send into [default: the active project, else a new one]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: Option<String>,
-    /// Attach to an existing thread instead of sending
-    #[arg(long)]
+    /// Attach to an existing thread instead of sending (a unique prefix of a saved one works)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: Option<String>,
-    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set)]
+    /// Image URLs or local files to work from (a local file is uploaded first)
+    #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
     pub attachments: Option<Vec<String>>,
-    #[arg(long, default_value = "/tmp/lovart")]
+    /// Folder the artifacts are downloaded to
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
     /// Poll interval in seconds
     #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
@@ -266,14 +312,20 @@ pub struct WatchArgs {
     /// Accepted for the skill file's sake: the output is always NDJSON
     #[arg(long)]
     pub json: bool,
+    /// (a prompt given without --prompt is refused with a tip)
+    #[arg(hide = true, value_name = "PROMPT", value_parser = refuse_positional_prompt)]
+    pub positional_prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct UploadArtifactArgs {
-    #[arg(long)]
+    /// Project that gets the artifact
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: String,
-    #[arg(long)]
+    /// URL of the image or video
+    #[arg(long, value_hint = ValueHint::Url)]
     pub url: String,
+    /// What the URL holds
     #[arg(long = "type", value_enum, default_value = "image")]
     pub kind: ArtifactKind,
     /// Print JSON (also a JSON error object on failure)
@@ -284,7 +336,7 @@ pub struct UploadArtifactArgs {
 #[derive(Debug, Args)]
 pub struct UploadArgs {
     /// Local file to upload
-    #[arg(long)]
+    #[arg(long, value_hint = ValueHint::FilePath)]
     pub file: String,
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
@@ -293,15 +345,17 @@ pub struct UploadArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
-    /// Thread with a pending high-cost operation
-    #[arg(long)]
+    /// Thread with a pending high-cost operation (a unique prefix of a saved one works)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: String,
+    /// Print the whole result as JSON instead of text
     #[arg(long)]
     pub json: bool,
     /// Download artifacts after completion
     #[arg(long)]
     pub download: bool,
-    #[arg(long, default_value = "/tmp/lovart")]
+    /// Folder for --download
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
     /// Confirm a further pending step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
@@ -342,7 +396,8 @@ pub struct SetModeArgs {
 
 #[derive(Debug, Args)]
 pub struct ThreadArgs {
-    #[arg(long)]
+    /// Thread id (full, or a unique prefix of a saved one: `lovart threads` shows them)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: String,
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
@@ -351,7 +406,8 @@ pub struct ThreadArgs {
 
 #[derive(Debug, Args)]
 pub struct ResultArgs {
-    #[arg(long)]
+    /// Thread id (full, or a unique prefix of a saved one: `lovart threads` shows them)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
     pub thread_id: String,
     /// No effect: the result is always JSON
     #[arg(long)]
@@ -359,17 +415,20 @@ pub struct ResultArgs {
     /// Download artifacts to local files
     #[arg(long)]
     pub download: bool,
-    #[arg(long, default_value = "/tmp/lovart")]
+    /// Folder for --download
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
 }
 
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// Artifact URLs to download
-    #[arg(long, num_args = 1.., required = true, value_name = "URL", action = ArgAction::Set)]
+    #[arg(long, num_args = 1.., required = true, value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
     pub urls: Vec<String>,
-    #[arg(long, default_value = "/tmp/lovart")]
+    /// Folder the files go to
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    /// Start of each file name: <prefix>_<hash><extension>
     #[arg(long, default_value = "lovart")]
     pub prefix: String,
     /// Print JSON (also a JSON error object on failure)
@@ -379,13 +438,15 @@ pub struct DownloadArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {
+    /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ProjectAddArgs {
-    #[arg(long)]
+    /// Id of an existing project (from the Lovart web app or `lovart create-project`)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other)]
     pub project_id: String,
     /// Friendly name for the project
     #[arg(long, default_value = "")]
@@ -398,7 +459,7 @@ pub struct ProjectAddArgs {
 #[derive(Debug, Args)]
 pub struct ProjectIdArgs {
     /// Project id (project-switch also takes a unique prefix)
-    #[arg(long)]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: String,
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
@@ -407,8 +468,10 @@ pub struct ProjectIdArgs {
 
 #[derive(Debug, Args)]
 pub struct ProjectRenameArgs {
-    #[arg(long)]
+    /// Project to rename
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: String,
+    /// Its new name (also set on the server when keys are set)
     #[arg(long)]
     pub name: String,
     /// Print JSON (also a JSON error object on failure)
@@ -419,8 +482,9 @@ pub struct ProjectRenameArgs {
 #[derive(Debug, Args)]
 pub struct ThreadsArgs {
     /// Only this project's threads
-    #[arg(long)]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
     pub project_id: Option<String>,
+    /// Print the threads as JSON
     #[arg(long)]
     pub json: bool,
     /// Every project's threads
@@ -436,9 +500,18 @@ pub struct SandboxArgs {
     /// Port to listen on
     #[arg(long, default_value_t = 8731)]
     pub port: u16,
-    /// Finish jobs at once instead of taking a few realistic seconds
+    /// Advance generations one step per status poll instead of every 1.5 s
+    /// (quick for tests and scripts that poll fast; `lovart chat` still waits
+    /// its own 3 s polls and 5 s re-check)
     #[arg(long)]
     pub fast: bool,
+    /// Folder that keeps projects, threads and files across restarts
+    /// [default: ~/.local/share/lovart/sandbox]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, conflicts_with = "ephemeral")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Keep everything in memory and forget it at exit (tests)
+    #[arg(long)]
+    pub ephemeral: bool,
 }
 
 impl Command {

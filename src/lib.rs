@@ -10,13 +10,15 @@
 //! reference's Python semantics. The sandbox server is the `lovart-sandbox`
 //! crate, behind the default `sandbox` feature.
 //!
-//! Only `cli` (for parsing tests) and [`main`] are public.
+//! Only `cli` (for parsing tests), [`main`] and [`complete_if_asked`] (the
+//! shell's completion requests) are public.
 
 mod api;
 mod app;
 mod catalog;
 pub mod cli;
 mod commands;
+mod completion;
 mod ctx;
 mod download;
 mod failure;
@@ -27,3 +29,4 @@ mod state;
 mod timing;
 
 pub use app::main;
+pub use completion::complete_if_asked;

@@ -1,5 +1,7 @@
 //! Progress on stderr for a person at a terminal: a spinner with the thread's
-//! status and the elapsed time while a generation runs. Nothing is drawn when
+//! status and the elapsed time while a generation runs (or `watch` follows
+//! one, or a project is checked). After a first "done" the spinner says that
+//! lovart re-checks before it trusts it, as the reference's poll does. Nothing is drawn when
 //! stderr is not a terminal or `--quiet` is given, so piped runs keep the
 //! reference's bytes; `NO_COLOR` turns colour off.
 
@@ -42,6 +44,22 @@ impl Spinner {
         }
     }
 
+    /// Runs `print` with the spinner off the screen, so that a line written
+    /// to the same terminal (stdout) is not mixed with it.
+    pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    /// Replaces the spinner's words.
+    pub fn set_message(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.to_string());
+        }
+    }
+
     /// Removes the spinner from the terminal.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
@@ -50,10 +68,19 @@ impl Spinner {
     }
 }
 
+/// The spinner's words for a status: a first "done" is re-checked after a
+/// pause (a follow-up step, such as a video, may still start), so say so.
+pub fn status_message(label: &str, status: &str) -> String {
+    match status {
+        "done" => format!("{label} · done · re-checking in a moment that nothing follows"),
+        _ => format!("{label} · status {status}"),
+    }
+}
+
 impl PollObserver for Spinner {
     fn status(&self, status: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} · status {status}", self.label));
+            bar.set_message(status_message(&self.label, status));
         }
     }
 }
@@ -61,5 +88,19 @@ impl PollObserver for Spinner {
 impl Drop for Spinner {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recheck_after_done_is_labelled() {
+        assert_eq!(
+            status_message("generating", "running"),
+            "generating · status running"
+        );
+        assert!(status_message("generating", "done").contains("re-checking"));
     }
 }

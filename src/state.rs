@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Map, Value};
 
+/// The environment variable that relocates the state folder.
+pub const LOVART_HOME: &str = "LOVART_HOME";
+
 /// How many threads the file keeps, newest first.
 const MAX_THREADS: usize = 50;
 
@@ -119,10 +122,26 @@ impl StateStore {
         Self { path }
     }
 
-    /// `$HOME/.lovart/state.json`.
+    /// `$LOVART_HOME/state.json` when `LOVART_HOME` is set (a sandbox keeps
+    /// its projects apart from a real account's that way), else
+    /// `$HOME/.lovart/state.json` as in the reference.
     pub fn default_path() -> Result<PathBuf> {
+        if let Some(folder) = std::env::var_os(LOVART_HOME).filter(|folder| !folder.is_empty()) {
+            return Ok(PathBuf::from(folder).join("state.json"));
+        }
         let home = dirs::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
         Ok(home.join(".lovart").join("state.json"))
+    }
+
+    /// Reads the state without writing anything: no migration saved, no
+    /// corrupt file moved aside (`doctor` and id look-ups only look).
+    /// `Ok(None)` when the file is not valid JSON.
+    pub fn peek(&self) -> Result<Option<State>> {
+        Ok(match self.read()? {
+            Read::Ok(data) => Some(State { data, dirty: false }),
+            Read::Legacy(data) => Some(State::migrated(data)),
+            Read::Corrupt => None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -340,6 +359,38 @@ impl State {
         }
         self.data.insert("active_project".into(), project_id.into());
         self.dirty = true;
+    }
+
+    /// Ids of known projects that start with `prefix`, in file order.
+    pub fn project_ids_starting_with(&self, prefix: &str) -> Vec<String> {
+        self.projects()
+            .map(|projects| {
+                projects
+                    .keys()
+                    .filter(|id| id.starts_with(prefix))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether a project with exactly this id is known.
+    pub fn has_project(&self, project_id: &str) -> bool {
+        self.projects()
+            .is_some_and(|projects| projects.contains_key(project_id))
+    }
+
+    /// Ids of saved threads (newest first), each once.
+    pub fn thread_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for thread in self.thread_list() {
+            if let Some(id) = thread.get("id").and_then(Value::as_str) {
+                if !ids.iter().any(|known| known == id) {
+                    ids.push(id.to_owned());
+                }
+            }
+        }
+        ids
     }
 
     /// Switches to a known id, or to the one id starting with `id_or_prefix`. Returns the full id.

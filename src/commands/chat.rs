@@ -39,7 +39,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let project_id = project::validated_or_new(&client, ctx, args.project_id.as_deref()).await?;
     let message = Message {
         prompt: args.prompt.clone(),
-        thread_id: args.thread_id.clone(),
+        thread_id: crate::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
         attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
             .await?,
         mode: args.mode,
@@ -91,7 +91,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     note_final_status(&py_str(result.get("final_status").unwrap_or(&Value::Null)));
 
     if args.json {
-        print_line(&dumps_pretty(&Value::Object(result), false));
+        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {
         let field = |key: &str| result.get(key).map(py_str);
         print_line(&format!(
@@ -110,6 +110,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
+    crate::flow::hints::after_generation(&thread_id, &result);
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! `completions`: the shell completion script for `lovart`, generated from the
 //! same clap definition that parses the command line, so it never drifts.
+//! `--dynamic` prints instead a script that asks `lovart` at each completion,
+//! which also offers the saved project and thread ids.
 
 use anyhow::{Context, Result};
 use clap::CommandFactory;
@@ -7,9 +9,13 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 
 pub fn run(args: CompletionsArgs) -> Result<()> {
-    let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "lovart", &mut script);
-    let script = String::from_utf8(script).context("the completion script is not UTF-8")?;
+    let script = if args.dynamic {
+        crate::completion::dynamic_registration(args.shell)?
+    } else {
+        let mut script = Vec::new();
+        clap_complete::generate(args.shell, &mut Cli::command(), "lovart", &mut script);
+        String::from_utf8(script).context("the completion script is not UTF-8")?
+    };
     // print_line appends a newline; the generators already end with one.
     crate::ctx::print_line(script.strip_suffix('\n').unwrap_or(&script));
     Ok(())

@@ -17,6 +17,8 @@ use crate::python::{dumps_pretty, py_str};
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
+    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let args = ConfirmArgs { thread_id, ..args };
     let timeout = ctx.timeout()?;
     if args.download {
         crate::download::ensure_output_dir(&args.output_dir)?;
@@ -49,7 +51,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let status = result.get("final_status").map(py_str).unwrap_or_default();
     note_final_status(&status);
     if args.json {
-        print_line(&dumps_pretty(&Value::Object(result), false));
+        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {
         print_line(&format!("Status: {status}"));
         print_line(&format!("Thread: {thread_id}"));
@@ -57,5 +59,6 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
+    crate::flow::hints::after_generation(&args.thread_id, &result);
     Ok(())
 }

@@ -7,6 +7,11 @@
 //! command fails (exit 1) when a required check fails; a warning (`!`) does not
 //! fail it, and a check that cannot run because an earlier one failed is
 //! skipped (`-`) rather than failed twice.
+//!
+//! Doctor only looks: the state file is read, never migrated or moved aside.
+//! The server check asks the public catalog path, so a server that answers
+//! with an HTTP error or a web page (a wrong base URL) fails with one line of
+//! reason instead of passing.
 
 use std::time::{Duration, SystemTime};
 
@@ -17,8 +22,12 @@ use crate::api::{ApiErrorKind, describe_request_error};
 use crate::catalog::{self, QUICK_TIMEOUT};
 use crate::cli::JsonArgs;
 use crate::ctx::{Ctx, hint, print_line};
+use crate::flow::hints;
+
+mod answer;
 use crate::python::dumps_pretty;
 use crate::python::is_truthy;
+use answer::{answer_problem, condensed, plural};
 use lovart_wire::paths::USER_AGENT;
 
 /// A clock further off than this gets a warning: requests are signed with the time.
@@ -78,10 +87,11 @@ impl Check {
     }
 }
 
-/// What the plain request to the base URL found.
+/// What the plain request to the API's public catalog path found.
 struct Probe {
-    /// The HTTP status, when the server answered at all.
-    answer: Result<u16, String>,
+    /// The HTTP status, and why the answer is not the API's (if it is not),
+    /// when the server answered at all.
+    answer: Result<(u16, Option<String>), String>,
     /// The server's time minus ours, from its `Date` header.
     clock_offset: Option<i64>,
 }
@@ -199,8 +209,8 @@ fn check_state(ctx: &Ctx) -> Check {
             format!("{} does not exist yet (made on first use)", path.display()),
         );
     }
-    match ctx.state.load() {
-        Ok(state) => {
+    match ctx.state.peek() {
+        Ok(Some(state)) => {
             let data = state.data();
             let count = |key: &str| match data.get(key) {
                 Some(Value::Object(map)) => map.len(),
@@ -215,40 +225,43 @@ fn check_state(ctx: &Ctx) -> Check {
                 "state",
                 Level::Pass,
                 format!(
-                    "{}: {} projects, {} threads{active}",
+                    "{}: {}, {}{active}",
                     path.display(),
-                    count("projects"),
-                    count("threads")
+                    plural(count("projects"), "project"),
+                    plural(count("threads"), "thread")
                 ),
             )
         }
+        Ok(None) => Check::new(
+            "state",
+            Level::Fail,
+            format!(
+                "{} is not valid JSON; the next command that writes it moves it aside (state.json.corrupt-<time>) and starts empty",
+                path.display()
+            ),
+        )
+        .advise("look at the file, fix or remove it; lovart never deletes it"),
         Err(error) => Check::new("state", Level::Fail, format!("{error:#}")),
     }
 }
 
-/// One plain GET of the base URL: any HTTP answer means the server is reachable.
+/// One unsigned GET of the catalog path: any HTTP answer means the server is
+/// reachable; only a JSON 2xx means it is the API.
 async fn probe_server(ctx: &Ctx) -> Probe {
     let unreachable = |why: String| Probe {
         answer: Err(why),
         clock_offset: None,
     };
-    let base_url = ctx.base_url.trim_end_matches('/');
-    match reqwest::Url::parse(base_url) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-        Ok(url) => {
-            return unreachable(format!(
-                "invalid base URL: scheme '{}' is not http or https",
-                url.scheme()
-            ));
-        }
-        Err(why) => return unreachable(format!("invalid base URL: {why}")),
+    if let Some(problem) = hints::base_url_problem(&ctx.base_url) {
+        return unreachable(problem);
     }
     let http = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
         Ok(http) => http,
         Err(error) => return unreachable(format!("{error:#}")),
     };
     let response = http
-        .get(base_url)
+        .get(catalog::catalog_url(ctx.base_url.trim()))
+        .header("Accept", "application/json")
         .header("User-Agent", USER_AGENT)
         .send()
         .await;
@@ -261,8 +274,16 @@ async fn probe_server(ctx: &Ctx) -> Probe {
                 .and_then(|date| date.to_str().ok())
                 .and_then(|date| httpdate::parse_http_date(date).ok())
                 .map(|server| signed_seconds(server, received));
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let body = response.bytes().await.unwrap_or_default();
             Probe {
-                answer: Ok(response.status().as_u16()),
+                answer: Ok((status, answer_problem(status, &content_type, &body))),
                 clock_offset,
             }
         }
@@ -285,22 +306,26 @@ fn is_https(ctx: &Ctx) -> bool {
         .starts_with("https:")
 }
 
-/// Whether a failure reads like a certificate or handshake problem.
-fn looks_like_tls(why: &str) -> bool {
-    let lower = why.to_lowercase();
-    ["certificate", "tls", "handshake", "ssl"]
-        .iter()
-        .any(|word| lower.contains(word))
-}
-
 fn check_network(ctx: &Ctx, probe: &Probe) -> Check {
-    let base_url = ctx.base_url.trim_end_matches('/');
+    let base_url = ctx.base_url.trim().trim_end_matches('/');
     match &probe.answer {
-        Ok(status) => Check::new(
+        Ok((status, None)) => Check::new(
             "network",
             Level::Pass,
             format!("{base_url} answered (HTTP {status})"),
         ),
+        Ok((_, Some(problem))) => Check::new(
+            "network",
+            Level::Fail,
+            format!("{base_url} answered, but not as the Lovart API: {problem}"),
+        )
+        .advise("LOVART_BASE_URL must be the API's root, e.g. https://lgw.lovart.ai (no path)"),
+        Err(why) if hints::looks_like_plain_http(base_url, why) => Check::new(
+            "network",
+            Level::Fail,
+            format!("{base_url} gave no HTTPS answer: {why}"),
+        )
+        .advise("the server seems to speak plain HTTP: try http:// instead of https://"),
         Err(why) => Check::new(
             "network",
             Level::Fail,
@@ -326,7 +351,7 @@ fn check_tls(ctx: &Ctx, probe: &Probe) -> Check {
     }
     match &probe.answer {
         Ok(_) => Check::new("tls", Level::Pass, "certificate verified"),
-        Err(why) if looks_like_tls(why) => Check::new("tls", Level::Fail, why.clone())
+        Err(why) if hints::looks_like_tls(why) => Check::new("tls", Level::Fail, why.clone())
             .advise("behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate"),
         Err(_) => Check::new("tls", Level::Skip, "not checked: the server is unreachable"),
     }
@@ -394,7 +419,8 @@ async fn check_catalog(ctx: &Ctx) -> Check {
             "catalog",
             Level::Warn,
             format!(
-                "could not fetch the live catalog ({why:#}); `lovart models` uses its built-in copy of {} tools",
+                "could not fetch the live catalog ({}); `lovart models` uses its built-in copy of {} tools",
+                condensed(&format!("{why:#}"), 160),
                 catalog::builtin().len()
             ),
         ),
@@ -420,9 +446,10 @@ async fn check_account(ctx: &Ctx) -> Check {
             )
         }
         Err(error) => {
+            let message = condensed(&error.message, 160);
             let detail = match error.status {
-                Some(status) => format!("rejected (HTTP {status}): {}", error.message),
-                None => error.message.clone(),
+                Some(status) => format!("rejected (HTTP {status}): {message}"),
+                None => message,
             };
             let check = Check::new("account", Level::Fail, detail);
             match (error.kind, error.status) {
@@ -455,7 +482,7 @@ mod tests {
     #[test]
     fn clock_offsets_beyond_five_minutes_warn() {
         let probe = |offset| Probe {
-            answer: Ok(200),
+            answer: Ok((200, None)),
             clock_offset: Some(offset),
         };
         assert_eq!(check_clock(&probe(-3)).level, Level::Pass);
@@ -475,8 +502,10 @@ mod tests {
 
     #[test]
     fn tls_failures_are_recognised() {
-        assert!(looks_like_tls("invalid peer certificate: UnknownIssuer"));
-        assert!(!looks_like_tls("Connection refused (os error 111)"));
+        assert!(hints::looks_like_tls(
+            "invalid peer certificate: UnknownIssuer"
+        ));
+        assert!(!hints::looks_like_tls("Connection refused (os error 111)"));
     }
 
     #[test]

@@ -30,5 +30,6 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
         false,
     ));
+    crate::flow::hints::after_downloads(&downloaded);
     Ok(())
 }

@@ -1,13 +1,26 @@
 //! `project-remove`: forget a project and its threads.
+//!
+//! An unknown id still rewrites the file and exits 0, as in the reference; a
+//! person at a terminal is warned that nothing was known by that id.
 
 use anyhow::Result;
 
 use crate::cli::ProjectIdArgs;
 use crate::ctx::{Ctx, print_line};
+use crate::flow::hints::warn;
 
 pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state
-        .update(|state| state.remove_project(&args.project_id))?;
+    let known = ctx.state.update(|state| {
+        let known = state.has_project(&args.project_id);
+        state.remove_project(&args.project_id);
+        known
+    })?;
     print_line(&format!("Removed project: {}", args.project_id));
+    if !known {
+        warn(&format!(
+            "no saved project has the id '{}'; nothing was removed (`lovart projects` lists them)",
+            args.project_id
+        ));
+    }
     Ok(())
 }

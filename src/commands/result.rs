@@ -13,7 +13,8 @@ pub async fn run(args: ResultArgs, ctx: &Ctx) -> Result<()> {
     if args.download {
         crate::download::ensure_output_dir(&args.output_dir)?;
     }
-    let result = client.result(&args.thread_id).await?;
+    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let result = client.result(&thread_id).await?;
     let result = download_if_asked(result, args.download, &args.output_dir, ctx).await?;
     print_line(&dumps_pretty(&Value::Object(result), false));
     Ok(())

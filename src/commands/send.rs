@@ -14,7 +14,7 @@ pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
     let project_id = project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
     let message = Message {
         prompt: args.prompt.clone(),
-        thread_id: args.thread_id.clone(),
+        thread_id: crate::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
         attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
             .await?,
         mode: args.mode,

@@ -7,7 +7,9 @@ use crate::ctx::{Ctx, print_line};
 use crate::python::dumps_pretty;
 
 pub async fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
-    let answer = ctx.api()?.status(&args.thread_id).await?;
+    let client = ctx.api()?;
+    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let answer = client.status(&thread_id).await?;
     print_line(&dumps_pretty(&answer, true));
     Ok(())
 }

@@ -1,13 +1,28 @@
 //! `thread-remove`: forget a saved thread.
+//!
+//! A unique prefix of a saved thread's id names that thread (`lovart threads`
+//! shows 8 characters). An unknown id still rewrites the file and exits 0, as
+//! in the reference; a person at a terminal is warned that nothing was removed.
 
 use anyhow::Result;
 
 use crate::cli::ThreadArgs;
 use crate::ctx::{Ctx, print_line};
+use crate::flow::hints::warn;
+use crate::flow::threads::resolve_thread_id;
 
 pub fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
-    ctx.state
-        .update(|state| state.remove_thread(&args.thread_id))?;
-    print_line(&format!("Removed thread: {}", args.thread_id));
+    let thread_id = resolve_thread_id(ctx, &args.thread_id)?;
+    let known = ctx.state.update(|state| {
+        let known = state.thread_ids().contains(&thread_id);
+        state.remove_thread(&thread_id);
+        known
+    })?;
+    print_line(&format!("Removed thread: {thread_id}"));
+    if !known {
+        warn(&format!(
+            "no saved thread has the id '{thread_id}'; nothing was removed (`lovart threads --all` lists them)"
+        ));
+    }
     Ok(())
 }

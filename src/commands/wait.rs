@@ -22,7 +22,8 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
     if args.download {
         crate::download::ensure_output_dir(&args.output_dir)?;
     }
-    let thread_id = args.thread_id.as_str();
+    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let thread_id = thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
     let spinner = crate::progress::Spinner::start(ctx.progress, "waiting");
     let resumable = Resumable {

@@ -6,7 +6,7 @@
 //! `finished` last, with `final_status` and `artifact_count`. Each round reads
 //! the status, then the result, then downloads what is new; "done" stops at
 //! once. On Ctrl-C the last line is a `finished` event with `final_status`
-//! "interrupted".
+//! "interrupted". At a terminal, a spinner on stderr shows the thread's status.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -25,12 +25,14 @@ use crate::failure::note_final_status;
 use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
 use crate::flow::project;
 use crate::flow::send::{Message, send_and_record, upload_local_files};
+use crate::progress::Spinner;
 use crate::python::{dumps_compact, is_truthy};
 
 pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
+    let thread_flag = crate::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
     let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
     if thread_flag.is_none() && prompt.is_none() {
         bail!("watch requires either --thread-id or --prompt");
@@ -67,7 +69,9 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     };
 
     emit(&json!({"event": "started", "thread_id": thread_id, "project_id": project_id}));
+    let spinner = Spinner::start(ctx.progress, "watching");
     let mut stream = ArtifactStream {
+        spinner: &spinner,
         client: &client,
         downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
         thread_id: &thread_id,
@@ -79,6 +83,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         status = stream.follow(timeout, interval) => (status, None),
         signal = stop_signal() => ("interrupted", Some(signal)),
     };
+    spinner.finish();
     emit(&json!({
         "event": "finished",
         "thread_id": thread_id,
@@ -100,6 +105,9 @@ fn emit(event: &Value) {
 /// The polling loop of one watched thread.
 struct ArtifactStream<'a> {
     client: &'a ApiClient,
+    /// The thread's status at a terminal (stderr); NDJSON lines are written
+    /// with it off the screen.
+    spinner: &'a Spinner,
     downloader: Downloader,
     thread_id: &'a str,
     output_dir: &'a str,
@@ -108,6 +116,10 @@ struct ArtifactStream<'a> {
 }
 
 impl ArtifactStream<'_> {
+    fn emit(&self, event: &Value) {
+        self.spinner.suspend(|| emit(event));
+    }
+
     /// Rounds until the thread settles or `timeout` passes; returns `final_status`.
     async fn follow(&mut self, timeout: Duration, interval: Duration) -> &'static str {
         let deadline = Instant::now() + timeout;
@@ -115,7 +127,9 @@ impl ArtifactStream<'_> {
             match self.round().await {
                 Ok(Some(final_status)) => return final_status,
                 Ok(None) => {}
-                Err(error) => emit(&json!({"event": "error", "message": format!("{error:#}")})),
+                Err(error) => {
+                    self.emit(&json!({"event": "error", "message": format!("{error:#}")}));
+                }
             }
             tokio::time::sleep(interval).await;
         }
@@ -130,6 +144,10 @@ impl ArtifactStream<'_> {
             .get(fields::STATUS)
             .and_then(Value::as_str)
             .map_or(ThreadStatus::Running, ThreadStatus::parse);
+        if let Some(word) = status_answer.get(fields::STATUS).and_then(Value::as_str) {
+            self.spinner
+                .set_message(&format!("watching · status {word}"));
+        }
         let result = self.client.result(self.thread_id).await?;
         let downloads = self
             .downloader
@@ -146,7 +164,7 @@ impl ArtifactStream<'_> {
                 continue;
             }
             self.seen.insert(url.to_string());
-            emit(&json!({
+            self.emit(&json!({
                 "event": "artifact",
                 "type": download.get("type").cloned().unwrap_or(Value::Null),
                 "url": url,
@@ -154,7 +172,7 @@ impl ArtifactStream<'_> {
             }));
         }
         if let Some(pending) = ResultView(&result).pending_confirmation() {
-            emit(&json!({
+            self.emit(&json!({
                 "event": "pending_confirmation",
                 "thread_id": self.thread_id,
                 "pending_confirmation": pending,

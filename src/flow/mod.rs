@@ -5,11 +5,15 @@
 //! into; [`send`] builds the one `POST /chat` request and records the sent
 //! thread at once; [`poll`] waits for a thread to settle; [`outcome`] shapes
 //! a settled thread's output and downloads its artifacts; [`interrupt`] turns
-//! a stop mid-generation into a resume hint.
+//! a stop mid-generation into a resume hint; [`hints`] says what a person
+//! at a terminal can do next; [`threads`] turns a typed thread-id prefix into
+//! the saved thread's id.
 
+pub mod hints;
 pub mod interrupt;
 pub mod outcome;
 pub mod poll;
 pub mod project;
 pub mod send;
 pub mod settle;
+pub mod threads;

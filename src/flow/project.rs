@@ -7,10 +7,12 @@ use std::time::Duration;
 use anyhow::Result;
 use lovart_wire::reply::ValidationView;
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiError};
 use crate::ctx::Ctx;
 use crate::failure::NotFound;
+use crate::flow::hints::{self, ProjectSource};
 use crate::flow::outcome::project_needs_name;
+use crate::progress::Spinner;
 use crate::python::prefix_stripped;
 
 /// The project given by `flag` or remembered as active, if any.
@@ -43,7 +45,7 @@ async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
     if let Some(active) = lock.update(|state| state.active_project())? {
         return Ok(active);
     }
-    let project_id = client.create_project().await?;
+    let project_id = create_with_spinner(client, ctx).await?;
     // Recorded (and activated) now, under its id's name as `create-project`
     // records it; the send's record names it after the prompt, as the reference does.
     lock.update(|state| state.add_project(&project_id, ""))?;
@@ -51,35 +53,59 @@ async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
 }
 
 /// `chat`'s project: a given or remembered project must exist on the server;
-/// with none, a new one is created.
+/// with none, a new one is created. A spinner runs meanwhile (the checks may
+/// take seconds against a slow or dead server), and a project found "not
+/// valid" gets hints naming the real cause.
 pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+    let source = match flag.filter(|id| !id.is_empty()) {
+        Some(_) => ProjectSource::Flag,
+        None => ProjectSource::Active,
+    };
     match given_or_active(ctx, flag)? {
         Some(project_id) => {
-            ensure_exists(client, ctx, &project_id).await?;
+            let spinner = Spinner::start(ctx.progress, &format!("checking project {project_id}"));
+            let checked = ensure_exists(client, ctx, &project_id).await;
+            spinner.finish();
+            if let Err(cause) = checked {
+                hints::project_not_valid(&ctx.base_url, &project_id, source, cause.as_ref());
+                return Err(NotFound(format!("Project '{project_id}' does not exist")).into());
+            }
             Ok(project_id)
         }
         None => first_project(client, ctx).await,
     }
 }
 
+/// `POST /project/save` for a new project, with a spinner at a terminal.
+async fn create_with_spinner(client: &ApiClient, ctx: &Ctx) -> Result<String> {
+    let spinner = Spinner::start(ctx.progress, "creating a project");
+    let created = client.create_project().await;
+    spinner.finish();
+    Ok(created?)
+}
+
 /// Validates a project, once more after 2 s (a new project may take a moment
-/// to appear); a failed call counts as "not valid", as in the reference.
-async fn ensure_exists(client: &ApiClient, ctx: &Ctx, project_id: &str) -> Result<()> {
-    if is_valid(client, project_id).await {
+/// to appear); a failed call counts as "not valid", as in the reference. On
+/// failure, the error of the last call (`None` when the server said "not valid").
+async fn ensure_exists(
+    client: &ApiClient,
+    ctx: &Ctx,
+    project_id: &str,
+) -> Result<(), Option<ApiError>> {
+    if matches!(is_valid(client, project_id).await, Ok(true)) {
         return Ok(());
     }
     tokio::time::sleep(ctx.waits.validate_retry()).await;
-    if is_valid(client, project_id).await {
-        return Ok(());
+    match is_valid(client, project_id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(None),
+        Err(error) => Err(Some(error)),
     }
-    Err(NotFound(format!("Project '{project_id}' does not exist")).into())
 }
 
-async fn is_valid(client: &ApiClient, project_id: &str) -> bool {
-    match client.validate_project(project_id).await {
-        Ok(answer) => ValidationView(&answer).valid(),
-        Err(_) => false,
-    }
+async fn is_valid(client: &ApiClient, project_id: &str) -> Result<bool, ApiError> {
+    let answer = client.validate_project(project_id).await?;
+    Ok(ValidationView(&answer).valid())
 }
 
 /// Names a still-untitled project after the prompt's first 30 characters;

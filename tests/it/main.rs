@@ -8,6 +8,8 @@ mod downloads_and_uploads;
 mod generation_flows;
 mod local_commands;
 mod robustness;
+mod sandbox_persistence;
 mod support;
+mod terminal_experience;
 mod watch_events;
 mod wire_protocol;

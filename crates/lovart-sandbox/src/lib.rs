@@ -1,11 +1,12 @@
 //! `lovart sandbox`: a local Lovart Agent OpenAPI server.
 //!
-//! Serves every endpoint the client uses, checks signatures, keeps projects and
-//! threads in memory, plays scenarios chosen by words in the prompt, and serves
+//! Serves every endpoint the client uses, checks signatures, keeps projects,
+//! threads and files in a data folder across restarts (or only in memory, for
+//! tests and `--ephemeral`), plays scenarios chosen by words in the prompt, and serves
 //! the artifacts it generates. The integration tests run this same server, in
 //! process, through [`SandboxHandle`].
 //!
-//! Layout: [`world`] is the state; [`scenario`] reads prompts and says how a
+//! Layout: [`world`] is the state, [`store`] its data folder; [`scenario`] reads prompts and says how a
 //! generation unfolds, [`thread`] plays it; [`api`] and [`files`] are the
 //! handlers; [`auth`] checks signatures; [`journal`] records requests and
 //! answers injected faults; [`media`] and [`png`] make real files; [`catalog`]
@@ -26,6 +27,7 @@ mod multipart;
 mod png;
 mod reply;
 mod scenario;
+mod store;
 mod thread;
 mod world;
 
@@ -75,10 +77,19 @@ Scenarios, by words in the prompt (case-insensitive, whole words):
 The last five combine with the others. More than 60 sends and confirms a
 minute answer 429 with Retry-After: 60.
 
-Timing: a step is 1.5 s; with --fast, each status poll of the thread is one
-step. An image is done at step 2; variations show one more image per step and
-are done at step 4; a video asks to confirm at step 2 and is done at step 2
-after the confirmation.";
+Timing: a step is 1.5 s of the clock. With --fast, a step is one status poll
+of the thread instead, so a client that polls quickly (a test, a script) is
+never held up by the clock; `lovart chat` still polls every 3 s and re-checks
+a finished thread after 5 s, so one image takes it about 8 s either way. An
+image is done at step 2; variations show one more image per step and are done
+at step 4; a video asks to confirm at step 2 and is done at step 2 after the
+confirmation.
+
+Data: projects, threads, files and the mode are kept in --data-dir (created
+if missing) and are there again after a restart, so ids a client recorded stay
+valid; --ephemeral keeps everything in memory and forgets it at exit. Point
+LOVART_HOME at a folder of its own (the export line does) so that the
+sandbox's projects never mix with a real account's in ~/.lovart.";
 
 /// Who may call the sandbox, and how fast it generates.
 #[derive(Debug, Clone)]
@@ -89,6 +100,8 @@ pub struct SandboxOptions {
     pub fast: bool,
     /// Print `METHOD PATH STATUS` on stderr for every request.
     pub log_requests: bool,
+    /// Where the world is kept across restarts; `None`: in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxOptions {
@@ -98,6 +111,7 @@ impl Default for SandboxOptions {
             secret_key: "sk_sandbox".to_string(),
             fast: false,
             log_requests: false,
+            data_dir: None,
         }
     }
 }
@@ -162,6 +176,7 @@ fn router(world: Arc<World>) -> Router {
         .route(&full(paths::TOOLS_CATALOG), get(api::tools_catalog))
         .route("/files/{*path}", get(files::serve))
         .fallback(reply::no_such_route)
+        .layer(from_fn_with_state(world.clone(), store::persist))
         .layer(from_fn_with_state(world.clone(), auth::verify))
         .layer(from_fn_with_state(world.clone(), journal::record))
         .with_state(world)

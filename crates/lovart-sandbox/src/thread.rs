@@ -266,3 +266,172 @@ pub fn confirmation_text() -> String {
         "Generating this video with {display} costs about {VIDEO_COST} credits. Confirm to start."
     )
 }
+
+/// Threads as JSON for the data folder ([`super::store`]) and back. A turn
+/// keeps its phase and its progress: the steps counted so far (fast mode) and
+/// the time it has run (realistic mode), so that a restarted sandbox goes on
+/// where it stopped.
+pub mod saved {
+    use std::time::{Duration, Instant};
+
+    use serde_json::{Value, json};
+
+    use super::{Artifact, Item, PhaseRun, Thread, Turn};
+    use crate::media::ArtifactKind;
+    use crate::scenario::{Phase, Plot, Scenario};
+
+    pub fn thread(thread: &Thread) -> Value {
+        json!({
+            "history": items(&thread.history),
+            "artifact_count": thread.artifact_count,
+            "turn": turn(&thread.turn),
+        })
+    }
+
+    pub fn restore_thread(value: &Value) -> Option<Thread> {
+        Some(Thread {
+            history: restore_items(value.get("history")?)?,
+            turn: restore_turn(value.get("turn")?)?,
+            artifact_count: usize::try_from(value.get("artifact_count")?.as_u64()?).ok()?,
+        })
+    }
+
+    fn turn(turn: &Turn) -> Value {
+        let scenario = &turn.scenario;
+        json!({
+            "plot": plot_name(scenario.plot),
+            "insufficient_credits": scenario.insufficient_credits,
+            "flaky": scenario.flaky,
+            "no_extension": scenario.no_extension,
+            "broken_link": scenario.broken_link,
+            "big_file": scenario.big_file,
+            "slow_file": scenario.slow_file,
+            "settled": items(&turn.settled),
+            "phase": match turn.current.phase {
+                Phase::AwaitingConfirmation => "awaiting_confirmation",
+                Phase::Generating => "generating",
+            },
+            "text": turn.current.text,
+            "artifacts": artifacts(&turn.current.artifacts),
+            "steps": turn.current.steps,
+            "elapsed_ms": u64::try_from(turn.current.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "after_confirmation": turn.after_confirmation.as_ref().map(|(text, list)| {
+                json!({"text": text, "artifacts": artifacts(list)})
+            }),
+            "flaky_status": turn.flaky_status,
+            "flaky_result": turn.flaky_result,
+        })
+    }
+
+    fn restore_turn(value: &Value) -> Option<Turn> {
+        let flag = |name: &str| value.get(name).and_then(Value::as_bool).unwrap_or(false);
+        let text = |value: &Value| value.get("text").and_then(Value::as_str).map(str::to_owned);
+        let scenario = Scenario {
+            plot: plot_named(value.get("plot")?.as_str()?)?,
+            insufficient_credits: flag("insufficient_credits"),
+            flaky: flag("flaky"),
+            no_extension: flag("no_extension"),
+            broken_link: flag("broken_link"),
+            big_file: flag("big_file"),
+            slow_file: flag("slow_file"),
+        };
+        let phase = match value.get("phase")?.as_str()? {
+            "awaiting_confirmation" => Phase::AwaitingConfirmation,
+            "generating" => Phase::Generating,
+            _ => return None,
+        };
+        let elapsed = Duration::from_millis(value.get("elapsed_ms")?.as_u64()?);
+        let now = Instant::now();
+        let after_confirmation = match value.get("after_confirmation") {
+            None | Some(Value::Null) => None,
+            Some(after) => Some((text(after)?, restore_artifacts(after.get("artifacts")?)?)),
+        };
+        Some(Turn {
+            scenario,
+            settled: restore_items(value.get("settled")?)?,
+            current: PhaseRun {
+                phase,
+                text: text(value)?,
+                artifacts: restore_artifacts(value.get("artifacts")?)?,
+                steps: u32::try_from(value.get("steps")?.as_u64()?).ok()?,
+                started: now.checked_sub(elapsed).unwrap_or(now),
+            },
+            after_confirmation,
+            flaky_status: flag("flaky_status"),
+            flaky_result: flag("flaky_result"),
+        })
+    }
+
+    fn items(items: &[Item]) -> Value {
+        items
+            .iter()
+            .map(|item| match item {
+                Item::Assistant(text) => json!({"assistant": text}),
+                Item::Artifacts(list) => json!({"artifacts": artifacts(list)}),
+            })
+            .collect()
+    }
+
+    fn restore_items(value: &Value) -> Option<Vec<Item>> {
+        value
+            .as_array()?
+            .iter()
+            .map(
+                |item| match (item.get("assistant"), item.get("artifacts")) {
+                    (Some(text), _) => Some(Item::Assistant(text.as_str()?.to_owned())),
+                    (None, Some(list)) => Some(Item::Artifacts(restore_artifacts(list)?)),
+                    (None, None) => None,
+                },
+            )
+            .collect()
+    }
+
+    fn artifacts(list: &[Artifact]) -> Value {
+        list.iter()
+            .map(|artifact| json!([artifact.kind.type_name(), artifact.path]))
+            .collect()
+    }
+
+    fn restore_artifacts(value: &Value) -> Option<Vec<Artifact>> {
+        value
+            .as_array()?
+            .iter()
+            .map(|pair| {
+                let kind = match pair.get(0)?.as_str()? {
+                    "image" => ArtifactKind::Image,
+                    "video" => ArtifactKind::Video,
+                    "audio" => ArtifactKind::Audio,
+                    "3d" => ArtifactKind::Model3d,
+                    _ => return None,
+                };
+                let path = pair.get(1)?.as_str()?.to_owned();
+                Some(Artifact { kind, path })
+            })
+            .collect()
+    }
+
+    const PLOT_NAMES: &[(Plot, &str)] = &[
+        (Plot::Abort, "abort"),
+        (Plot::Forever, "forever"),
+        (Plot::Refusal, "refusal"),
+        (Plot::Video, "video"),
+        (Plot::Variations, "variations"),
+        (Plot::Audio, "audio"),
+        (Plot::Model3d, "model3d"),
+        (Plot::Image, "image"),
+    ];
+
+    fn plot_name(plot: Plot) -> &'static str {
+        PLOT_NAMES
+            .iter()
+            .find(|(known, _)| *known == plot)
+            .map_or("image", |(_, name)| name)
+    }
+
+    fn plot_named(name: &str) -> Option<Plot> {
+        PLOT_NAMES
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(plot, _)| *plot)
+    }
+}

@@ -3,9 +3,12 @@
 //!
 //! One mutex guards the state; handlers hold it only between awaits, never
 //! across one. Files are descriptions, not bytes (see [`super::media`]),
-//! except uploads, which go to a temporary folder removed with the server.
+//! except uploads, which go to the data folder's `uploads/` (see
+//! [`super::store`]) or, for an ephemeral sandbox, a temporary folder removed
+//! with the server.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -16,6 +19,7 @@ use super::SandboxOptions;
 use super::journal::Journal;
 use super::media::{self, ArtifactKind, FileSpec};
 use super::scenario::{Plot, Scenario};
+use super::store::Store;
 use super::thread::{self, Artifact, Thread, Turn, TurnPlan};
 
 /// Chats (`POST /chat`, `/chat/confirm`) allowed per access key per minute.
@@ -28,7 +32,15 @@ pub struct World {
     pub journal: Journal,
     state: Mutex<State>,
     clock_offset: AtomicI64,
-    uploads: tempfile::TempDir,
+    uploads: Uploads,
+    /// The data folder, when the world outlives the process.
+    store: Option<Store>,
+}
+
+/// Where uploaded files go.
+enum Uploads {
+    Temporary(tempfile::TempDir),
+    Kept(PathBuf),
 }
 
 #[derive(Default)]
@@ -56,18 +68,36 @@ pub struct StoredFile {
 }
 
 impl World {
+    /// A world read from `options.data_dir` (created if missing), or an
+    /// empty one that lives only in memory.
     pub fn new(options: SandboxOptions) -> anyhow::Result<Self> {
-        let uploads = tempfile::Builder::new()
-            .prefix("lovart-sandbox-")
-            .tempdir()
-            .context("cannot create the sandbox's upload folder")?;
+        let (store, state, uploads) = match &options.data_dir {
+            Some(folder) => {
+                let (store, state) = Store::open(folder)?;
+                let uploads = Uploads::Kept(store.uploads());
+                (Some(store), state, uploads)
+            }
+            None => {
+                let uploads = tempfile::Builder::new()
+                    .prefix("lovart-sandbox-")
+                    .tempdir()
+                    .context("cannot create the sandbox's upload folder")?;
+                (None, State::default(), Uploads::Temporary(uploads))
+            }
+        };
         Ok(Self {
             options,
             journal: Journal::default(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             clock_offset: AtomicI64::new(0),
             uploads,
+            store,
         })
+    }
+
+    /// The data folder's store, when there is one.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
     }
 
     /// The state, even if a handler panicked while holding it.
@@ -86,8 +116,11 @@ impl World {
         self.clock_offset.store(seconds, Ordering::Relaxed);
     }
 
-    pub fn upload_dir(&self) -> &std::path::Path {
-        self.uploads.path()
+    pub fn upload_dir(&self) -> &Path {
+        match &self.uploads {
+            Uploads::Temporary(folder) => folder.path(),
+            Uploads::Kept(folder) => folder,
+        }
     }
 }
 
