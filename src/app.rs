@@ -70,7 +70,7 @@ pub fn main() -> ExitCode {
             }
             let object = ErrorObject::of(&error);
             eprintln!("Error: {}", object.message);
-            if let Some(advice) = &object.hint {
+            for advice in object.hint.iter().flat_map(|advice| advice.lines()) {
                 hint(advice);
             }
             if json {

@@ -141,6 +141,25 @@ pub fn in_thread(thread_id: &str, cause: anyhow::Error) -> anyhow::Error {
     .into()
 }
 
+/// An error with advice already known where it happened (and, when that
+/// advice knows better, the kind: a project check that failed on the keys is
+/// an `auth` error under the reference's "does not exist" message). Prints as
+/// its cause.
+#[derive(Debug)]
+pub struct Hinted {
+    pub hints: Vec<String>,
+    pub kind: Option<Kind>,
+    pub cause: anyhow::Error,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:#}", self.cause)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
 /// The JSON error object of a failure, and its advice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorObject {
@@ -159,6 +178,10 @@ impl ErrorObject {
         let (thread_id, cause) = match error.downcast_ref::<InThread>() {
             Some(in_thread) => (Some(in_thread.thread_id.clone()), &in_thread.cause),
             None => (None, error),
+        };
+        let (hinted, cause) = match cause.downcast_ref::<Hinted>() {
+            Some(hinted) => (Some(hinted), &hinted.cause),
+            None => (None, cause),
         };
         let mut object = Self {
             kind: Kind::Local,
@@ -183,7 +206,13 @@ impl ErrorObject {
         } else if format!("{cause:#}") == crate::ctx::MISSING_KEYS {
             object.kind = Kind::Auth;
         }
-        object.hint = advice(&object);
+        if let Some(kind) = hinted.and_then(|hinted| hinted.kind) {
+            object.kind = kind;
+        }
+        object.hint = match hinted {
+            Some(hinted) if !hinted.hints.is_empty() => Some(hinted.hints.join("\n")),
+            _ => advice(&object),
+        };
         object
     }
 
@@ -203,7 +232,7 @@ impl ErrorObject {
 }
 
 /// The kind of an API error: the server's own code first, then the HTTP status.
-fn api_kind(error: &ApiError) -> Kind {
+pub fn api_kind(error: &ApiError) -> Kind {
     match error.code.as_ref().and_then(Value::as_i64) {
         Some(codes::THREAD_BUSY) => return Kind::ThreadBusy,
         Some(codes::INSUFFICIENT_CREDITS) => return Kind::InsufficientCredits,

@@ -5,8 +5,9 @@
 //! printed through [`crate::ctx::hint`], which writes only when stderr is a
 //! terminal, so piped runs keep the reference's stderr byte for byte. Commands
 //! call one function per situation: [`after_generation`] (pending
-//! confirmation, timeout, abort, a text-only answer), [`project_not_valid`]
-//! (why `Project '<id>' does not exist`), [`warn`] (a warning that only a
+//! confirmation, timeout, abort, a text-only answer), [`validation_hints`]
+//! (why `Project '<id>' does not exist`; carried by the error, printed after
+//! the `Error:` line and put into the JSON error object), [`warn`] (a warning that only a
 //! person needs, such as removing an unknown id).
 
 use std::io::IsTerminal;
@@ -123,18 +124,6 @@ pub enum ProjectSource {
     Flag,
     /// The state file's active project.
     Active,
-}
-
-/// Prints why a project was found "not valid".
-pub fn project_not_valid(
-    base_url: &str,
-    project_id: &str,
-    source: ProjectSource,
-    cause: Option<&ApiError>,
-) {
-    for line in validation_hints(base_url, project_id, source, cause) {
-        hint(&line);
-    }
 }
 
 /// The hints behind `Project '<id>' does not exist`: the real cause when the

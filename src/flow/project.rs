@@ -9,7 +9,7 @@ use lovart_wire::reply::ValidationView;
 
 use crate::api::{ApiClient, ApiError};
 use crate::ctx::Ctx;
-use crate::failure::NotFound;
+use crate::failure::{Hinted, Kind, NotFound, api_kind};
 use crate::flow::hints::{self, ProjectSource};
 use crate::flow::outcome::project_needs_name;
 use crate::progress::Spinner;
@@ -67,8 +67,18 @@ pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>)
             let checked = ensure_exists(client, ctx, &project_id).await;
             spinner.finish();
             if let Err(cause) = checked {
-                hints::project_not_valid(&ctx.base_url, &project_id, source, cause.as_ref());
-                return Err(NotFound(format!("Project '{project_id}' does not exist")).into());
+                // The reference's message; the real cause goes into the hints.
+                return Err(Hinted {
+                    hints: hints::validation_hints(
+                        &ctx.base_url,
+                        &project_id,
+                        source,
+                        cause.as_ref(),
+                    ),
+                    kind: Some(cause.as_ref().map_or(Kind::NotFound, api_kind)),
+                    cause: NotFound(format!("Project '{project_id}' does not exist")).into(),
+                }
+                .into());
             }
             Ok(project_id)
         }

@@ -473,3 +473,42 @@ fn every_command_accepts_json() {
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
     }
 }
+
+#[test]
+fn a_project_check_keeps_the_references_message_and_names_the_real_cause() {
+    let world = World::sandbox();
+    let unknown = run(world.lovart().args([
+        "chat",
+        "--project-id",
+        "doesnotexist",
+        "--prompt",
+        "x",
+        "--json",
+    ]));
+    let error = error_object(&unknown);
+    assert_eq!(error["message"], "Project 'doesnotexist' does not exist");
+    assert_eq!(error["kind"], "not_found");
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("does not know the project")
+    );
+
+    let refused = run(world.lovart().env("LOVART_SECRET_KEY", "sk_wrong").args([
+        "chat",
+        "--project-id",
+        "p1",
+        "--prompt",
+        "x",
+        "--json",
+    ]));
+    let error = error_object(&refused);
+    assert_eq!(error["message"], "Project 'p1' does not exist");
+    assert_eq!(error["kind"], "auth");
+    assert!(
+        error["hint"].as_str().unwrap().contains("refused the keys"),
+        "{error}"
+    );
+    assert_eq!(world.count("POST", "/chat"), 0, "nothing was sent");
+}
