@@ -13,15 +13,12 @@ use serde_json::{Map, Value, json};
 use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::failure::{in_thread, note_final_status};
-use crate::flow::interrupt::{Resumable, until_interrupted};
-use crate::flow::outcome::{download_if_asked, result_text_lines};
-use crate::flow::poll::Settled;
+use crate::flow::outcome::result_text_lines;
 use crate::flow::project;
 use crate::flow::send::{
     Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
 };
-use crate::flow::settle::{PendingShape, settle, settled_output};
+use crate::flow::settle::{PendingShape, Wait, wait_for_output};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
 
 pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
@@ -49,31 +46,17 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     let project_name = prefix_stripped(&args.prompt, 30);
     let topic = prefix_stripped(&args.prompt, 50);
 
-    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let resumable = Resumable {
+    let wait = Wait {
         thread_id: &thread_id,
         project_id: Some(&project_id),
+        timeout,
+        max_credits: args.max_credits,
+        shape: PendingShape::Summary,
         json: args.json,
+        download: args.download,
+        output_dir: &args.output_dir,
     };
-    let outcome = until_interrupted(resumable, async {
-        let settled = settle(
-            &client,
-            ctx,
-            &thread_id,
-            timeout,
-            args.max_credits,
-            &spinner,
-        )
-        .await?;
-        let pending = matches!(settled, Settled::PendingConfirmation(_));
-        let mut result = settled_output(
-            &client,
-            &thread_id,
-            Some(&project_id),
-            settled,
-            PendingShape::Summary,
-        )
-        .await?;
+    let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.
         if !pending {
             if let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
@@ -81,14 +64,9 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
                 result.insert(fields::PROJECT_NAME.into(), json!(name));
             }
         }
-        record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
-        spinner.finish();
-        download_if_asked(result, args.download, &args.output_dir, ctx).await
+        record_final_state(ctx, result, &project_id, &project_name, &topic)
     })
-    .await;
-    spinner.finish();
-    let result = outcome.map_err(|error| in_thread(&thread_id, error))?;
-    note_final_status(&py_str(result.get("final_status").unwrap_or(&Value::Null)));
+    .await?;
 
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result.clone()), false));

@@ -9,10 +9,8 @@ use serde_json::Value;
 
 use crate::cli::ConfirmArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::failure::{in_thread, note_final_status};
-use crate::flow::interrupt::{Resumable, until_interrupted};
-use crate::flow::outcome::{download_if_asked, result_text_lines};
-use crate::flow::settle::{PendingShape, settle, settled_output};
+use crate::flow::outcome::result_text_lines;
+use crate::flow::settle::{PendingShape, Wait, wait_for_output};
 use crate::python::{dumps_pretty, py_str};
 
 pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
@@ -26,30 +24,18 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let thread_id = args.thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
     client.confirm(thread_id).await?;
-    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
-    let resumable = Resumable {
+    let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
+        timeout,
+        max_credits: args.max_credits,
+        shape: PendingShape::Result,
         json: args.json,
+        download: args.download,
+        output_dir: &args.output_dir,
     };
-    let outcome = until_interrupted(resumable, async {
-        let settled = settle(&client, ctx, thread_id, timeout, args.max_credits, &spinner).await?;
-        let result = settled_output(
-            &client,
-            thread_id,
-            project_id.as_deref(),
-            settled,
-            PendingShape::Result,
-        )
-        .await?;
-        spinner.finish();
-        download_if_asked(result, args.download, &args.output_dir, ctx).await
-    })
-    .await;
-    spinner.finish();
-    let result = outcome.map_err(|error| in_thread(thread_id, error))?;
+    let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let status = result.get("final_status").map(py_str).unwrap_or_default();
-    note_final_status(&status);
     if args.json {
         print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {

@@ -10,10 +10,8 @@ use serde_json::Value;
 
 use crate::cli::WaitArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::failure::{in_thread, note_final_status};
-use crate::flow::interrupt::{Resumable, until_interrupted};
-use crate::flow::outcome::{download_if_asked, result_text_lines};
-use crate::flow::settle::{PendingShape, settle, settled_output};
+use crate::flow::outcome::result_text_lines;
+use crate::flow::settle::{PendingShape, Wait, wait_for_output};
 use crate::python::{dumps_pretty, py_str};
 
 pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
@@ -25,32 +23,20 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
     let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let thread_id = thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    let spinner = crate::progress::Spinner::start(ctx.progress, "waiting");
-    let resumable = Resumable {
+    let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
+        timeout,
+        max_credits: args.max_credits,
+        shape: PendingShape::Summary,
         json: args.json,
+        download: args.download,
+        output_dir: &args.output_dir,
     };
-    let outcome = until_interrupted(resumable, async {
-        let settled = settle(&client, ctx, thread_id, timeout, args.max_credits, &spinner).await?;
-        let result = settled_output(
-            &client,
-            thread_id,
-            project_id.as_deref(),
-            settled,
-            PendingShape::Summary,
-        )
-        .await?;
-        spinner.finish();
-        download_if_asked(result, args.download, &args.output_dir, ctx).await
-    })
-    .await;
-    spinner.finish();
-    let result = outcome.map_err(|error| in_thread(thread_id, error))?;
+    let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let field = |key: &str| result.get(key).map(py_str);
-    note_final_status(&field("final_status").unwrap_or_default());
     if args.json {
-        print_line(&dumps_pretty(&Value::Object(result), false));
+        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
     } else {
         print_line(&format!(
             "Status: {}",
@@ -65,5 +51,6 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
+    crate::flow::hints::after_generation(thread_id, &result);
     Ok(())
 }

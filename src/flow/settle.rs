@@ -4,7 +4,8 @@
 //! or past the deadline; with `--max-credits N` it confirms a pending step by
 //! itself when the step's estimated cost is known and at most N (never
 //! otherwise), then goes on waiting. [`settled_output`] turns the outcome into
-//! the reference's output object.
+//! the reference's output object. [`wait_for_output`] is the whole wait of
+//! `chat`, `confirm` and `wait`: spinner, signals, settle, shape, download.
 
 use std::time::Duration;
 
@@ -15,8 +16,11 @@ use tokio::time::Instant;
 
 use crate::api::ApiClient;
 use crate::ctx::Ctx;
-use crate::flow::outcome::mark_generation_outcome;
+use crate::failure::{in_thread, note_final_status};
+use crate::flow::interrupt::{Resumable, until_interrupted};
+use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{PollObserver, Settled, poll_until_settled};
+use crate::python::py_str;
 
 /// Keys under which a pending confirmation may state its cost in credits.
 const COST_KEYS: &[&str] = &[
@@ -108,6 +112,61 @@ pub async fn settled_output(
     if settled == Settled::Done {
         mark_generation_outcome(&mut result);
     }
+    Ok(result)
+}
+
+/// One command's wait for a thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Wait<'a> {
+    pub thread_id: &'a str,
+    pub project_id: Option<&'a str>,
+    pub timeout: Duration,
+    pub max_credits: Option<f64>,
+    pub shape: PendingShape,
+    /// `--json`: a stop prints the interruption object on stdout.
+    pub json: bool,
+    /// `--download` into `output_dir`.
+    pub download: bool,
+    pub output_dir: &'a str,
+}
+
+/// Waits for the thread (spinner at a terminal, stopped cleanly by a signal),
+/// shapes the output, lets `finish` add to it (told whether the thread waits
+/// for a confirmation), downloads when asked, and notes the final status for
+/// the detailed exit code. An error carries the thread id.
+pub async fn wait_for_output(
+    client: &ApiClient,
+    ctx: &Ctx,
+    wait: Wait<'_>,
+    finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
+) -> Result<Map<String, Value>> {
+    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
+    let resumable = Resumable {
+        thread_id: wait.thread_id,
+        project_id: wait.project_id,
+        json: wait.json,
+    };
+    let outcome = until_interrupted(resumable, async {
+        let settled = settle(
+            client,
+            ctx,
+            wait.thread_id,
+            wait.timeout,
+            wait.max_credits,
+            &spinner,
+        )
+        .await?;
+        let pending = matches!(settled, Settled::PendingConfirmation(_));
+        let mut result =
+            settled_output(client, wait.thread_id, wait.project_id, settled, wait.shape).await?;
+        finish(&mut result, pending).await?;
+        spinner.finish();
+        download_if_asked(result, wait.download, wait.output_dir, ctx).await
+    })
+    .await;
+    spinner.finish();
+    let result = outcome.map_err(|error| in_thread(wait.thread_id, error))?;
+    note_final_status(&result.get("final_status").map(py_str).unwrap_or_default());
     Ok(result)
 }
 
