@@ -17,7 +17,9 @@ use crate::flow::interrupt::until_interrupted;
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome, result_text_lines};
 use crate::flow::poll::{Settled, poll_until_settled};
 use crate::flow::project;
-use crate::flow::send::{Message, parse_prefer_models, send_and_record, warn_about_unknown_tools};
+use crate::flow::send::{
+    Message, parse_prefer_models, send_and_record, warn_about_unknown_tools, warn_state_not_saved,
+};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
 
 pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
@@ -73,7 +75,9 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
                 result
             }
         };
-        record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
+        if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
+            warn_state_not_saved(&thread_id, &why);
+        }
         spinner.finish();
         download_if_asked(result, args.download, &args.output_dir, ctx).await
     })
