@@ -18,6 +18,7 @@
 
 mod api;
 mod auth;
+mod connection;
 mod files;
 mod handle;
 mod journal;
@@ -36,7 +37,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -105,6 +105,14 @@ impl Default for SandboxOptions {
 /// How long requests still in flight (a slow download) may finish after the
 /// shutdown signal before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// A request's head must arrive within this; it is also how long an idle
+/// keep-alive connection waits for the next request.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection that moves no byte either way for this long is closed (a
+/// client that stopped sending the body it announced).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once; one more is closed as soon as it is accepted.
+const MAX_CONNECTIONS: usize = 256;
 
 /// Runs the sandbox on `listener` until `shutdown` completes.
 pub async fn serve(
@@ -116,34 +124,47 @@ pub async fn serve(
     run(listener, world, shutdown).await
 }
 
+/// The accept loop: each connection is HTTP/1.1 with the timeouts above, under
+/// the connection cap. On shutdown, idle connections close, requests in
+/// flight get [`SHUTDOWN_GRACE`] to finish.
 async fn run(
     listener: tokio::net::TcpListener,
     world: Arc<World>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
     });
-    let signal = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        // A dropped sender also means stop.
-        let _ = stopped.wait_for(|&stop| stop).await;
-    };
-    let listener = listener.tap_io(|stream| {
+    let app = router(world);
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut stopping = stopped.clone();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // A dropped sender also means stop.
+            _ = stopping.wait_for(|&stop| stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors, or a connection reset before it
+                // was accepted: wait a little rather than spin.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-    });
-    let server =
-        axum::serve(listener, router(world)).with_graceful_shutdown(signal(stopped.clone()));
-    tokio::select! {
-        result = server.into_future() => result.context("the sandbox server failed"),
-        () = async {
-            signal(stopped).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => Ok(()),
+        tokio::spawn(connection::serve(stream, app.clone(), stopped.clone(), permit));
     }
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
+    Ok(())
 }
 
 fn router(world: Arc<World>) -> Router {
