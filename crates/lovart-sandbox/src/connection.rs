@@ -16,13 +16,14 @@ use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
-use super::{HEADER_READ_TIMEOUT, IDLE_TIMEOUT};
+use super::Limits;
 
 /// Serves `stream` until the client leaves, a timeout closes it, or shutdown;
 /// the permit (a place under the connection cap) is held until then.
 pub async fn serve(
     stream: TcpStream,
     app: Router,
+    limits: Limits,
     mut stopped: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
 ) {
@@ -34,7 +35,7 @@ pub async fn serve(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(limits.header_read);
     let connection = builder.serve_connection(io, TowerToHyperService::new(app));
     let mut connection = std::pin::pin!(connection);
     let mut stopping = false;
@@ -45,7 +46,7 @@ pub async fn serve(
                 stopping = true;
                 connection.as_mut().graceful_shutdown();
             }
-            () = activity.idle_for(IDLE_TIMEOUT) => break,
+            () = activity.idle_for(limits.idle) => break,
         }
     }
 }

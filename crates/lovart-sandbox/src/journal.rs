@@ -327,3 +327,65 @@ fn tee(
             std::task::Poll::Ready(None)
         }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: usize, header: usize, status: u16) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: "/v1/openapi/chat/status".into(),
+            query: String::new(),
+            headers: vec![
+                ("x-access-key".into(), "ak".into()),
+                ("x-big".into(), "h".repeat(header)),
+            ],
+            body: vec![b'b'; body],
+            body_len: body as u64,
+            status,
+        }
+    }
+
+    #[test]
+    fn journal_keeps_only_the_newest_requests() {
+        let journal = Journal::default();
+        for _ in 0..MAX_RECORDED + 50 {
+            journal.push(request(0, 0, 200));
+        }
+        assert_eq!(journal.requests().len(), MAX_RECORDED);
+    }
+
+    #[test]
+    fn journal_stays_within_its_byte_bound() {
+        let journal = Journal::default();
+        // 64 KiB bodies: 2,000 of them would be 128 MiB.
+        for _ in 0..2_000 {
+            journal.push(request(BODY_HEAD, 0, 200));
+        }
+        let kept = journal.requests();
+        let bytes: usize = kept.iter().map(RecordedRequest::cost).sum();
+        assert!(bytes <= MAX_RECORDED_BYTES, "{bytes}");
+        assert!(kept.len() > 500 && kept.len() < 2_000, "{}", kept.len());
+        journal.clear();
+        assert!(journal.requests().is_empty());
+        assert_eq!(journal.recorded.lock().unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn unauthorized_requests_keep_no_body_and_only_signature_headers() {
+        let kept = request(1000, 10, 401).unauthorized();
+        assert!(kept.body.is_empty());
+        assert_eq!(kept.body_len, 1000);
+        assert_eq!(kept.headers, vec![("x-access-key".into(), "ak".into())]);
+    }
+
+    #[test]
+    fn long_values_are_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("abc"), "abc");
+        assert_eq!(clipped(&"x".repeat(MAX_HEADER_VALUE * 2)).len(), MAX_HEADER_VALUE);
+        let wide = "é".repeat(MAX_HEADER_VALUE);
+        let cut = clipped(&wide);
+        assert!(cut.len() <= MAX_HEADER_VALUE && cut.len() >= MAX_HEADER_VALUE - 1);
+    }
+}

@@ -105,14 +105,29 @@ impl Default for SandboxOptions {
 /// How long requests still in flight (a slow download) may finish after the
 /// shutdown signal before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
-/// A request's head must arrive within this; it is also how long an idle
-/// keep-alive connection waits for the next request.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// A connection that moves no byte either way for this long is closed (a
-/// client that stopped sending the body it announced).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections served at once; one more is closed as soon as it is accepted.
-const MAX_CONNECTIONS: usize = 256;
+
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// A request's head must arrive within this; it is also how long an idle
+    /// keep-alive connection waits for the next request.
+    header_read: Duration,
+    /// A connection that moves no byte either way for this long is closed (a
+    /// client that stopped sending the body it announced).
+    idle: Duration,
+    /// Connections served at once; one more is closed as soon as it is accepted.
+    max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(30),
+            max_connections: 256,
+        }
+    }
+}
 
 /// Runs the sandbox on `listener` until `shutdown` completes.
 pub async fn serve(
@@ -121,7 +136,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let world = Arc::new(World::new(options)?);
-    run(listener, world, shutdown).await
+    run(listener, world, Limits::default(), shutdown).await
 }
 
 /// The accept loop: each connection is HTTP/1.1 with the timeouts above, under
@@ -130,6 +145,7 @@ pub async fn serve(
 async fn run(
     listener: tokio::net::TcpListener,
     world: Arc<World>,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -138,7 +154,7 @@ async fn run(
         let _ = stop.send(true);
     });
     let app = router(world);
-    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut stopping = stopped.clone();
     loop {
         let accepted = tokio::select! {
@@ -160,9 +176,15 @@ async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection::serve(stream, app.clone(), stopped.clone(), permit));
+        tokio::spawn(connection::serve(
+            stream,
+            app.clone(),
+            limits,
+            stopped.clone(),
+            permit,
+        ));
     }
-    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
     Ok(())
 }
