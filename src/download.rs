@@ -171,10 +171,7 @@ impl Downloader {
     /// A downloader with the limits of `LOVART_DOWNLOAD_STALL_SECS` and
     /// `LOVART_MAX_DOWNLOAD_BYTES`.
     pub fn new(insecure_tls: bool) -> Result<Self> {
-        let stall = Duration::from_secs(env_limit(
-            "LOVART_DOWNLOAD_STALL_SECS",
-            TIMEOUT.as_secs(),
-        ));
+        let stall = Duration::from_secs(env_limit("LOVART_DOWNLOAD_STALL_SECS", TIMEOUT.as_secs()));
         let max_bytes = env_limit("LOVART_MAX_DOWNLOAD_BYTES", MAX_DOWNLOAD_BYTES);
         Self::with_limits(insecure_tls, stall, max_bytes)
     }

@@ -308,14 +308,19 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure
 
 /// Reads an answer of a call that is not retried (an upload) under the same
 /// cap; `Err` is the message to show.
-pub(crate) async fn read_answer(response: reqwest::Response, call: &str) -> Result<Vec<u8>, String> {
-    read_capped(response).await.map_err(|failure| match failure {
-        Failure::Transport(reason) => reason,
-        Failure::TooLarge => format!(
-            "the answer to {call} is larger than {} MiB",
-            MAX_ANSWER_BYTES / (1024 * 1024)
-        ),
-    })
+pub(crate) async fn read_answer(
+    response: reqwest::Response,
+    call: &str,
+) -> Result<Vec<u8>, String> {
+    read_capped(response)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Transport(reason) => reason,
+            Failure::TooLarge => format!(
+                "the answer to {call} is larger than {} MiB",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            ),
+        })
 }
 
 /// A 3xx the client did not follow: to another origin, or of a POST.

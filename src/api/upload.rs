@@ -264,7 +264,10 @@ mod tests {
                 .err()
                 .unwrap()
                 .to_string();
-            assert_eq!(error, format!("cannot upload '{device}': not a regular file"));
+            assert_eq!(
+                error,
+                format!("cannot upload '{device}': not a regular file")
+            );
         }
     }
 
@@ -281,6 +284,9 @@ mod tests {
         assert!(made.success());
         let error = multipart_file_body(&fifo).await.err().unwrap().to_string();
         let shown = fifo.display();
-        assert_eq!(error, format!("cannot upload '{shown}': not a regular file"));
+        assert_eq!(
+            error,
+            format!("cannot upload '{shown}': not a regular file")
+        );
     }
 }

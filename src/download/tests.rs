@@ -101,7 +101,8 @@ async fn hostile_answer(socket: &mut tokio::net::TcpStream, path: &str) -> bool 
             }
         }
         "/longer.png" => {
-            let reply = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n0123456789";
+            let reply =
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n0123456789";
             let _ = socket.write_all(reply.as_bytes()).await;
         }
         _ => return false,
@@ -413,7 +414,11 @@ async fn stale_partials_are_swept_fresh_ones_kept() {
     let mut names = dir_entries(dir.path());
     names.sort();
     let kept = artifact_file_name(&urls[0]);
-    let mut want = vec![format!("{PARTIAL_PREFIX}new"), kept, "notes.txt".to_string()];
+    let mut want = vec![
+        format!("{PARTIAL_PREFIX}new"),
+        kept,
+        "notes.txt".to_string(),
+    ];
     want.sort();
     assert_eq!(names, want);
 }

@@ -74,8 +74,8 @@ impl Activity {
     /// Completes once nothing has moved for `limit`.
     async fn idle_for(&self, limit: std::time::Duration) {
         loop {
-            let last = self.start
-                + std::time::Duration::from_millis(self.last.load(Ordering::Relaxed));
+            let last =
+                self.start + std::time::Duration::from_millis(self.last.load(Ordering::Relaxed));
             let due = last + limit;
             if Instant::now() >= due {
                 return;

@@ -383,7 +383,10 @@ mod tests {
     #[test]
     fn long_values_are_clipped_on_a_character_boundary() {
         assert_eq!(clipped("abc"), "abc");
-        assert_eq!(clipped(&"x".repeat(MAX_HEADER_VALUE * 2)).len(), MAX_HEADER_VALUE);
+        assert_eq!(
+            clipped(&"x".repeat(MAX_HEADER_VALUE * 2)).len(),
+            MAX_HEADER_VALUE
+        );
         let wide = "é".repeat(MAX_HEADER_VALUE);
         let cut = clipped(&wide);
         assert!(cut.len() <= MAX_HEADER_VALUE && cut.len() >= MAX_HEADER_VALUE - 1);

@@ -162,14 +162,11 @@ async fn run(
             // A dropped sender also means stop.
             _ = stopping.wait_for(|&stop| stop) => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // Out of file descriptors, or a connection reset before it
-                // was accepted: wait a little rather than spin.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: wait a little rather than spin.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             drop(stream);
