@@ -4,6 +4,13 @@
 //! is not: each file streams to a temporary file in the output folder and is
 //! renamed into place only when complete, and a result's artifacts download
 //! concurrently while the reported order stays the result's order.
+//!
+//! A transfer fails (and its temporary file goes) when it stalls (less than
+//! [`MIN_PROGRESS`] bytes in `LOVART_DOWNLOAD_STALL_SECS`, 60 by default),
+//! when its body is shorter or longer than its Content-Length, or when it
+//! passes `LOVART_MAX_DOWNLOAD_BYTES` (8 GiB by default). Redirects are
+//! followed (CDNs use them); no signature header is ever sent here. Temporary
+//! files left by a killed run are swept once they are an hour old.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -27,10 +34,16 @@ pub struct ArtifactRef {
 
 /// How many artifacts transfer at once.
 const CONCURRENCY: usize = 4;
-/// The reference's `urlopen(..., timeout=60)`, as a socket-style timeout.
+/// The reference's `urlopen(..., timeout=60)`: the default stall period.
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// A transfer must move at least this much in each stall period (or end).
+const MIN_PROGRESS: u64 = 1024;
+/// The default largest download: far above any generated artifact.
+const MAX_DOWNLOAD_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 /// Temporary files (and the writability probe) start with this; no final name does.
 const PARTIAL_PREFIX: &str = ".lovart-partial-";
+/// A temporary file this old belongs to a run that was killed.
+const STALE_PARTIAL_AGE: Duration = Duration::from_secs(3600);
 
 /// Every artifact URL of a result's items, first occurrence only, empty URLs skipped.
 pub fn collect_artifacts(result: &Map<String, Value>) -> Vec<ArtifactRef> {
@@ -45,6 +58,40 @@ pub fn collect_artifacts(result: &Map<String, Value>) -> Vec<ArtifactRef> {
             })
         })
         .collect()
+}
+
+/// Removes `.lovart-partial-*` files older than [`STALE_PARTIAL_AGE`] from
+/// `dir` (left by killed runs); anything unreadable is left alone.
+fn sweep_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_partial = entry
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(PARTIAL_PREFIX.as_bytes());
+        let stale = entry.metadata().is_ok_and(|meta| {
+            meta.is_file()
+                && meta
+                    .modified()
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age >= STALE_PARTIAL_AGE)
+        });
+        if is_partial && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A positive whole number from the environment, else `default`.
+fn env_limit(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .filter(|&value| value > 0)
+        .unwrap_or(default)
 }
 
 /// Creates the output folder (and checks it can be written) before anything is billed.
@@ -114,19 +161,36 @@ pub struct Downloader {
     client: reqwest::Client,
     /// Progress bars on stderr, one per transfer, when asked for.
     bars: Option<MultiProgress>,
+    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    stall: Duration,
+    /// A transfer that passes this many bytes fails.
+    max_bytes: u64,
 }
 
 impl Downloader {
+    /// A downloader with the limits of `LOVART_DOWNLOAD_STALL_SECS` and
+    /// `LOVART_MAX_DOWNLOAD_BYTES`.
     pub fn new(insecure_tls: bool) -> Result<Self> {
+        let stall = Duration::from_secs(env_limit("LOVART_DOWNLOAD_STALL_SECS", TIMEOUT.as_secs()));
+        let max_bytes = env_limit("LOVART_MAX_DOWNLOAD_BYTES", MAX_DOWNLOAD_BYTES);
+        Self::with_limits(insecure_tls, stall, max_bytes)
+    }
+
+    fn with_limits(insecure_tls: bool, stall: Duration, max_bytes: u64) -> Result<Self> {
         let client = reqwest::Client::builder()
-            .connect_timeout(TIMEOUT)
-            .read_timeout(TIMEOUT)
+            .connect_timeout(stall)
+            .read_timeout(stall)
             .danger_accept_invalid_certs(insecure_tls)
             // urllib keeps our Referer across redirects; reqwest would replace it.
             .referer(false)
             .build()
             .context("cannot set up the HTTP client")?;
-        Ok(Self { client, bars: None })
+        Ok(Self {
+            client,
+            bars: None,
+            stall,
+            max_bytes,
+        })
     }
 
     /// Draws a progress bar per transfer (bytes, rate) on stderr. Only for a
@@ -178,6 +242,7 @@ impl Downloader {
         prefix: &str,
     ) -> Result<Vec<Value>> {
         ensure_output_dir(output_dir)?;
+        sweep_stale_partials(Path::new(output_dir));
         let mut seen = HashSet::new();
         let unique = artifacts
             .iter()
@@ -203,9 +268,12 @@ impl Downloader {
         }
         match self.fetch(url, Path::new(&local_path)).await {
             Ok(()) => json!({"type": kind, "url": url, "local_path": local_path, "new": true}),
-            Err(_) => json!({
-                "type": kind, "url": url, "local_path": null, "error": "download failed", "new": false
-            }),
+            Err(why) => {
+                eprintln!("warning: download of {url} failed: {why:#}");
+                json!({
+                    "type": kind, "url": url, "local_path": null, "error": "download failed", "new": false
+                })
+            }
         }
     }
 
@@ -217,16 +285,26 @@ impl Downloader {
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!("unsupported scheme {}", parsed.scheme());
         }
-        let mut response = self
+        let request = self
             .client
             .get(parsed)
             .header("User-Agent", "Mozilla/5.0")
             .header("Referer", "https://www.lovart.ai/")
             .header("Accept-Encoding", "identity")
-            .send()
-            .await?
+            .send();
+        let mut response = tokio::time::timeout(self.stall, request)
+            .await
+            .map_err(|_| anyhow!("no answer in {} s", self.stall.as_secs()))??
             .error_for_status()?;
         let expected = response.content_length();
+        if let Some(expected) = expected
+            && expected > self.max_bytes
+        {
+            bail!(
+                "its Content-Length {expected} is above the limit of {} bytes",
+                self.max_bytes
+            );
+        }
 
         let dir = match final_path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -249,9 +327,33 @@ impl Downloader {
             .unwrap_or_default();
         let bar = self.transfer_bar(&name, expected);
         let mut received: u64 = 0;
-        while let Some(chunk) = response.chunk().await? {
+        // Each stall period must bring MIN_PROGRESS bytes (or the end).
+        let mut window_end = tokio::time::Instant::now() + self.stall;
+        let mut window_start_bytes: u64 = 0;
+        loop {
+            let chunk = tokio::time::timeout_at(window_end, response.chunk())
+                .await
+                .map_err(|_| {
+                    anyhow!(
+                        "stalled: under {MIN_PROGRESS} bytes in {} s",
+                        self.stall.as_secs()
+                    )
+                })??;
+            let Some(chunk) = chunk else { break };
             received += chunk.len() as u64;
+            if received > self.max_bytes {
+                bail!("more than the limit of {} bytes", self.max_bytes);
+            }
+            if let Some(expected) = expected
+                && received > expected
+            {
+                bail!("more than its Content-Length of {expected} bytes");
+            }
             writer.write_all(&chunk).await?;
+            if received - window_start_bytes >= MIN_PROGRESS {
+                window_start_bytes = received;
+                window_end = tokio::time::Instant::now() + self.stall;
+            }
             if let Some(bar) = &bar {
                 bar.bar.set_position(received);
             }

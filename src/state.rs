@@ -89,6 +89,12 @@ fn sidecar(path: &Path, suffix: &str) -> Result<PathBuf> {
     Ok(path.with_file_name(name))
 }
 
+/// `.<file name>.tmp-`: the start of the state's temporary files.
+fn temp_prefix(target: &Path) -> String {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.tmp-")
+}
+
 /// The folder holding `path` (`.` for a bare file name).
 fn folder(path: &Path) -> &Path {
     match path.parent() {
@@ -188,6 +194,7 @@ impl StateStore {
             .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
         fs4::FileExt::lock(&file)
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        self.sweep_temp_files();
         Ok(StateLock { store: self, file })
     }
 
@@ -237,6 +244,37 @@ impl StateStore {
         Ok(())
     }
 
+    /// Removes temporary files a killed write left next to the state file.
+    /// Runs under the lock, so no live write owns one: ours (`.<name>.tmp-*`)
+    /// go at any age, older builds' `.tmpXXXXXX` once an hour old.
+    fn sweep_temp_files(&self) {
+        let Ok(target) = resolve_links(&self.path) else {
+            return;
+        };
+        let ours = temp_prefix(&target);
+        let Ok(entries) = fs::read_dir(folder(&target)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let legacy = name.len() == 10
+                && name.starts_with(".tmp")
+                && name[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            let hour_old = meta
+                .modified()
+                .ok()
+                .and_then(|time| time.elapsed().ok())
+                .is_some_and(|age| age.as_secs() >= 3600);
+            if meta.is_file() && (name.starts_with(&ours) || (legacy && hour_old)) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
     /// Writes `data` as the reference does (indent 2, no ASCII escaping, no
     /// final newline) to a temporary file next to the target, then renames it over.
     fn save(&self, data: &Map<String, Value>) -> Result<()> {
@@ -244,7 +282,10 @@ impl StateStore {
         let target = resolve_links(&self.path)?;
         let dir = folder(&target);
         let context = || format!("cannot write {}", target.display());
-        let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
+        let mut temp = tempfile::Builder::new()
+            .prefix(&temp_prefix(&target))
+            .tempfile_in(dir)
+            .with_context(context)?;
         temp.write_all(text.as_bytes()).with_context(context)?;
         temp.as_file().sync_all().with_context(context)?;
         temp.as_file()

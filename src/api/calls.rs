@@ -12,7 +12,7 @@ use lovart_wire::reply::fields;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::client::{ApiClient, describe_transport_error};
+use super::client::{ApiClient, describe_transport_error, read_answer, unfollowed_redirect};
 use super::error::{ApiError, ApiErrorKind};
 use super::upload;
 use crate::python::{dumps_compact, py_str};
@@ -177,7 +177,7 @@ impl ApiClient {
         let multipart = upload::multipart_file_body(path).await?;
         let signed_path = full(paths::FILE_UPLOAD);
         let url = self.url(paths::FILE_UPLOAD);
-        let response = self
+        let request = self
             .signed(Method::POST, &url, &signed_path)
             .header(
                 "Content-Type",
@@ -185,22 +185,39 @@ impl ApiClient {
             )
             .header("User-Agent", UPLOAD_USER_AGENT)
             .header("Content-Length", multipart.content_length)
-            .body(multipart.body)
-            .send()
+            .body(multipart.body);
+        let connection_failed = |reason: String| {
+            ApiError::new(
+                ApiErrorKind::Connection,
+                format!("Connection failed after 1 attempts: {reason}"),
+            )
+        };
+        // One attempt, bounded as a whole like every other (reqwest's own
+        // timer already runs from the first byte sent to the answer's headers).
+        let attempt = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|error| connection_failed(describe_transport_error(&error)))?;
+            if response.status().is_redirection() {
+                let status = response.status();
+                return Err(unfollowed_redirect(
+                    status,
+                    response.headers(),
+                    &Method::POST,
+                    &signed_path,
+                ));
+            }
+            let status = response.status();
+            let call = format!("POST {signed_path}");
+            let bytes = read_answer(response, &call)
+                .await
+                .map_err(|reason| ApiError::new(ApiErrorKind::Connection, reason))?;
+            Ok((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(self.settings.timeout, attempt)
             .await
-            .map_err(|error| {
-                ApiError::new(
-                    ApiErrorKind::Connection,
-                    format!(
-                        "Connection failed after 1 attempts: {}",
-                        describe_transport_error(&error)
-                    ),
-                )
-            })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|error| {
-            ApiError::new(ApiErrorKind::Connection, describe_transport_error(&error))
-        })?;
+            .unwrap_or_else(|_| Err(connection_failed("timed out".to_string())))?;
         let text = String::from_utf8_lossy(&bytes);
         if !status.is_success() {
             let mut error = ApiError::new(

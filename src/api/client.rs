@@ -5,6 +5,11 @@
 //! asks, up to 60 s), a POST exactly once since a retried `POST /chat` bills
 //! twice; every attempt is signed anew. A non-zero `code` is an error even on
 //! HTTP 200, and the value of a call is its `data`, or the whole answer.
+//!
+//! What a hostile network cannot do: make an attempt outlast `--timeout`
+//! (connect, headers and body together), make an answer cost more than
+//! [`MAX_ANSWER_BYTES`] of memory, or lead the signature headers to another
+//! origin (a GET follows redirects within its origin only, a POST none).
 
 use std::time::Duration;
 
@@ -22,36 +27,76 @@ use crate::timing::Waits;
 /// Longest wait a `Retry-After` header can impose.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// The largest API answer read; real answers are a few KiB.
+pub(crate) const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// How many same-origin redirects a GET follows (urllib's limit).
+const MAX_REDIRECTS: usize = 10;
+
 /// What a client needs to know.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
     pub base_url: String,
     pub access_key: String,
     pub secret_key: String,
-    /// Per-request timeout (connect, and each read).
+    /// Per-attempt limit: connect, headers and the whole body.
     pub timeout: Duration,
     pub insecure_tls: bool,
     pub waits: Waits,
 }
 
-/// The signed API client. Cheap to clone; one connection pool.
+/// The signed API client. Cheap to clone; one connection pool per method kind.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
+    /// For GETs: follows redirects within the origin only.
     pub(crate) http: reqwest::Client,
+    /// For POSTs: follows no redirect (a 307 would re-post a billable body).
+    pub(crate) http_post: reqwest::Client,
     pub(crate) settings: ClientSettings,
+    /// No retry starts after this instant (a waiting command's deadline).
+    deadline: Option<tokio::time::Instant>,
 }
 
 /// A reqwest client with the reference's network behaviour: proxies from the
 /// environment, the system's roots (or none checked with `LOVART_INSECURE_SSL=1`),
-/// and `timeout` as a socket-style timeout rather than a whole-request limit.
+/// and `timeout` as a socket-style timeout. It follows redirects within the
+/// first URL's origin only, and never adds a `Referer`.
 pub fn build_http_client(timeout: Duration, insecure_tls: bool) -> anyhow::Result<reqwest::Client> {
+    build_client(timeout, insecure_tls, same_origin_redirects())
+}
+
+fn build_client(
+    timeout: Duration,
+    insecure_tls: bool,
+    redirects: reqwest::redirect::Policy,
+) -> anyhow::Result<reqwest::Client> {
     use anyhow::Context;
     reqwest::Client::builder()
         .connect_timeout(timeout)
         .read_timeout(timeout)
         .danger_accept_invalid_certs(insecure_tls)
+        .redirect(redirects)
+        .referer(false)
         .build()
         .context("cannot set up the HTTP client")
+}
+
+/// Follows a redirect only to the origin (scheme, host, port) of the first
+/// request: signature headers and keys never reach another server.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl ApiClient {
@@ -68,7 +113,32 @@ impl ApiClient {
             Err(why) => anyhow::bail!("invalid base URL '{}': {why}", settings.base_url),
         }
         let http = build_http_client(settings.timeout, settings.insecure_tls)?;
-        Ok(Self { http, settings })
+        let http_post = build_client(
+            settings.timeout,
+            settings.insecure_tls,
+            reqwest::redirect::Policy::none(),
+        )?;
+        Ok(Self {
+            http,
+            http_post,
+            settings,
+            deadline: None,
+        })
+    }
+
+    /// The same client, but no retry of a call starts after `deadline`: a
+    /// waiting command ends at most one attempt after its deadline.
+    pub fn until(&self, deadline: tokio::time::Instant) -> Self {
+        Self {
+            deadline: Some(deadline),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a retry after `wait` would start past the deadline.
+    fn past_deadline_after(&self, wait: Duration) -> bool {
+        self.deadline
+            .is_some_and(|deadline| tokio::time::Instant::now() + wait >= deadline)
     }
 
     /// The full URL of an API path (given without the `/v1/openapi` prefix).
@@ -86,7 +156,12 @@ impl ApiClient {
             signed_path,
             &timestamp,
         );
-        let mut request = self.http.request(method, url);
+        let http = if method == Method::GET {
+            &self.http
+        } else {
+            &self.http_post
+        };
+        let mut request = http.request(method, url);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -123,7 +198,7 @@ impl ApiClient {
         let mut attempt = 0;
         let answer = loop {
             attempt += 1;
-            let last_attempt = attempt >= attempts;
+            let mut last_attempt = attempt >= attempts;
             let mut request = self
                 .signed(method.clone(), &url, &signed_path)
                 .header("Content-Type", "application/json")
@@ -134,15 +209,22 @@ impl ApiClient {
             if let Some(payload) = &payload {
                 request = request.body(payload.clone());
             }
-            match send_and_read(request).await {
+            let read = tokio::time::timeout(self.settings.timeout, send_and_read(request))
+                .await
+                .unwrap_or_else(|_| Err(Failure::Transport("timed out".to_string())));
+            match read {
                 Ok((status, _, bytes)) if status.is_success() => break bytes,
+                Ok((status, headers, _)) if status.is_redirection() => {
+                    return Err(unfollowed_redirect(status, &headers, &method, &signed_path));
+                }
                 Ok((status, headers, bytes)) => {
                     let retry_after = retry_after(&headers);
-                    if is_retried_status(status) && !last_attempt {
-                        let wait = retry_after.map_or_else(
-                            || self.settings.waits.get_retry(attempt),
-                            |asked| self.settings.waits.seconds(asked.as_secs_f64()),
-                        );
+                    let wait = retry_after.map_or_else(
+                        || self.settings.waits.get_retry(attempt),
+                        |asked| self.settings.waits.seconds(asked.as_secs_f64()),
+                    );
+                    if is_retried_status(status) && !last_attempt && !self.past_deadline_after(wait)
+                    {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -150,14 +232,22 @@ impl ApiClient {
                     error.retry_after = retry_after;
                     return Err(error);
                 }
-                Err(reason) => {
+                Err(Failure::TooLarge) => {
+                    return Err(ApiError::malformed(format!(
+                        "the answer to {method} {signed_path} is larger than {} MiB",
+                        MAX_ANSWER_BYTES / (1024 * 1024)
+                    )));
+                }
+                Err(Failure::Transport(reason)) => {
+                    let wait = self.settings.waits.get_retry(attempt);
+                    last_attempt = last_attempt || self.past_deadline_after(wait);
                     if !last_attempt {
-                        tokio::time::sleep(self.settings.waits.get_retry(attempt)).await;
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     return Err(ApiError::new(
                         ApiErrorKind::Connection,
-                        format!("Connection failed after {attempts} attempts: {reason}"),
+                        format!("Connection failed after {attempt} attempts: {reason}"),
                     ));
                 }
             }
@@ -170,22 +260,101 @@ fn is_retried_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 404 | 429 | 502 | 503)
 }
 
+/// Why an attempt got no usable answer.
+enum Failure {
+    /// urllib's description of a transport failure (retried on a GET).
+    Transport(String),
+    /// The answer is larger than [`MAX_ANSWER_BYTES`] (not retried).
+    TooLarge,
+}
+
 /// Sends and reads the whole (small) answer; a failure is described the way
 /// Python's urllib would describe it.
 async fn send_and_read(
     request: RequestBuilder,
-) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), String> {
+) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), Failure> {
     let response = request
         .send()
         .await
-        .map_err(|error| describe_transport_error(&error))?;
+        .map_err(|error| Failure::Transport(describe_transport_error(&error)))?;
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response
-        .bytes()
+    let bytes = read_capped(response).await?;
+    Ok((status, headers, bytes))
+}
+
+/// The body of `response`, read chunk by chunk and refused once past
+/// [`MAX_ANSWER_BYTES`] (or at once when its Content-Length says so).
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(Failure::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|error| describe_transport_error(&error))?;
-    Ok((status, headers, bytes.to_vec()))
+        .map_err(|error| Failure::Transport(describe_transport_error(&error)))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Failure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads an answer of a call that is not retried (an upload) under the same
+/// cap; `Err` is the message to show.
+pub(crate) async fn read_answer(
+    response: reqwest::Response,
+    call: &str,
+) -> Result<Vec<u8>, String> {
+    read_capped(response)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Transport(reason) => reason,
+            Failure::TooLarge => format!(
+                "the answer to {call} is larger than {} MiB",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            ),
+        })
+}
+
+/// A 3xx the client did not follow: to another origin, or of a POST.
+pub(crate) fn unfollowed_redirect(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    method: &Method,
+    path: &str,
+) -> ApiError {
+    let target = headers
+        .get(reqwest::header::LOCATION)
+        .map(|location| String::from_utf8_lossy(location.as_bytes()).into_owned());
+    let why = if *method == Method::GET {
+        "another origin"
+    } else {
+        "a POST is never redirected"
+    };
+    let message = match target {
+        Some(target) => format!(
+            "the answer to {method} {path} is a redirect ({}) to {target}; not followed ({why})",
+            status.as_u16()
+        ),
+        None => format!(
+            "the answer to {method} {path} is a redirect ({}) without a Location",
+            status.as_u16()
+        ),
+    };
+    ApiError {
+        kind: ApiErrorKind::Http,
+        message,
+        status: Some(status.as_u16()),
+        retry_after: None,
+        code: None,
+    }
 }
 
 /// `<urlopen error [Errno 111] Connection refused>`, `timed out`, … as urllib says them.

@@ -3,6 +3,8 @@
 //! Byte for byte the reference's framing (one part, `name="file"`, the raw
 //! UTF-8 basename, `application/octet-stream`), with an exact Content-Length
 //! computed up front, but read from disk as it is sent instead of held in memory.
+//! Only a regular file is sent: a device (`/dev/zero`), a FIFO or a directory
+//! is refused before anything is opened or read.
 
 use std::io;
 use std::path::Path;
@@ -80,29 +82,23 @@ pub async fn multipart_file_body(path: &Path) -> Result<MultipartFile> {
             crate::python::os_error_text(&error)
         )
     };
-    let mut file = tokio::fs::File::open(path).await.map_err(cannot_read)?;
-    let metadata = file.metadata().await.map_err(cannot_read)?;
+    // Looked at before opening: opening a FIFO would wait for a writer.
+    let metadata = tokio::fs::metadata(path).await.map_err(cannot_read)?;
     if metadata.is_dir() {
         bail!("cannot upload '{shown}': it is a directory");
+    }
+    if !metadata.is_file() {
+        bail!("cannot upload '{shown}': not a regular file");
+    }
+    let file = tokio::fs::File::open(path).await.map_err(cannot_read)?;
+    let metadata = file.metadata().await.map_err(cannot_read)?;
+    if !metadata.is_file() {
+        bail!("cannot upload '{shown}': not a regular file");
     }
     let boundary = uuid::Uuid::new_v4().simple().to_string();
     let head = head(&boundary, basename(path));
     let tail = tail(&boundary);
     let frame = (head.len() + tail.len()) as u64;
-
-    if !metadata.is_file() {
-        // A pipe or device has no size up front (`<(cmd)`, `/dev/stdin`): read it
-        // all, as the reference does for every file.
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).await.map_err(cannot_read)?;
-        let content_length = frame + data.len() as u64;
-        let body = [head, data, tail].concat();
-        return Ok(MultipartFile {
-            boundary,
-            content_length,
-            body: body.into(),
-        });
-    }
 
     let size = metadata.len();
     let chunks = stream::once(async { Ok(head) })
@@ -262,5 +258,35 @@ mod tests {
             .to_string();
         let shown = dir.path().display();
         assert_eq!(error, format!("cannot upload '{shown}': it is a directory"));
+        for device in ["/dev/zero", "/dev/null"] {
+            let error = multipart_file_body(Path::new(device))
+                .await
+                .err()
+                .unwrap()
+                .to_string();
+            assert_eq!(
+                error,
+                format!("cannot upload '{device}': not a regular file")
+            );
+        }
+    }
+
+    /// A FIFO is refused up front: opening it would wait for a writer forever.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn fifo_is_refused_without_opening_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let error = multipart_file_body(&fifo).await.err().unwrap().to_string();
+        let shown = fifo.display();
+        assert_eq!(
+            error,
+            format!("cannot upload '{shown}': not a regular file")
+        );
     }
 }

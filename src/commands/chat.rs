@@ -17,6 +17,7 @@ use crate::flow::outcome::result_text_lines;
 use crate::flow::project;
 use crate::flow::send::{
     Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
+    warn_state_not_saved,
 };
 use crate::flow::settle::{PendingShape, Wait, wait_for_output};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
@@ -64,7 +65,10 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
                 result.insert(fields::PROJECT_NAME.into(), json!(name));
             }
         }
-        record_final_state(ctx, result, &project_id, &project_name, &topic)
+        if let Err(why) = record_final_state(ctx, result, &project_id, &project_name, &topic) {
+            warn_state_not_saved(&thread_id, &why);
+        }
+        Ok(())
     })
     .await?;
 

@@ -44,6 +44,9 @@ async fn serve() -> (String, Log) {
 /// Canned answers: a 404, a body shorter than its Content-Length (then a
 /// close, or a hang), an empty body, a redirect, slow bodies, else 11 bytes.
 async fn answer(socket: &mut tokio::net::TcpStream, path: &str) {
+    if hostile_answer(socket, path).await {
+        return;
+    }
     let (status, extra, body) = match path {
         "/missing.png" => ("404 Not Found", "", "no!"),
         "/truncated.png" | "/hang.png" => ("200 OK", "Content-Length: 1000\r\n", "0123456789"),
@@ -68,6 +71,44 @@ async fn answer(socket: &mut tokio::net::TcpStream, path: &str) {
         tokio::time::sleep(Duration::from_secs(30)).await;
     }
     let _ = socket.shutdown().await;
+}
+
+/// Misbehaving answers: a body that drips (a byte every 50 ms, for at most
+/// 10 s), one that never ends (stopped by the client or after 64 MiB), and
+/// one longer than its Content-Length. Returns whether `path` was one.
+async fn hostile_answer(socket: &mut tokio::net::TcpStream, path: &str) -> bool {
+    match path {
+        "/drip.png" => {
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n")
+                .await;
+            for _ in 0..200 {
+                if socket.write_all(b"x").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        "/endless.png" => {
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                .await;
+            let block = vec![b'z'; 64 * 1024];
+            for _ in 0..1024 {
+                if socket.write_all(&block).await.is_err() {
+                    break;
+                }
+            }
+        }
+        "/longer.png" => {
+            let reply =
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n0123456789";
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+        _ => return false,
+    }
+    let _ = socket.shutdown().await;
+    true
 }
 
 fn image(url: &str) -> ArtifactRef {
@@ -293,4 +334,95 @@ async fn cancelled_transfer_leaves_no_file() {
     assert!(outcome.is_err(), "the transfer hangs until cancelled");
     assert_eq!(log.lock().unwrap().len(), 1);
     assert_eq!(dir_entries(dir.path()), vec![stale]);
+}
+
+/// A drip (200 bytes at 20 B/s) is a stall: under 1 KiB in the stall period.
+#[tokio::test]
+async fn dripping_body_fails_as_a_stall_and_leaves_nothing() {
+    let (base, _) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let downloader = Downloader::with_limits(false, Duration::from_millis(400), 1 << 30).unwrap();
+    let started = Instant::now();
+    let error = downloader
+        .fetch(&format!("{base}/drip.png"), &dir.path().join("a.png"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().starts_with("stalled"), "{error}");
+    // Structural, not a timing bound: well before the 10 s the drip would take.
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(dir_entries(dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn endless_body_stops_at_the_byte_limit_and_leaves_nothing() {
+    let (base, _) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let downloader = Downloader::with_limits(false, TIMEOUT, 1024 * 1024).unwrap();
+    let error = downloader
+        .fetch(&format!("{base}/endless.png"), &dir.path().join("a.png"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "more than the limit of 1048576 bytes");
+    assert_eq!(dir_entries(dir.path()), Vec::<String>::new());
+    // A declared length over the limit fails before any byte is written.
+    let small = Downloader::with_limits(false, TIMEOUT, 4).unwrap();
+    let error = small
+        .fetch(&format!("{base}/data.png"), &dir.path().join("b.png"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "its Content-Length 11 is above the limit of 4 bytes"
+    );
+    assert_eq!(dir_entries(dir.path()), Vec::<String>::new());
+}
+
+/// Bytes past the Content-Length never reach the file.
+#[tokio::test]
+async fn a_body_longer_than_its_length_is_never_written_past_it() {
+    let (base, _) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("a.png");
+    let outcome = Downloader::new(false)
+        .unwrap()
+        .fetch(&format!("{base}/longer.png"), &target)
+        .await;
+    match outcome {
+        Ok(()) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
+        Err(_) => assert_eq!(dir_entries(dir.path()), Vec::<String>::new()),
+    }
+}
+
+#[tokio::test]
+async fn stale_partials_are_swept_fresh_ones_kept() {
+    let (base, _) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(format!("{PARTIAL_PREFIX}old"));
+    let fresh = dir.path().join(format!("{PARTIAL_PREFIX}new"));
+    let other = dir.path().join("notes.txt");
+    for path in [&stale, &fresh, &other] {
+        std::fs::write(path, "x").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    for path in [&stale, &other] {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(two_hours_ago).unwrap();
+    }
+    let urls = [format!("{base}/data.png")];
+    let items = fetch_all(&urls, dir.path().to_str().unwrap(), "l").await;
+    assert_eq!(items[0]["new"], json!(true));
+    let mut names = dir_entries(dir.path());
+    names.sort();
+    let kept = artifact_file_name(&urls[0]);
+    let mut want = vec![
+        format!("{PARTIAL_PREFIX}new"),
+        kept,
+        "notes.txt".to_string(),
+    ];
+    want.sort();
+    assert_eq!(names, want);
+}
+
+fn artifact_file_name(url: &str) -> String {
+    file_name(url, &json!("image"), "l")
 }

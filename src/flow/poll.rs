@@ -4,7 +4,9 @@
 //! 5 s and a second look (a video sub-agent may not have started yet); from
 //! the 7th poll on, every 3rd poll also asks the result for a pending
 //! confirmation — and, unlike the reference, once more when the deadline
-//! passes, so a thread waiting for a yes is never reported as a timeout.
+//! passes, so a thread waiting for a yes is never reported as a timeout. No
+//! retry starts after the deadline, so the wait ends at most one attempt
+//! (`--timeout`) after it, whatever the network does.
 
 use std::time::Duration;
 
@@ -55,6 +57,7 @@ pub async fn poll_until_settled(
     observer: &dyn PollObserver,
 ) -> Result<Settled, ApiError> {
     let deadline = Instant::now() + timeout;
+    let client = &client.until(deadline);
     let mut polls: u32 = 0;
     while Instant::now() < deadline {
         let status = client.status_word(thread_id).await?;

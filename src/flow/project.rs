@@ -41,14 +41,26 @@ static FIRST_PROJECT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// finds the project the first one made (and activated) and uses it.
 async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
     let _in_process = FIRST_PROJECT.lock().await;
-    let lock = ctx.state.lock()?;
+    let lock = match ctx.state.lock() {
+        Ok(lock) => lock,
+        // A state that cannot be locked must not stop a generation: go on as
+        // the reference does (the send's record will warn the same way).
+        Err(why) => {
+            eprintln!(
+                "warning: the state is not available ({why:#}); creating a project without it"
+            );
+            return create_with_spinner(client, ctx).await;
+        }
+    };
     if let Some(active) = lock.update(|state| state.active_project())? {
         return Ok(active);
     }
     let project_id = create_with_spinner(client, ctx).await?;
     // Recorded (and activated) now, under its id's name as `create-project`
     // records it; the send's record names it after the prompt, as the reference does.
-    lock.update(|state| state.add_project(&project_id, ""))?;
+    if let Err(why) = lock.update(|state| state.add_project(&project_id, "")) {
+        eprintln!("warning: project {project_id} was created but the state was not saved: {why:#}");
+    }
     Ok(project_id)
 }
 

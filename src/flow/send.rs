@@ -36,6 +36,8 @@ impl Message {
 
 /// Sends `message` into `project_id` and records the thread at once (so an
 /// interrupted or failed wait still leaves it on record); returns its id.
+/// Once the send succeeded it is billed: a state that cannot be saved is then
+/// a warning on stderr, never an error that would lose the thread id.
 pub async fn send_and_record(
     client: &ApiClient,
     ctx: &Ctx,
@@ -59,8 +61,10 @@ pub async fn send_and_record(
         }
         Err(error) => return Err(error.into()),
     };
-    if !project_id.is_empty() {
-        record_sent_thread(ctx, project_id, &thread_id, &prompt)?;
+    if !project_id.is_empty()
+        && let Err(why) = record_sent_thread(ctx, project_id, &thread_id, &prompt)
+    {
+        warn_state_not_saved(&thread_id, &why);
     }
     Ok(thread_id)
 }
@@ -87,6 +91,11 @@ pub async fn upload_local_files(
         sent.push(url);
     }
     Ok(sent)
+}
+
+/// The warning for a sent thread the state could not record.
+pub fn warn_state_not_saved(thread_id: &str, why: &anyhow::Error) {
+    eprintln!("warning: thread {thread_id} was sent but the state was not saved: {why:#}");
 }
 
 /// Saves a just-sent thread: its project (named after the prompt) becomes

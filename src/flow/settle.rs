@@ -140,6 +140,9 @@ pub async fn wait_for_output(
     wait: Wait<'_>,
     finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
 ) -> Result<Map<String, Value>> {
+    // No retry starts after the deadline: the command ends at most one attempt
+    // per remaining call (the result) after it.
+    let client = &client.until(Instant::now() + wait.timeout);
     let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
     let resumable = Resumable {
         thread_id: wait.thread_id,

@@ -6,6 +6,8 @@ mod agent_outcomes;
 mod cli_parsing;
 mod downloads_and_uploads;
 mod generation_flows;
+mod hostile;
+mod hostile_network;
 mod local_commands;
 mod robustness;
 mod sandbox_persistence;

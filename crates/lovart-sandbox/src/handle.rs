@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::journal::{Fault, RecordedRequest};
 use super::world::World;
-use super::{SandboxOptions, run};
+use super::{Limits, SandboxOptions, run};
 
 pub struct SandboxHandle {
     world: Arc<World>,
@@ -25,6 +25,11 @@ impl SandboxHandle {
     /// Starts a sandbox on 127.0.0.1 and a free port. Panics if it cannot,
     /// which only a broken machine causes.
     pub fn start(options: SandboxOptions) -> Self {
+        Self::start_with_limits(options, Limits::default())
+    }
+
+    /// [`SandboxHandle::start`] with other connection limits (short ones, in tests).
+    pub(crate) fn start_with_limits(options: SandboxOptions, limits: Limits) -> Self {
         let world = Arc::new(World::new(options).expect("sandbox state"));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("bound address");
@@ -47,7 +52,7 @@ impl SandboxHandle {
                     let shutdown = async move {
                         let _ = stopped.await;
                     };
-                    if let Err(why) = run(listener, server_world, shutdown).await {
+                    if let Err(why) = run(listener, server_world, limits, shutdown).await {
                         eprintln!("sandbox: {why:#}");
                     }
                 });

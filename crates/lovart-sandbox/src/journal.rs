@@ -7,7 +7,13 @@
 //! server, before any check, so tests can stage 401s, 429s, 503s, HTML error
 //! pages or bodies that are not JSON; a faulted request changes nothing (its
 //! body is still read, so it is recorded like any other).
+//!
+//! The journal is bounded: it keeps the newest [`MAX_RECORDED`] requests
+//! within [`MAX_RECORDED_BYTES`], each header value cut at [`MAX_HEADER_VALUE`]
+//! bytes, and a request answered 401 (unsigned, or signed wrong) is kept only
+//! as its method, path, status and signature headers, never its body.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +29,23 @@ use super::world::World;
 
 /// How much of each request body is kept.
 pub const BODY_HEAD: usize = 64 * 1024;
+/// How many requests the journal keeps (the oldest go first).
+pub const MAX_RECORDED: usize = 10_000;
+/// How many bytes of paths, headers and bodies the journal keeps at most.
+pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
+/// How much of one header value (or of a path or query) is kept.
+pub const MAX_HEADER_VALUE: usize = 4 * 1024;
+/// The headers kept of a request answered 401.
+const KEPT_WHEN_UNAUTHORIZED: &[&str] = &[
+    "x-access-key",
+    "x-timestamp",
+    "x-signature",
+    "x-signed-method",
+    "x-signed-path",
+    "user-agent",
+    "content-type",
+    "content-length",
+];
 
 /// One request as the sandbox received and answered it.
 #[derive(Debug, Clone)]
@@ -55,6 +78,34 @@ impl RecordedRequest {
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
     }
+
+    /// Roughly what the record costs in memory.
+    fn cost(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 48)
+            .sum();
+        size_of::<Self>() + self.path.len() + self.query.len() + headers + self.body.len()
+    }
+
+    /// The record of a request answered 401: no body, only the signature
+    /// headers.
+    fn unauthorized(mut self) -> Self {
+        self.headers
+            .retain(|(name, _)| KEPT_WHEN_UNAUTHORIZED.contains(&name.as_str()));
+        self.body = Vec::new();
+        self
+    }
+}
+
+/// `text` cut at [`MAX_HEADER_VALUE`] bytes (on a character boundary).
+fn clipped(text: &str) -> String {
+    let mut end = text.len().min(MAX_HEADER_VALUE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }
 
 /// A canned answer for the next `times` requests to `method` + `path`.
@@ -125,25 +176,27 @@ impl Fault {
     }
 }
 
+/// The newest requests, and what they cost.
+#[derive(Default)]
+struct Recorded {
+    requests: VecDeque<RecordedRequest>,
+    bytes: usize,
+}
+
 #[derive(Default)]
 pub struct Journal {
-    requests: Mutex<Vec<RecordedRequest>>,
+    recorded: Mutex<Recorded>,
     faults: Mutex<Vec<Fault>>,
 }
 
 impl Journal {
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let recorded = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
+        recorded.requests.iter().cloned().collect()
     }
 
     pub fn clear(&self) {
-        self.requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        *self.recorded.lock().unwrap_or_else(|p| p.into_inner()) = Recorded::default();
     }
 
     pub fn inject(&self, fault: Fault) {
@@ -169,11 +222,19 @@ impl Journal {
         Some(response)
     }
 
+    /// Records `request`, dropping the oldest past the count or byte bound.
     fn push(&self, request: RecordedRequest) {
-        self.requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(request);
+        let mut recorded = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
+        recorded.bytes += request.cost();
+        recorded.requests.push_back(request);
+        while recorded.requests.len() > MAX_RECORDED
+            || (recorded.bytes > MAX_RECORDED_BYTES && recorded.requests.len() > 1)
+        {
+            match recorded.requests.pop_front() {
+                Some(oldest) => recorded.bytes -= oldest.cost(),
+                None => break,
+            }
+        }
     }
 }
 
@@ -187,16 +248,16 @@ struct BodyTap {
 
 /// Middleware: answer injected faults, record every request, log if asked.
 pub async fn record(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_string();
-    let path = request.uri().path().to_string();
-    let query = request.uri().query().unwrap_or_default().to_string();
+    let method = clipped(request.method().as_str());
+    let path = clipped(request.uri().path());
+    let query = clipped(request.uri().query().unwrap_or_default());
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
         .map(|(name, value)| {
             (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                clipped(name.as_str()),
+                clipped(&String::from_utf8_lossy(value.as_bytes())),
             )
         })
         .collect();
@@ -230,7 +291,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
     if world.options.log_requests {
         eprintln!("{method} {path} {status}");
     }
-    world.journal.push(RecordedRequest {
+    let mut recorded = RecordedRequest {
         method,
         path,
         query,
@@ -238,7 +299,11 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
         body: tap.head.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         body_len,
         status,
-    });
+    };
+    if status == StatusCode::UNAUTHORIZED.as_u16() {
+        recorded = recorded.unauthorized();
+    }
+    world.journal.push(recorded);
     response
 }
 
@@ -261,4 +326,69 @@ fn tee(
             end.finished.store(true, Ordering::Relaxed);
             std::task::Poll::Ready(None)
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: usize, header: usize, status: u16) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: "/v1/openapi/chat/status".into(),
+            query: String::new(),
+            headers: vec![
+                ("x-access-key".into(), "ak".into()),
+                ("x-big".into(), "h".repeat(header)),
+            ],
+            body: vec![b'b'; body],
+            body_len: body as u64,
+            status,
+        }
+    }
+
+    #[test]
+    fn journal_keeps_only_the_newest_requests() {
+        let journal = Journal::default();
+        for _ in 0..MAX_RECORDED + 50 {
+            journal.push(request(0, 0, 200));
+        }
+        assert_eq!(journal.requests().len(), MAX_RECORDED);
+    }
+
+    #[test]
+    fn journal_stays_within_its_byte_bound() {
+        let journal = Journal::default();
+        // 64 KiB bodies: 2,000 of them would be 128 MiB.
+        for _ in 0..2_000 {
+            journal.push(request(BODY_HEAD, 0, 200));
+        }
+        let kept = journal.requests();
+        let bytes: usize = kept.iter().map(RecordedRequest::cost).sum();
+        assert!(bytes <= MAX_RECORDED_BYTES, "{bytes}");
+        assert!(kept.len() > 500 && kept.len() < 2_000, "{}", kept.len());
+        journal.clear();
+        assert!(journal.requests().is_empty());
+        assert_eq!(journal.recorded.lock().unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn unauthorized_requests_keep_no_body_and_only_signature_headers() {
+        let kept = request(1000, 10, 401).unauthorized();
+        assert!(kept.body.is_empty());
+        assert_eq!(kept.body_len, 1000);
+        assert_eq!(kept.headers, vec![("x-access-key".into(), "ak".into())]);
+    }
+
+    #[test]
+    fn long_values_are_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("abc"), "abc");
+        assert_eq!(
+            clipped(&"x".repeat(MAX_HEADER_VALUE * 2)).len(),
+            MAX_HEADER_VALUE
+        );
+        let wide = "é".repeat(MAX_HEADER_VALUE);
+        let cut = clipped(&wide);
+        assert!(cut.len() <= MAX_HEADER_VALUE && cut.len() >= MAX_HEADER_VALUE - 1);
+    }
 }

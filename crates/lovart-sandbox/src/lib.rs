@@ -19,6 +19,7 @@
 
 mod api;
 mod auth;
+mod connection;
 mod files;
 mod handle;
 mod journal;
@@ -38,7 +39,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -120,6 +120,29 @@ impl Default for SandboxOptions {
 /// shutdown signal before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// A request's head must arrive within this; it is also how long an idle
+    /// keep-alive connection waits for the next request.
+    header_read: Duration,
+    /// A connection that moves no byte either way for this long is closed (a
+    /// client that stopped sending the body it announced).
+    idle: Duration,
+    /// Connections served at once; one more is closed as soon as it is accepted.
+    max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(30),
+            max_connections: 256,
+        }
+    }
+}
+
 /// Runs the sandbox on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -127,37 +150,54 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let world = Arc::new(World::new(options)?);
-    run(listener, world, shutdown).await
+    run(listener, world, Limits::default(), shutdown).await
 }
 
+/// The accept loop: each connection is HTTP/1.1 with the timeouts above, under
+/// the connection cap. On shutdown, idle connections close, requests in
+/// flight get [`SHUTDOWN_GRACE`] to finish.
 async fn run(
     listener: tokio::net::TcpListener,
     world: Arc<World>,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
     });
-    let signal = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        // A dropped sender also means stop.
-        let _ = stopped.wait_for(|&stop| stop).await;
-    };
-    let listener = listener.tap_io(|stream| {
+    let app = router(world);
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut stopping = stopped.clone();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // A dropped sender also means stop.
+            _ = stopping.wait_for(|&stop| stop) => break,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: wait a little rather than spin.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-    });
-    let server =
-        axum::serve(listener, router(world)).with_graceful_shutdown(signal(stopped.clone()));
-    tokio::select! {
-        result = server.into_future() => result.context("the sandbox server failed"),
-        () = async {
-            signal(stopped).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => Ok(()),
+        tokio::spawn(connection::serve(
+            stream,
+            app.clone(),
+            limits,
+            stopped.clone(),
+            permit,
+        ));
     }
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
+    Ok(())
 }
 
 fn router(world: Arc<World>) -> Router {
