@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use lovart_wire::paths::{PATH_PREFIX, TOOLS_CATALOG, USER_AGENT};
 
-use crate::api::{describe_request_error, http_error, unwrap_envelope};
+use crate::api::{describe_request_error, http_error, read_answer, unwrap_envelope};
 use crate::python::is_truthy;
 
 /// Categories in the order the upstream docs list them; others follow, in the
@@ -83,10 +83,9 @@ pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<To
         .await
         .map_err(|error| anyhow!(describe_request_error(&error)))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    let body = read_answer(response, "GET /v1/openapi/tools/catalog")
         .await
-        .map_err(|error| anyhow!(describe_request_error(&error)))?;
+        .map_err(|reason| anyhow!(reason))?;
     // The same envelope rules as every other call; only the signing differs.
     if !status.is_success() {
         return Err(http_error(status, &body).into());

@@ -12,5 +12,5 @@ mod upload;
 
 pub use calls::{SendRequest, ToolConfig};
 pub use client::{ApiClient, ClientSettings, build_http_client, describe_request_error};
-pub(crate) use client::{http_error, unwrap_envelope};
+pub(crate) use client::{http_error, read_answer, unwrap_envelope};
 pub use error::{ApiError, ApiErrorKind};

@@ -281,7 +281,9 @@ async fn probe_server(ctx: &Ctx) -> Probe {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = crate::api::read_answer(response, "the network check")
+                .await
+                .unwrap_or_default();
             Probe {
                 answer: Ok((status, answer_problem(status, &content_type, &body))),
                 clock_offset,
