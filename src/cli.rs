@@ -135,6 +135,10 @@ pub enum Command {
         after_help = "Example:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart"
     )]
     Completions(CompletionsArgs),
+    /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
+    #[cfg(feature = "mcp")]
+    #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
+    Mcp(McpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +433,13 @@ pub struct ThreadsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct McpArgs {
+    /// No effect (accepted like on every command)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Address to listen on (loopback unless you ask otherwise)
     #[arg(long, default_value = "127.0.0.1")]
@@ -470,6 +481,8 @@ impl Command {
             Self::Completions(args) => args.json,
             #[cfg(feature = "sandbox")]
             Self::Sandbox(_) => false,
+            #[cfg(feature = "mcp")]
+            Self::Mcp(_) => false,
         }
     }
 }

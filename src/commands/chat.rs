@@ -8,7 +8,7 @@
 
 use anyhow::Result;
 use lovart_wire::reply::fields;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
@@ -19,7 +19,8 @@ use crate::flow::outcome::{download_if_asked, result_text_lines};
 use crate::flow::poll::Settled;
 use crate::flow::project;
 use crate::flow::send::{
-    Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
+    Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
+    warn_about_unknown_tools,
 };
 use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
@@ -111,28 +112,4 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The reference's state update after a chat: the project (named by the
-/// result's `project_name`, else the prompt) becomes active, and the result's
-/// thread is upserted into it.
-fn record_final_state(
-    ctx: &Ctx,
-    result: &Map<String, Value>,
-    project_id: &str,
-    prompt_name: &str,
-    topic: &str,
-) -> Result<()> {
-    let name = result
-        .get(fields::PROJECT_NAME)
-        .map_or_else(|| prompt_name.to_string(), py_str);
-    let thread = lovart_wire::reply::ResultView(result).thread_id();
-    ctx.state.update(|state| {
-        if !project_id.is_empty() {
-            state.add_project(project_id, &name);
-        }
-        if let Some(thread) = thread {
-            state.upsert_thread(thread, topic, None);
-        }
-    })
 }

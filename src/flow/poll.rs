@@ -37,8 +37,9 @@ impl Settled {
     }
 }
 
-/// Observes the poll; the terminal spinner implements it.
-pub trait PollObserver {
+/// Observes the poll; the terminal spinner and the MCP server's progress
+/// notifications implement it (`Sync`, so a wait can run on any thread).
+pub trait PollObserver: Sync {
     fn status(&self, status: &str);
 }
 
