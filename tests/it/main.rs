@@ -6,6 +6,8 @@ mod cli_parsing;
 mod downloads_and_uploads;
 mod generation_flows;
 mod local_commands;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod robustness;
 mod support;
 mod watch_events;
