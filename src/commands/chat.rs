@@ -76,11 +76,10 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         )
         .await?;
         // A pending step returns at once: no name check, no rename.
-        if !pending {
-            if let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
-            {
-                result.insert(fields::PROJECT_NAME.into(), json!(name));
-            }
+        if !pending
+            && let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
+        {
+            result.insert(fields::PROJECT_NAME.into(), json!(name));
         }
         record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
         spinner.finish();

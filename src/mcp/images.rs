@@ -92,7 +92,9 @@ mod tests {
     use image::{GenericImageView, ImageBuffer, Rgb, Rgba};
 
     fn dimensions(preview: &Preview) -> (u32, u32) {
-        image::load_from_memory(&preview.bytes).unwrap().dimensions()
+        image::load_from_memory(&preview.bytes)
+            .unwrap()
+            .dimensions()
     }
 
     fn png(picture: &DynamicImage) -> Vec<u8> {
@@ -113,8 +115,9 @@ mod tests {
 
     #[test]
     fn big_pictures_are_scaled_to_the_long_side() {
-        let picture =
-            DynamicImage::ImageRgb8(ImageBuffer::from_fn(1600, 400, |x, _| Rgb([(x % 256) as u8, 0, 9])));
+        let picture = DynamicImage::ImageRgb8(ImageBuffer::from_fn(1600, 400, |x, _| {
+            Rgb([(x % 256) as u8, 0, 9])
+        }));
         let preview = preview(png(&picture)).unwrap();
         assert_eq!(preview.mime_type, "image/jpeg");
         assert_eq!(dimensions(&preview), (MAX_SIDE, 256));

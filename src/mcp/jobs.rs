@@ -32,9 +32,7 @@ use crate::flow::send::{
 use crate::flow::settle::{PendingShape, estimated_cost, settle, settled_output};
 use crate::python::prefix_stripped;
 
-use super::params::{
-    ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams,
-};
+use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
 use super::progress::{Progress, status_channel};
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
@@ -126,11 +124,14 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         tools,
     };
     let thread_id = send_and_record(client, ctx, &project_id, message).await?;
-    job.progress.report(format!("sent: thread {thread_id}")).await;
+    job.progress
+        .report(format!("sent: thread {thread_id}"))
+        .await;
     let project_name = prefix_stripped(&params.prompt, 30);
     let topic = prefix_stripped(&params.prompt, 50);
     let after_send = async {
-        let (settled, approved) = settle_asking(job, &thread_id, budget, params.max_credits).await?;
+        let (settled, approved) =
+            settle_asking(job, &thread_id, budget, params.max_credits).await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
         let timed_out = settled == Settled::Timeout;
         let mut result = settled_output(
@@ -141,12 +142,10 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
             PendingShape::Summary,
         )
         .await?;
-        if !pending {
-            if let Some(name) =
-                project::name_if_untitled(client, &project_id, &params.prompt).await
-            {
-                result.insert(fields::PROJECT_NAME.into(), json!(name));
-            }
+        if !pending
+            && let Some(name) = project::name_if_untitled(client, &project_id, &params.prompt).await
+        {
+            result.insert(fields::PROJECT_NAME.into(), json!(name));
         }
         record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
         let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
@@ -287,8 +286,10 @@ async fn ask_user(job: &Job<'_>, pending: &Value) -> bool {
         .get("message")
         .and_then(Value::as_str)
         .unwrap_or("A high-cost generation step is waiting.");
-    let cost = estimated_cost(pending)
-        .map_or_else(|| "an unknown number of".to_string(), |cost| format!("about {cost}"));
+    let cost = estimated_cost(pending).map_or_else(
+        || "an unknown number of".to_string(),
+        |cost| format!("about {cost}"),
+    );
     let question = format!("Lovart: {message}\nThis step costs {cost} credits. Confirm it?");
     match job
         .peer

@@ -188,9 +188,7 @@ impl LovartServer {
                 crate::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
-            let result =
-                download_if_asked(result, params.download, &output_dir, ctx)
-                    .await?;
+            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
             Ok(results::generation(result).await)
         })
         .await
@@ -219,7 +217,11 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
-            let url = self.shared.api()?.upload_file(Path::new(&params.path)).await?;
+            let url = self
+                .shared
+                .api()?
+                .upload_file(Path::new(&params.path))
+                .await?;
             Ok(results::data(json!({"url": url}), "url"))
         })
         .await
@@ -308,7 +310,10 @@ impl LovartServer {
             } else {
                 "fast"
             };
-            Ok(results::data(json!({"mode": mode, "detail": detail}), "mode"))
+            Ok(results::data(
+                json!({"mode": mode, "detail": detail}),
+                "mode",
+            ))
         })
         .await
     }
@@ -327,7 +332,10 @@ impl LovartServer {
                 BillingMode::Unlimited => ("unlimited", true),
             };
             let detail = self.shared.api()?.set_mode(unlimited).await?;
-            Ok(results::data(json!({"mode": mode, "detail": detail}), "mode"))
+            Ok(results::data(
+                json!({"mode": mode, "detail": detail}),
+                "mode",
+            ))
         })
         .await
     }
@@ -349,7 +357,9 @@ async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
     match live {
         Ok(tools) => ("live", tools),
         Err(why) => {
-            eprintln!("lovart mcp: could not fetch the live catalog ({why:#}); using the built-in copy");
+            eprintln!(
+                "lovart mcp: could not fetch the live catalog ({why:#}); using the built-in copy"
+            );
             ("builtin", catalog::builtin())
         }
     }

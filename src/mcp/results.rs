@@ -189,7 +189,9 @@ mod tests {
 
     #[test]
     fn running_says_to_call_wait() {
-        let text = summary(&object(json!({"thread_id": "t1", "final_status": "running"})));
+        let text = summary(&object(
+            json!({"thread_id": "t1", "final_status": "running"}),
+        ));
         assert!(text.contains("Call `wait` with thread_id \"t1\""), "{text}");
     }
 
@@ -201,7 +203,10 @@ mod tests {
         })));
         assert!(text.contains("Make a 5 s video?"), "{text}");
         assert!(text.contains("about 40 credits"), "{text}");
-        assert!(text.contains("call `confirm` with thread_id \"t1\""), "{text}");
+        assert!(
+            text.contains("call `confirm` with thread_id \"t1\""),
+            "{text}"
+        );
     }
 
     #[test]

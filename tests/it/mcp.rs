@@ -45,7 +45,11 @@ struct Recorder {
 }
 
 impl ClientHandler for Recorder {
-    async fn on_progress(&self, params: ProgressNotificationParam, _: NotificationContext<RoleClient>) {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
         self.progress.lock().unwrap().push(params);
     }
 
@@ -118,7 +122,11 @@ fn succeeded(result: &CallToolResult) -> &Map<String, Value> {
 }
 
 fn summary(result: &CallToolResult) -> String {
-    result.content[0].as_text().expect("a text block first").text.clone()
+    result.content[0]
+        .as_text()
+        .expect("a text block first")
+        .text
+        .clone()
 }
 
 fn sorted_keys(object: &Map<String, Value>) -> Vec<String> {
@@ -141,17 +149,40 @@ async fn initialize_lists_the_tools_with_schemas() {
     names.sort();
     assert_eq!(names, TOOLS);
     for tool in &tools {
-        assert!(tool.description.as_deref().is_some_and(|text| text.len() > 20), "{}", tool.name);
-        for (name, property) in tool.input_schema["properties"].as_object().into_iter().flatten() {
-            assert!(property.get("description").is_some(), "{}.{name}", tool.name);
+        assert!(
+            tool.description
+                .as_deref()
+                .is_some_and(|text| text.len() > 20),
+            "{}",
+            tool.name
+        );
+        for (name, property) in tool.input_schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                property.get("description").is_some(),
+                "{}.{name}",
+                tool.name
+            );
         }
     }
     let generate = tools.iter().find(|tool| tool.name == "generate").unwrap();
     assert_eq!(generate.input_schema["required"], json!(["prompt"]));
     let properties = generate.input_schema["properties"].as_object().unwrap();
     for option in [
-        "thread_id", "project_id", "attachments", "mode", "prefer_models", "include_tools",
-        "exclude_tools", "output_dir", "download", "wait_seconds", "max_credits",
+        "thread_id",
+        "project_id",
+        "attachments",
+        "mode",
+        "prefer_models",
+        "include_tools",
+        "exclude_tools",
+        "output_dir",
+        "download",
+        "wait_seconds",
+        "max_credits",
     ] {
         assert!(properties.contains_key(option), "generate has no {option}");
     }
@@ -186,7 +217,11 @@ async fn generate_downloads_the_image_and_shows_it_as_chat_would_print_it() {
     assert_eq!(downloaded.len(), 1);
     let path = downloaded[0]["local_path"].as_str().unwrap();
     assert!(std::fs::read(path).unwrap().starts_with(b"\x89PNG"));
-    let image = result.content.iter().find_map(|block| block.as_image()).expect("an image block");
+    let image = result
+        .content
+        .iter()
+        .find_map(|block| block.as_image())
+        .expect("an image block");
     assert_eq!(image.mime_type, "image/png");
     assert!(image.data.starts_with("iVBORw0KGgo"), "base64 of a PNG");
     let link = result
@@ -201,10 +236,18 @@ async fn generate_downloads_the_image_and_shows_it_as_chat_would_print_it() {
     // The local attachment was uploaded and its URL sent.
     assert_eq!(world.count("POST", "/file/upload"), 1);
     let sent: Value = serde_json::from_slice(&world.requests_to("POST", "/chat")[0].body).unwrap();
-    assert!(sent["attachments"][0].as_str().unwrap().starts_with("http"), "{sent}");
+    assert!(
+        sent["attachments"][0].as_str().unwrap().starts_with("http"),
+        "{sent}"
+    );
 
     // Progress while waiting: status polls.
-    assert!(recorder.messages().iter().any(|message| message == "status: running"));
+    assert!(
+        recorder
+            .messages()
+            .iter()
+            .any(|message| message == "status: running")
+    );
 
     // The state records it as chat would, and chat --json prints the same keys.
     assert_eq!(world.state()["active_project"], project.as_str());
@@ -215,7 +258,10 @@ async fn generate_downloads_the_image_and_shows_it_as_chat_would_print_it() {
         .args(["chat", "--prompt", "a red fox", "--json", "--download"])
         .args(["--output-dir", &fresh.out_dir()]));
     assert_eq!(chat.code, 0, "{}", chat.stderr);
-    assert_eq!(sorted_keys(output), sorted_keys(chat.json().as_object().unwrap()));
+    assert_eq!(
+        sorted_keys(output),
+        sorted_keys(chat.json().as_object().unwrap())
+    );
     client.cancel().await.unwrap();
 }
 
@@ -224,35 +270,69 @@ async fn a_video_waits_for_confirmation_then_confirm_finishes_it() {
     let world = World::sandbox();
     let out = world.out_dir();
     let client = connect(&world, Recorder::default()).await;
-    let result = call(&client, "generate", json!({"prompt": "ocean video", "output_dir": out})).await;
+    let result = call(
+        &client,
+        "generate",
+        json!({"prompt": "ocean video", "output_dir": out}),
+    )
+    .await;
     let output = succeeded(&result);
     assert_eq!(output["final_status"], "pending_confirmation");
     assert_eq!(output["pending_confirmation"]["estimated_cost"], 40);
     assert_eq!(output["items"], json!([]));
     let thread = output["thread_id"].as_str().unwrap().to_string();
     let text = summary(&result);
-    assert!(text.contains("about 40 credits") && text.contains("call `confirm`"), "{text}");
-    assert_eq!(world.count("POST", "/chat/confirm"), 0, "nothing confirmed without the user");
+    assert!(
+        text.contains("about 40 credits") && text.contains("call `confirm`"),
+        "{text}"
+    );
+    assert_eq!(
+        world.count("POST", "/chat/confirm"),
+        0,
+        "nothing confirmed without the user"
+    );
 
-    let confirmed = call(&client, "confirm", json!({"thread_id": thread, "output_dir": out})).await;
+    let confirmed = call(
+        &client,
+        "confirm",
+        json!({"thread_id": thread, "output_dir": out}),
+    )
+    .await;
     let output = succeeded(&confirmed);
     assert_eq!(output["final_status"], "done");
     assert_eq!(output["generation_succeeded"], true);
     assert_eq!(world.count("POST", "/chat/confirm"), 1);
     let path = output["downloaded"][0]["local_path"].as_str().unwrap();
     assert!(std::fs::metadata(path).unwrap().len() > 0);
-    let link = confirmed.content.iter().find_map(|block| block.as_resource_link()).unwrap();
+    let link = confirmed
+        .content
+        .iter()
+        .find_map(|block| block.as_resource_link())
+        .unwrap();
     assert_eq!(link.mime_type.as_deref(), Some("video/mp4"));
-    assert!(confirmed.content.iter().all(|block| block.as_image().is_none()));
+    assert!(
+        confirmed
+            .content
+            .iter()
+            .all(|block| block.as_image().is_none())
+    );
     client.cancel().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_credits_or_the_users_yes_confirm_and_a_no_does_not() {
     let world = World::sandbox();
-    let declining = Recorder { approve: Some(false), ..Default::default() };
+    let declining = Recorder {
+        approve: Some(false),
+        ..Default::default()
+    };
     let client = connect(&world, declining.clone()).await;
-    let asked = call(&client, "generate", json!({"prompt": "ocean video", "download": false})).await;
+    let asked = call(
+        &client,
+        "generate",
+        json!({"prompt": "ocean video", "download": false}),
+    )
+    .await;
     assert_eq!(succeeded(&asked)["final_status"], "pending_confirmation");
     assert_eq!(declining.questions.lock().unwrap().len(), 1);
     assert!(declining.questions.lock().unwrap()[0].contains("about 40 credits"));
@@ -262,7 +342,10 @@ async fn max_credits_or_the_users_yes_confirm_and_a_no_does_not() {
         json!({"prompt": "ocean video", "download": false, "max_credits": 10}),
     )
     .await;
-    assert_eq!(succeeded(&too_cheap)["final_status"], "pending_confirmation");
+    assert_eq!(
+        succeeded(&too_cheap)["final_status"],
+        "pending_confirmation"
+    );
     assert_eq!(world.count("POST", "/chat/confirm"), 0);
     let budget = call(
         &client,
@@ -274,9 +357,17 @@ async fn max_credits_or_the_users_yes_confirm_and_a_no_does_not() {
     assert_eq!(world.count("POST", "/chat/confirm"), 1);
     client.cancel().await.unwrap();
 
-    let approving = Recorder { approve: Some(true), ..Default::default() };
+    let approving = Recorder {
+        approve: Some(true),
+        ..Default::default()
+    };
     let client = connect(&world, approving.clone()).await;
-    let approved = call(&client, "generate", json!({"prompt": "ocean video", "download": false})).await;
+    let approved = call(
+        &client,
+        "generate",
+        json!({"prompt": "ocean video", "download": false}),
+    )
+    .await;
     let output = succeeded(&approved);
     assert_eq!(output["final_status"], "done");
     assert_eq!(output["approved_by_user"], true);
@@ -289,26 +380,57 @@ async fn a_short_budget_returns_running_and_wait_picks_it_up() {
     let world = World::sandbox();
     let client = connect(&world, Recorder::default()).await;
     let started = Instant::now();
-    let result = call(&client, "generate", json!({"prompt": "forever", "wait_seconds": 1})).await;
+    let result = call(
+        &client,
+        "generate",
+        json!({"prompt": "forever", "wait_seconds": 1}),
+    )
+    .await;
     // The budget is real seconds, not scaled by LOVART_WAIT_SCALE.
     assert!(started.elapsed() >= Duration::from_secs(1));
     let output = succeeded(&result);
     assert_eq!(output["final_status"], "running");
     let thread = output["thread_id"].as_str().unwrap().to_string();
     assert!(summary(&result).contains(&format!("Call `wait` with thread_id \"{thread}\"")));
-    let again = call(&client, "wait", json!({"thread_id": thread, "wait_seconds": 1})).await;
+    let again = call(
+        &client,
+        "wait",
+        json!({"thread_id": thread, "wait_seconds": 1}),
+    )
+    .await;
     assert_eq!(succeeded(&again)["final_status"], "running");
 
     // A thread sent elsewhere (the CLI) is waited for and downloaded.
     let (thread, project) = world.send("a lighthouse");
     let out = world.out_dir();
-    let waited = call(&client, "wait", json!({"thread_id": thread, "output_dir": out})).await;
+    let waited = call(
+        &client,
+        "wait",
+        json!({"thread_id": thread, "output_dir": out}),
+    )
+    .await;
     let output = succeeded(&waited);
     assert_eq!(output["final_status"], "done");
     assert_eq!(output["project_id"], project.as_str());
-    assert!(waited.content.iter().any(|block| block.as_image().is_some()));
-    let cli = run(world.lovart().args(["wait", "--thread-id", &thread, "--json", "--download", "--output-dir", &out]));
-    assert_eq!(sorted_keys(output), sorted_keys(cli.json().as_object().unwrap()));
+    assert!(
+        waited
+            .content
+            .iter()
+            .any(|block| block.as_image().is_some())
+    );
+    let cli = run(world.lovart().args([
+        "wait",
+        "--thread-id",
+        &thread,
+        "--json",
+        "--download",
+        "--output-dir",
+        &out,
+    ]));
+    assert_eq!(
+        sorted_keys(output),
+        sorted_keys(cli.json().as_object().unwrap())
+    );
     client.cancel().await.unwrap();
 }
 
@@ -323,8 +445,16 @@ async fn upload_and_the_local_tools_answer_as_the_cli() {
     assert!(url.starts_with("http"), "{url}");
     assert_eq!(world.count("POST", "/file/upload"), 1);
 
-    let generated = call(&client, "generate", json!({"prompt": "a cat", "download": false})).await;
-    let thread = succeeded(&generated)["thread_id"].as_str().unwrap().to_string();
+    let generated = call(
+        &client,
+        "generate",
+        json!({"prompt": "a cat", "download": false}),
+    )
+    .await;
+    let thread = succeeded(&generated)["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let status = call(&client, "status", json!({"thread_id": thread})).await;
     assert_eq!(succeeded(&status)["status"], "done");
     let result = call(&client, "result", json!({"thread_id": thread})).await;
@@ -348,7 +478,12 @@ async fn upload_and_the_local_tools_answer_as_the_cli() {
 async fn errors_are_tool_results_and_the_session_goes_on() {
     let world = World::sandbox();
     let client = connect(&world, Recorder::default()).await;
-    let refused = call(&client, "generate", json!({"prompt": "an expensive poster"})).await;
+    let refused = call(
+        &client,
+        "generate",
+        json!({"prompt": "an expensive poster"}),
+    )
+    .await;
     assert_eq!(refused.is_error, Some(true));
     let error = &structured(&refused)["error"];
     assert_eq!(error["kind"], "insufficient_credits");
@@ -359,14 +494,24 @@ async fn errors_are_tool_results_and_the_session_goes_on() {
     let missing = call(&client, "status", json!({"thread_id": "no-such-thread"})).await;
     assert_eq!(missing.is_error, Some(true));
     assert_eq!(structured(&missing)["error"]["kind"], "not_found");
-    let bad = call(&client, "generate", json!({"prompt": "x", "wait_seconds": -1})).await;
+    let bad = call(
+        &client,
+        "generate",
+        json!({"prompt": "x", "wait_seconds": -1}),
+    )
+    .await;
     assert_eq!(structured(&bad)["error"]["kind"], "invalid_input");
     let unknown = call(&client, "generate", json!({"prompt": "x", "colour": "red"})).await;
     assert_eq!(unknown.is_error, Some(true));
     let no_file = call(&client, "upload", json!({"path": "/no/such/file.png"})).await;
     assert_eq!(no_file.is_error, Some(true));
 
-    let fine = call(&client, "generate", json!({"prompt": "a cat", "download": false})).await;
+    let fine = call(
+        &client,
+        "generate",
+        json!({"prompt": "a cat", "download": false}),
+    )
+    .await;
     assert_eq!(succeeded(&fine)["final_status"], "done");
     client.cancel().await.unwrap();
 
@@ -386,7 +531,14 @@ async fn four_generations_in_parallel_share_one_new_project() {
     let client = connect(&world, Recorder::default()).await;
     let generate = |prompt: &'static str| {
         let client = &client;
-        async move { call(client, "generate", json!({"prompt": prompt, "download": false})).await }
+        async move {
+            call(
+                client,
+                "generate",
+                json!({"prompt": prompt, "download": false}),
+            )
+            .await
+        }
     };
     let (a, b, c, d) = tokio::join!(
         generate("a red cat"),
@@ -425,14 +577,28 @@ async fn a_long_call_does_not_hold_up_the_others() {
     let long = {
         let client = Arc::clone(&client);
         tokio::spawn(async move {
-            call(&client, "generate", json!({"prompt": "forever", "wait_seconds": 120})).await
+            call(
+                &client,
+                "generate",
+                json!({"prompt": "forever", "wait_seconds": 120}),
+            )
+            .await
         })
     };
-    while !recorder.messages().iter().any(|message| message.starts_with("status:")) {
+    while !recorder
+        .messages()
+        .iter()
+        .any(|message| message.starts_with("status:"))
+    {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     for prompt in ["a cat", "a dog"] {
-        let result = call(&client, "generate", json!({"prompt": prompt, "download": false})).await;
+        let result = call(
+            &client,
+            "generate",
+            json!({"prompt": prompt, "download": false}),
+        )
+        .await;
         assert_eq!(succeeded(&result)["final_status"], "done");
     }
     let status = call(&client, "threads", json!({"all": true})).await;
@@ -456,16 +622,20 @@ fn stdout_carries_only_json_rpc() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut send = |message: Value| writeln!(stdin, "{message}").unwrap();
-    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    let mut send = |message: Value| writeln!(&mut stdin, "{message}").unwrap();
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "0"}}}));
+        "clientInfo": {"name": "raw", "version": "0"}}}),
+    );
     let initialized: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(initialized["result"]["protocolVersion"], "2025-06-18");
     send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+    send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "generate",
-        "arguments": {"prompt": "ocean video", "max_credits": 100, "download": false}}}));
+        "arguments": {"prompt": "ocean video", "max_credits": 100, "download": false}}}),
+    );
     let answer: Value = loop {
         let line = lines.next().expect("an answer").unwrap();
         let message: Value = serde_json::from_str(&line).expect("JSON-RPC on stdout");
@@ -474,8 +644,10 @@ fn stdout_carries_only_json_rpc() {
             break message;
         }
     };
-    assert_eq!(answer["result"]["structuredContent"]["final_status"], "done");
-    drop(send);
+    assert_eq!(
+        answer["result"]["structuredContent"]["final_status"],
+        "done"
+    );
     drop(stdin);
     for line in lines {
         let line = line.unwrap();
@@ -485,5 +657,8 @@ fn stdout_carries_only_json_rpc() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("confirming: the step costs about 40 credits"), "{stderr}");
+    assert!(
+        stderr.contains("confirming: the step costs about 40 credits"),
+        "{stderr}"
+    );
 }
