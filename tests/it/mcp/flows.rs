@@ -58,13 +58,22 @@ async fn generate_downloads_the_image_and_shows_it_as_chat_would_print_it() {
         "{sent}"
     );
 
-    // Progress while waiting: status polls.
+    // Progress while waiting: status polls, then the artifact as it landed
+    // (notifications may trail the response by a moment).
+    let artifact_url = downloaded[0]["url"].as_str().unwrap();
+    let landed = format!("image ready: {artifact_url}");
+    for _ in 0..200 {
+        if recorder.messages().contains(&landed) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let messages = recorder.messages();
     assert!(
-        recorder
-            .messages()
-            .iter()
-            .any(|message| message == "status: running")
+        messages.iter().any(|message| message == "status: running"),
+        "{messages:?}"
     );
+    assert!(messages.contains(&landed), "{messages:?}");
 
     // The state records it as chat would, and chat --json prints the same keys.
     assert_eq!(world.state()["active_project"], project.as_str());
@@ -200,7 +209,7 @@ async fn a_short_budget_returns_running_and_wait_picks_it_up() {
     let result = call(
         &client,
         "generate",
-        json!({"prompt": "forever", "wait_seconds": 1}),
+        json!({"prompt": "forever", "wait_seconds": 1, "download": false}),
     )
     .await;
     // The budget is real seconds, not scaled by LOVART_WAIT_SCALE.
@@ -212,7 +221,7 @@ async fn a_short_budget_returns_running_and_wait_picks_it_up() {
     let again = call(
         &client,
         "wait",
-        json!({"thread_id": thread, "wait_seconds": 1}),
+        json!({"thread_id": thread, "wait_seconds": 1, "download": false}),
     )
     .await;
     assert_eq!(succeeded(&again)["final_status"], "running");

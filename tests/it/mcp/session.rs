@@ -120,7 +120,7 @@ async fn errors_are_tool_results_and_the_session_goes_on() {
     let refused = call(
         &client,
         "generate",
-        json!({"prompt": "an expensive poster"}),
+        json!({"prompt": "an expensive poster", "download": false}),
     )
     .await;
     assert_eq!(refused.is_error, Some(true));
@@ -219,7 +219,7 @@ async fn a_long_call_does_not_hold_up_the_others() {
             call(
                 &client,
                 "generate",
-                json!({"prompt": "forever", "wait_seconds": 120}),
+                json!({"prompt": "forever", "wait_seconds": 120, "download": false}),
             )
             .await
         })
