@@ -40,6 +40,8 @@ pub fn main() -> ExitCode {
     let multi_threaded = matches!(command, crate::cli::Command::Sandbox(_));
     #[cfg(not(feature = "sandbox"))]
     let multi_threaded = false;
+    #[cfg(feature = "mcp")]
+    let multi_threaded = multi_threaded || matches!(command, crate::cli::Command::Mcp(_));
     let runtime = if multi_threaded {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -159,6 +159,10 @@ pub enum Command {
         after_help = "Examples:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart\n  source <(lovart completions bash --dynamic)   # also completes saved project and thread ids"
     )]
     Completions(CompletionsArgs),
+    /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
+    #[cfg(feature = "mcp")]
+    #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
+    Mcp(McpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -493,6 +497,13 @@ pub struct ThreadsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct McpArgs {
+    /// No effect (accepted like on every command)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Address to listen on (loopback unless you ask otherwise)
     #[arg(long, default_value = "127.0.0.1")]
@@ -543,6 +554,8 @@ impl Command {
             Self::Completions(args) => args.json,
             #[cfg(feature = "sandbox")]
             Self::Sandbox(_) => false,
+            #[cfg(feature = "mcp")]
+            Self::Mcp(_) => false,
         }
     }
 }

@@ -58,6 +58,22 @@ impl Ctx {
         })
     }
 
+    /// An owned copy for a long-lived server (`lovart mcp`): the same keys,
+    /// base URL, timeout, waits and state file, and never a progress display.
+    #[cfg(feature = "mcp")]
+    pub fn for_server(&self) -> Self {
+        Self {
+            base_url: self.base_url.clone(),
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+            timeout: self.timeout,
+            waits: self.waits,
+            state: StateStore::new(self.state.path().to_path_buf()),
+            insecure_tls: self.insecure_tls,
+            progress: false,
+        }
+    }
+
     pub fn has_keys(&self) -> bool {
         !self.access_key.is_empty() && !self.secret_key.is_empty()
     }

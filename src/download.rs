@@ -244,11 +244,15 @@ impl Downloader {
         ensure_output_dir(output_dir)?;
         sweep_stale_partials(Path::new(output_dir));
         let mut seen = HashSet::new();
-        let unique = artifacts
+        // Owned items, so the stream's closures are not higher-ranked over a
+        // borrow: rustc can then prove the future `Send` (the MCP server needs it).
+        let unique: Vec<ArtifactRef> = artifacts
             .iter()
-            .filter(|artifact| !artifact.url.is_empty() && seen.insert(artifact.url.as_str()));
+            .filter(|artifact| !artifact.url.is_empty() && seen.insert(artifact.url.as_str()))
+            .cloned()
+            .collect();
         let items = futures_util::stream::iter(unique)
-            .map(|artifact| self.download_one(artifact, output_dir, prefix))
+            .map(|artifact| async move { self.download_one(&artifact, output_dir, prefix).await })
             .buffered(CONCURRENCY)
             .collect()
             .await;

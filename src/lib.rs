@@ -8,7 +8,8 @@
 //! `lovart-wire` crate; `state` owns the state file, `download` artifact files,
 //! `progress` what is drawn at a terminal; `python` is the one home of the
 //! reference's Python semantics. The sandbox server is the `lovart-sandbox`
-//! crate, behind the default `sandbox` feature.
+//! crate, behind the default `sandbox` feature; `mcp` is the MCP server of
+//! `lovart mcp` (rmcp), behind the default `mcp` feature.
 //!
 //! Only `cli` (for parsing tests), [`main`] and [`complete_if_asked`] (the
 //! shell's completion requests) are public.
@@ -23,6 +24,8 @@ mod ctx;
 mod download;
 mod failure;
 mod flow;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod progress;
 mod python;
 mod state;

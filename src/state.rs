@@ -425,10 +425,10 @@ impl State {
     pub fn thread_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = Vec::new();
         for thread in self.thread_list() {
-            if let Some(id) = thread.get("id").and_then(Value::as_str) {
-                if !ids.iter().any(|known| known == id) {
-                    ids.push(id.to_owned());
-                }
+            if let Some(id) = thread.get("id").and_then(Value::as_str)
+                && !ids.iter().any(|known| known == id)
+            {
+                ids.push(id.to_owned());
             }
         }
         ids

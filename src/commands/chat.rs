@@ -8,7 +8,7 @@
 
 use anyhow::Result;
 use lovart_wire::reply::fields;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
@@ -16,8 +16,8 @@ use crate::ctx::{Ctx, print_line};
 use crate::flow::outcome::result_text_lines;
 use crate::flow::project;
 use crate::flow::send::{
-    Message, parse_prefer_models, send_and_record, upload_local_files, warn_about_unknown_tools,
-    warn_state_not_saved,
+    Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
+    warn_about_unknown_tools, warn_state_not_saved,
 };
 use crate::flow::settle::{PendingShape, Wait, wait_for_output};
 use crate::python::{dumps_pretty, prefix_stripped, py_str};
@@ -59,11 +59,10 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     };
     let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.
-        if !pending {
-            if let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
-            {
-                result.insert(fields::PROJECT_NAME.into(), json!(name));
-            }
+        if !pending
+            && let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
+        {
+            result.insert(fields::PROJECT_NAME.into(), json!(name));
         }
         if let Err(why) = record_final_state(ctx, result, &project_id, &project_name, &topic) {
             warn_state_not_saved(&thread_id, &why);
@@ -94,28 +93,4 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     }
     crate::flow::hints::after_generation(&thread_id, &result);
     Ok(())
-}
-
-/// The reference's state update after a chat: the project (named by the
-/// result's `project_name`, else the prompt) becomes active, and the result's
-/// thread is upserted into it.
-fn record_final_state(
-    ctx: &Ctx,
-    result: &Map<String, Value>,
-    project_id: &str,
-    prompt_name: &str,
-    topic: &str,
-) -> Result<()> {
-    let name = result
-        .get(fields::PROJECT_NAME)
-        .map_or_else(|| prompt_name.to_string(), py_str);
-    let thread = lovart_wire::reply::ResultView(result).thread_id();
-    ctx.state.update(|state| {
-        if !project_id.is_empty() {
-            state.add_project(project_id, &name);
-        }
-        if let Some(thread) = thread {
-            state.upsert_thread(thread, topic, None);
-        }
-    })
 }

@@ -9,6 +9,8 @@ mod confirm;
 mod create_project;
 mod doctor;
 mod download;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod models;
 mod project_add;
 mod project_remove;
@@ -62,5 +64,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Models(args) => models::run(args, ctx).await,
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(_) => mcp::run(ctx).await,
     }
 }

@@ -39,8 +39,9 @@ impl Settled {
     }
 }
 
-/// Observes the poll; the terminal spinner implements it.
-pub trait PollObserver {
+/// Observes the poll; the terminal spinner and the MCP server's progress
+/// notifications implement it (`Sync`, so a wait can run on any thread).
+pub trait PollObserver: Sync {
     fn status(&self, status: &str);
 }
 
@@ -81,10 +82,12 @@ pub async fn poll_until_settled(
             }
             _ => {}
         }
-        if polls >= 7 && status == "running" && polls % 3 == 0 {
-            if let Some(pending) = pending_confirmation(client, thread_id).await {
-                return Ok(Settled::PendingConfirmation(pending));
-            }
+        if polls >= 7
+            && status == "running"
+            && polls.is_multiple_of(3)
+            && let Some(pending) = pending_confirmation(client, thread_id).await
+        {
+            return Ok(Settled::PendingConfirmation(pending));
         }
         tokio::time::sleep(waits.poll_interval()).await;
     }

@@ -3,12 +3,13 @@
 //! the moment the send succeeded.
 
 use anyhow::{Context, Result, bail};
-use serde_json::Value;
+use lovart_wire::reply::fields;
+use serde_json::{Map, Value};
 
 use crate::api::{ApiClient, SendRequest, ToolConfig};
 use crate::cli::ReasoningMode;
 use crate::ctx::Ctx;
-use crate::python::{is_truthy, prefix_stripped};
+use crate::python::{is_truthy, prefix_stripped, py_str};
 
 /// What a command sends, before the project is known.
 #[derive(Debug, Clone, Default)]
@@ -111,6 +112,30 @@ pub fn record_sent_thread(
     ctx.state.update(|state| {
         state.add_project(project_id, &name);
         state.upsert_thread(thread_id, &topic, Some(project_id));
+    })
+}
+
+/// The reference's state update after a chat (and an MCP `generate`): the project (named by the
+/// result's `project_name`, else the prompt) becomes active, and the result's
+/// thread is upserted into it.
+pub fn record_final_state(
+    ctx: &Ctx,
+    result: &Map<String, Value>,
+    project_id: &str,
+    prompt_name: &str,
+    topic: &str,
+) -> Result<()> {
+    let name = result
+        .get(fields::PROJECT_NAME)
+        .map_or_else(|| prompt_name.to_string(), py_str);
+    let thread = lovart_wire::reply::ResultView(result).thread_id();
+    ctx.state.update(|state| {
+        if !project_id.is_empty() {
+            state.add_project(project_id, &name);
+        }
+        if let Some(thread) = thread {
+            state.upsert_thread(thread, topic, None);
+        }
     })
 }
 

@@ -9,6 +9,8 @@ mod generation_flows;
 mod hostile;
 mod hostile_network;
 mod local_commands;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod robustness;
 mod sandbox_persistence;
 mod support;

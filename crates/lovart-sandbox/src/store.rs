@@ -116,10 +116,10 @@ pub async fn persist(State(world): State<Arc<World>>, request: Request, next: Ne
     let read_only = path.starts_with("/files/")
         || path == lovart_wire::paths::full(lovart_wire::paths::TOOLS_CATALOG);
     let response = next.run(request).await;
-    if let (Some(store), false) = (world.store(), read_only) {
-        if let Err(why) = store.save(&world) {
-            eprintln!("warning: the sandbox could not save its world: {why:#}");
-        }
+    if let (Some(store), false) = (world.store(), read_only)
+        && let Err(why) = store.save(&world)
+    {
+        eprintln!("warning: the sandbox could not save its world: {why:#}");
     }
     response
 }

@@ -1,0 +1,306 @@
+//! The generation tools: `generate` (as `chat`), `wait` and `confirm`, each
+//! within a wall-clock budget (`wait_seconds`, not scaled by
+//! `LOVART_WAIT_SCALE`). When the budget runs out while the thread still
+//! runs, `final_status` is "running" rather than the CLI's "timeout": the
+//! assistant calls `wait`. A pending high-cost step is returned as
+//! "pending_confirmation", unless the client can ask its user (elicitation)
+//! and the user approves; nothing is confirmed without the user or
+//! `max_credits`.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use lovart_wire::reply::fields;
+use rmcp::service::{ElicitationError, ElicitationMode};
+use rmcp::{Peer, RoleServer};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use crate::api::{ApiClient, ToolConfig};
+use crate::cli::ReasoningMode;
+use crate::ctx::Ctx;
+use crate::failure::{InvalidInput, in_thread};
+use crate::flow::outcome::download_if_asked;
+use crate::flow::poll::Settled;
+use crate::flow::project;
+use crate::flow::send::{
+    Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
+    warn_about_unknown_tools,
+};
+use crate::flow::settle::{PendingShape, estimated_cost, settle, settled_output};
+use crate::python::prefix_stripped;
+
+use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
+use super::progress::{Progress, status_channel};
+
+/// `wait_seconds` when not given: well under the 60 s many clients allow a call.
+pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
+/// The shortest budget: one status poll.
+const MIN_WAIT_SECONDS: f64 = 1.0;
+/// The longest budget (a day).
+const MAX_WAIT_SECONDS: f64 = 86_400.0;
+/// How long the user may take to answer an approval question.
+const ELICITATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What a generation tool call works with.
+pub struct Job<'a> {
+    pub ctx: &'a Ctx,
+    pub client: ApiClient,
+    pub peer: Peer<RoleServer>,
+    pub progress: Progress,
+}
+
+/// The end of a call's wall-clock budget.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    deadline: Instant,
+}
+
+impl Budget {
+    fn new(wait_seconds: Option<f64>) -> Result<Self> {
+        let seconds = wait_seconds.unwrap_or(DEFAULT_WAIT_SECONDS);
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(InvalidInput(format!(
+                "wait_seconds must be a number of seconds >= 0, got {seconds}"
+            ))
+            .into());
+        }
+        let seconds = seconds.clamp(MIN_WAIT_SECONDS, MAX_WAIT_SECONDS);
+        Ok(Self {
+            deadline: Instant::now() + Duration::from_secs_f64(seconds),
+        })
+    }
+
+    fn left(self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// The user's answer to "confirm this high-cost step?".
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Approval {
+    /// Approve the step and spend the credits it states.
+    pub confirm: bool,
+}
+rmcp::elicit_safe!(Approval);
+
+impl From<Reasoning> for ReasoningMode {
+    fn from(mode: Reasoning) -> Self {
+        match mode {
+            Reasoning::Thinking => Self::Thinking,
+            Reasoning::Fast => Self::Fast,
+        }
+    }
+}
+
+/// `generate`: `chat`'s flow; the output is what `chat --json` prints.
+pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<String, Value>> {
+    let budget = Budget::new(params.wait_seconds)?;
+    let (ctx, client) = (job.ctx, &job.client);
+    let prefer_models = match &params.prefer_models {
+        Some(categories) => Some(serde_json::to_string(categories)?),
+        None => None,
+    };
+    let tools = ToolConfig {
+        prefer_tool_categories: parse_prefer_models(prefer_models.as_deref())?,
+        include_tools: params.include_tools,
+        exclude_tools: params.exclude_tools,
+    };
+    warn_about_unknown_tools(&tools);
+    let output_dir = params
+        .output_dir
+        .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+    if params.download {
+        crate::download::ensure_output_dir(&output_dir)?;
+    }
+    let project_id = project::validated_or_new(client, ctx, params.project_id.as_deref()).await?;
+    let message = Message {
+        prompt: params.prompt.clone(),
+        thread_id: params.thread_id,
+        attachments: upload_local_files(client, params.attachments).await?,
+        mode: params.mode.map(Into::into),
+        tools,
+    };
+    let thread_id = send_and_record(client, ctx, &project_id, message).await?;
+    job.progress
+        .report(format!("sent: thread {thread_id}"))
+        .await;
+    let project_name = prefix_stripped(&params.prompt, 30);
+    let topic = prefix_stripped(&params.prompt, 50);
+    let after_send = async {
+        let (settled, approved) =
+            settle_asking(job, &thread_id, budget, params.max_credits).await?;
+        let pending = matches!(settled, Settled::PendingConfirmation(_));
+        let timed_out = settled == Settled::Timeout;
+        let mut result = settled_output(
+            client,
+            &thread_id,
+            Some(&project_id),
+            settled,
+            PendingShape::Summary,
+        )
+        .await?;
+        if !pending
+            && let Some(name) = project::name_if_untitled(client, &project_id, &params.prompt).await
+        {
+            result.insert(fields::PROJECT_NAME.into(), json!(name));
+        }
+        record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
+        let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+        Ok(finished(result, timed_out, approved))
+    };
+    after_send
+        .await
+        .map_err(|error| in_thread(&thread_id, error))
+}
+
+/// `wait`: the output is what `wait --json` prints.
+pub async fn wait(job: &Job<'_>, params: WaitParams) -> Result<Map<String, Value>> {
+    let budget = Budget::new(params.wait_seconds)?;
+    let output_dir = params
+        .output_dir
+        .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+    if params.download {
+        crate::download::ensure_output_dir(&output_dir)?;
+    }
+    let thread_id = params.thread_id.as_str();
+    let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
+    let outcome = async {
+        let (settled, approved) = settle_asking(job, thread_id, budget, params.max_credits).await?;
+        let timed_out = settled == Settled::Timeout;
+        let result = settled_output(
+            &job.client,
+            thread_id,
+            project_id.as_deref(),
+            settled,
+            PendingShape::Summary,
+        )
+        .await?;
+        let result = download_if_asked(result, params.download, &output_dir, job.ctx).await?;
+        Ok(finished(result, timed_out, approved))
+    };
+    outcome.await.map_err(|error| in_thread(thread_id, error))
+}
+
+/// `confirm`: the output is what `confirm --json` prints.
+pub async fn confirm(job: &Job<'_>, params: ConfirmParams) -> Result<Map<String, Value>> {
+    let budget = Budget::new(params.wait_seconds)?;
+    let output_dir = params
+        .output_dir
+        .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+    if params.download {
+        crate::download::ensure_output_dir(&output_dir)?;
+    }
+    let thread_id = params.thread_id.as_str();
+    let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
+    job.client.confirm(thread_id).await?;
+    job.progress.report("confirmed").await;
+    let outcome = async {
+        let (settled, approved) = settle_asking(job, thread_id, budget, params.max_credits).await?;
+        let timed_out = settled == Settled::Timeout;
+        let result = settled_output(
+            &job.client,
+            thread_id,
+            project_id.as_deref(),
+            settled,
+            PendingShape::Result,
+        )
+        .await?;
+        let result = download_if_asked(result, params.download, &output_dir, job.ctx).await?;
+        Ok(finished(result, timed_out, approved))
+    };
+    outcome.await.map_err(|error| in_thread(thread_id, error))
+}
+
+/// The CLI's output, with "running" for a thread still at work when the
+/// budget ran out, and `approved_by_user` when the user approved a step here.
+fn finished(mut result: Map<String, Value>, timed_out: bool, approved: bool) -> Map<String, Value> {
+    if timed_out {
+        result.insert("final_status".into(), json!("running"));
+    }
+    if approved {
+        result.insert("approved_by_user".into(), json!(true));
+    }
+    result
+}
+
+/// Waits for the thread within the budget (with progress when asked); a
+/// pending step is put to the user once when the client can ask them.
+/// Returns how it settled and whether the user approved a step.
+async fn settle_asking(
+    job: &Job<'_>,
+    thread_id: &str,
+    budget: Budget,
+    max_credits: Option<f64>,
+) -> Result<(Settled, bool)> {
+    let mut approved = false;
+    loop {
+        let settled = settle_reporting(job, thread_id, budget.left(), max_credits).await?;
+        let Settled::PendingConfirmation(pending) = &settled else {
+            return Ok((settled, approved));
+        };
+        if approved || !ask_user(job, pending).await {
+            return Ok((settled, approved));
+        }
+        job.client.confirm(thread_id).await?;
+        job.progress.report("confirmed by the user").await;
+        approved = true;
+    }
+}
+
+/// [`settle`], with a progress step per status poll when the client wants them.
+async fn settle_reporting(
+    job: &Job<'_>,
+    thread_id: &str,
+    timeout: Duration,
+    max_credits: Option<f64>,
+) -> Result<Settled> {
+    let client = &job.client;
+    if !job.progress.wanted() {
+        return settle(client, job.ctx, thread_id, timeout, max_credits, &()).await;
+    }
+    let (observer, polls) = status_channel();
+    let settling = async move {
+        // The observer goes with this future, which ends the relay.
+        let observer = observer;
+        settle(client, job.ctx, thread_id, timeout, max_credits, &observer).await
+    };
+    let relay = job.progress.relay(client, thread_id, polls);
+    let (settled, ()) = tokio::join!(settling, relay);
+    settled
+}
+
+/// Asks the user through elicitation whether to confirm `pending`; false when
+/// the client cannot ask, or the user declines, cancels or does not answer.
+async fn ask_user(job: &Job<'_>, pending: &Value) -> bool {
+    if !job
+        .peer
+        .supported_elicitation_modes()
+        .contains(&ElicitationMode::Form)
+    {
+        return false;
+    }
+    let message = pending
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("A high-cost generation step is waiting.");
+    let cost = estimated_cost(pending).map_or_else(
+        || "an unknown number of".to_string(),
+        |cost| format!("about {cost}"),
+    );
+    let question = format!("Lovart: {message}\nThis step costs {cost} credits. Confirm it?");
+    match job
+        .peer
+        .elicit_with_timeout::<Approval>(question, Some(ELICITATION_TIMEOUT))
+        .await
+    {
+        Ok(Some(approval)) => approval.confirm,
+        Ok(None) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => false,
+        Err(error) => {
+            eprintln!("lovart mcp: could not ask the user to confirm: {error}");
+            false
+        }
+    }
+}

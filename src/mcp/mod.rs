@@ -1,0 +1,384 @@
+//! `lovart mcp`: a Model Context Protocol server over stdio, on rmcp (the
+//! official Rust SDK).
+//!
+//! Every tool composes the same [`crate::flow`] steps as the CLI command of
+//! the same name and answers with what that command prints with `--json`
+//! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
+//! report progress ([`progress`]); arguments are [`params`]; pictures are
+//! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
+//! each request); the state file is shared with the CLI under its lock.
+//! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
+
+mod images;
+mod jobs;
+mod params;
+mod progress;
+mod results;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+use lovart_wire::reply::is_unlimited;
+use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use serde_json::{Map, Value, json};
+
+use crate::api::ApiClient;
+use crate::catalog::{self, QUICK_TIMEOUT, Tool};
+use crate::ctx::Ctx;
+use crate::flow::outcome::download_if_asked;
+
+use jobs::Job;
+use params::{
+    BillingMode, ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, ModelsParams, ResultParams,
+    SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
+};
+use progress::Progress;
+
+/// Serves on stdin/stdout until the client closes stdin.
+pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
+    let server = LovartServer::new(ctx);
+    if let Err(error) = server.shared.api() {
+        eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
+    }
+    let service = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
+    service
+        .waiting()
+        .await
+        .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
+    Ok(())
+}
+
+/// What every call shares.
+struct Shared {
+    ctx: Ctx,
+    /// One connection pool for every call; None when the keys or URL are unusable.
+    client: Option<ApiClient>,
+}
+
+impl Shared {
+    /// The API client, or the CLI's error for missing keys / a bad URL.
+    fn api(&self) -> Result<ApiClient> {
+        match &self.client {
+            Some(client) => Ok(client.clone()),
+            None => self.ctx.api(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct LovartServer {
+    shared: Arc<Shared>,
+    tool_router: ToolRouter<Self>,
+}
+
+impl LovartServer {
+    fn new(ctx: Ctx) -> Self {
+        let client = ctx.api().ok();
+        Self {
+            shared: Arc::new(Shared { ctx, client }),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    fn job(&self, request: &RequestContext<RoleServer>) -> Result<Job<'_>> {
+        Ok(Job {
+            ctx: &self.shared.ctx,
+            client: self.shared.api()?,
+            peer: request.peer.clone(),
+            progress: Progress::of(request),
+        })
+    }
+}
+
+/// Runs a tool body until it ends or the client cancels the call; any error
+/// becomes an `isError` result.
+async fn answer(
+    request: &RequestContext<RoleServer>,
+    body: impl Future<Output = Result<CallToolResult>>,
+) -> CallToolResult {
+    let outcome = tokio::select! {
+        outcome = body => outcome,
+        () = request.ct.cancelled() => Err(anyhow!("the call was cancelled by the client")),
+    };
+    outcome.unwrap_or_else(|error| results::error(&error))
+}
+
+#[tool_router(router = tool_router)]
+impl LovartServer {
+    /// Generate images, video, audio or 3D with Lovart's design agent from a prompt
+    /// (optionally with reference images). Waits up to wait_seconds (default 45), then
+    /// returns final_status:
+    /// "done": the files are downloaded (shown as images and file links, listed in
+    /// `downloaded`); generation_succeeded false means the agent replied with text only
+    /// (see agent_message);
+    /// "running": not finished yet: call `wait` with the thread_id (again until done);
+    /// "pending_confirmation": a high-cost step (e.g. a video) waits for approval: tell
+    /// the user its message and cost and ask them; call `confirm` only if they agree.
+    /// Never confirm on your own;
+    /// "abort": the job failed.
+    /// To change a result, call generate again with its thread_id.
+    #[tool(annotations(title = "Generate with Lovart", open_world_hint = true))]
+    async fn generate(
+        &self,
+        Parameters(params): Parameters<GenerateParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let job = self.job(&request)?;
+            Ok(results::generation(jobs::generate(&job, params).await?).await)
+        })
+        .await
+    }
+
+    /// Keep waiting for a generation (after final_status "running"). Returns the same
+    /// as `generate`: "done" with the files, "running" (call wait again),
+    /// "pending_confirmation" (ask the user, then `confirm`), or "abort".
+    #[tool(annotations(title = "Wait for a Lovart generation", open_world_hint = true))]
+    async fn wait(
+        &self,
+        Parameters(params): Parameters<WaitParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let job = self.job(&request)?;
+            Ok(results::generation(jobs::wait(&job, params).await?).await)
+        })
+        .await
+    }
+
+    /// Approve a pending high-cost step (final_status "pending_confirmation") and wait for
+    /// the result. ONLY call this after the user agreed to the stated cost: it spends
+    /// their credits. Returns the same as `generate`.
+    #[tool(annotations(title = "Confirm a high-cost step", open_world_hint = true))]
+    async fn confirm(
+        &self,
+        Parameters(params): Parameters<ConfirmParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let job = self.job(&request)?;
+            Ok(results::generation(jobs::confirm(&job, params).await?).await)
+        })
+        .await
+    }
+
+    /// A thread's current result (items, artifacts, pending_confirmation), without
+    /// waiting; with download, its files too.
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    async fn result(
+        &self,
+        Parameters(params): Parameters<ResultParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let ctx = &self.shared.ctx;
+            let client = self.shared.api()?;
+            let output_dir = params
+                .output_dir
+                .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            if params.download {
+                crate::download::ensure_output_dir(&output_dir)?;
+            }
+            let result = client.result(&params.thread_id).await?;
+            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+            Ok(results::generation(result).await)
+        })
+        .await
+    }
+
+    /// A thread's status as the server gives it: "running", "done" or "abort".
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    async fn status(
+        &self,
+        Parameters(params): Parameters<ThreadParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let answer = self.shared.api()?.status(&params.thread_id).await?;
+            Ok(results::data(answer, "status"))
+        })
+        .await
+    }
+
+    /// Upload a local file to Lovart; returns its URL (usable in generate's attachments,
+    /// though generate also takes local paths directly).
+    #[tool(annotations(open_world_hint = true))]
+    async fn upload(
+        &self,
+        Parameters(params): Parameters<UploadParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let url = self
+                .shared
+                .api()?
+                .upload_file(Path::new(&params.path))
+                .await?;
+            Ok(results::data(json!({"url": url}), "url"))
+        })
+        .await
+    }
+
+    /// The generation models (tool names) by category, for generate's prefer_models,
+    /// include_tools and exclude_tools. `source` says whether the list is live or the
+    /// built-in copy.
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    async fn models(
+        &self,
+        Parameters(params): Parameters<ModelsParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let (source, tools) = load_catalog(&self.shared.ctx).await;
+            let tools = match params.category.as_deref() {
+                Some(wanted) => only_category(tools, wanted)?,
+                None => tools,
+            };
+            let mut out = Map::new();
+            out.insert("source".into(), source.into());
+            out.insert(
+                "tools".into(),
+                Value::Array(tools.iter().map(Tool::to_json).collect()),
+            );
+            Ok(results::data(Value::Object(out), "tools"))
+        })
+        .await
+    }
+
+    /// Saved threads (most recent first) of the active project, another project, or all.
+    #[tool(annotations(read_only_hint = true))]
+    async fn threads(
+        &self,
+        Parameters(params): Parameters<ThreadsParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let state = self.shared.ctx.state.load()?;
+            let threads = if params.all {
+                state.threads(None)
+            } else {
+                let project = params
+                    .project_id
+                    .filter(|id| !id.is_empty())
+                    .or_else(|| state.active_project());
+                state.threads(project.as_deref())
+            };
+            Ok(results::data(json!({"threads": threads}), "threads"))
+        })
+        .await
+    }
+
+    /// Known projects and the active one (where generate works by default).
+    #[tool(annotations(read_only_hint = true))]
+    async fn projects(&self, request: RequestContext<RoleServer>) -> CallToolResult {
+        answer(&request, async {
+            let state = self.shared.ctx.state.load()?;
+            let projects = state
+                .data()
+                .get("projects")
+                .filter(|projects| projects.is_object())
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            let active = state
+                .data()
+                .get("active_project")
+                .cloned()
+                .unwrap_or(Value::Null);
+            Ok(results::data(
+                json!({"active": active, "projects": projects}),
+                "projects",
+            ))
+        })
+        .await
+    }
+
+    /// The account's generation mode: "fast" (credits) or "unlimited" (queued).
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    async fn query_mode(&self, request: RequestContext<RoleServer>) -> CallToolResult {
+        answer(&request, async {
+            let detail = self.shared.api()?.query_mode().await?;
+            let mode = if is_unlimited(&detail) {
+                "unlimited"
+            } else {
+                "fast"
+            };
+            Ok(results::data(
+                json!({"mode": mode, "detail": detail}),
+                "mode",
+            ))
+        })
+        .await
+    }
+
+    /// Switch the account's generation mode: "fast" (paid with credits) or "unlimited"
+    /// (queued, no credits). Ask the user before switching.
+    #[tool(annotations(open_world_hint = true))]
+    async fn set_mode(
+        &self,
+        Parameters(params): Parameters<SetModeParams>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        answer(&request, async {
+            let (mode, unlimited) = match params.mode {
+                BillingMode::Fast => ("fast", false),
+                BillingMode::Unlimited => ("unlimited", true),
+            };
+            let detail = self.shared.api()?.set_mode(unlimited).await?;
+            Ok(results::data(
+                json!({"mode": mode, "detail": detail}),
+                "mode",
+            ))
+        })
+        .await
+    }
+}
+
+#[tool_handler(
+    router = self.tool_router,
+    name = "lovart",
+    instructions = "Lovart generates images, video, audio and 3D with a design agent. Call `generate` with a prompt; it returns within wait_seconds. final_status \"running\" means call `wait` with the thread_id; \"pending_confirmation\" means a high-cost step needs the user's approval: tell them the cost, ask, and call `confirm` only if they agree (never on your own). Reuse a thread_id to refine a result. Downloaded files appear as images and file:// links. Errors come as results with isError and error.kind/retryable."
+)]
+impl ServerHandler for LovartServer {}
+
+/// The live catalog, or the built-in copy when it cannot be had (as `models`).
+async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
+    let live = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
+        Ok(http) => catalog::fetch_live(&http, &ctx.base_url).await,
+        Err(error) => Err(error),
+    };
+    match live {
+        Ok(tools) => ("live", tools),
+        Err(why) => {
+            eprintln!(
+                "lovart mcp: could not fetch the live catalog ({why:#}); using the built-in copy"
+            );
+            ("builtin", catalog::builtin())
+        }
+    }
+}
+
+/// The tools of one category, matched without regard to case (as `models`).
+fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
+    let known = catalog::categories(&tools);
+    if !known
+        .iter()
+        .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
+    {
+        bail!(
+            "unknown category '{wanted}': the known categories are {}",
+            known.join(", ")
+        );
+    }
+    Ok(tools
+        .into_iter()
+        .filter(|tool| tool.category.eq_ignore_ascii_case(wanted.trim()))
+        .collect())
+}

@@ -1,0 +1,90 @@
+//! `notifications/progress` while a tool call waits: sent only when the
+//! client gave a progress token with the call (the spec forbids others), best
+//! effort (a failed notification never fails the call). Each status poll is
+//! one step ("status: running", which also keeps clients that reset their
+//! timeout on progress waiting); each artifact that lands is one more.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rmcp::model::{ProgressNotificationParam, ProgressToken};
+use rmcp::service::RequestContext;
+use rmcp::{Peer, RoleServer};
+use tokio::sync::mpsc;
+
+use crate::api::ApiClient;
+use crate::download::collect_artifacts;
+use crate::flow::poll::PollObserver;
+
+/// The progress channel of one tool call.
+pub struct Progress {
+    peer: Peer<RoleServer>,
+    token: Option<ProgressToken>,
+    step: AtomicU32,
+}
+
+impl Progress {
+    pub fn of(request: &RequestContext<RoleServer>) -> Self {
+        Self {
+            peer: request.peer.clone(),
+            token: request.meta.get_progress_token(),
+            step: AtomicU32::new(0),
+        }
+    }
+
+    /// Whether the client asked for progress.
+    pub fn wanted(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// One more step, with a message.
+    pub async fn report(&self, message: impl Into<String>) {
+        let Some(token) = &self.token else { return };
+        let step = self.step.fetch_add(1, Ordering::Relaxed) + 1;
+        let notification =
+            ProgressNotificationParam::new(token.clone(), f64::from(step)).with_message(message);
+        if let Err(error) = self.peer.notify_progress(notification).await {
+            eprintln!("lovart mcp: progress notification failed: {error}");
+        }
+    }
+
+    /// Turns a thread's status polls into progress, and looks for artifacts
+    /// that landed after each poll. Runs until the observer is dropped.
+    pub async fn relay(&self, client: &ApiClient, thread_id: &str, mut polls: Polls) {
+        let mut seen = HashSet::new();
+        while let Some(mut status) = polls.0.recv().await {
+            // Behind by more than one poll: only the latest counts.
+            while let Ok(newer) = polls.0.try_recv() {
+                status = newer;
+            }
+            self.report(format!("status: {status}")).await;
+            let Ok(result) = client.result(thread_id).await else {
+                continue;
+            };
+            for artifact in collect_artifacts(&result) {
+                if seen.insert(artifact.url.clone()) {
+                    let kind = artifact.kind.as_str().unwrap_or("artifact");
+                    self.report(format!("{kind} ready: {}", artifact.url)).await;
+                }
+            }
+        }
+    }
+}
+
+/// The receiving end of a [`StatusSender`].
+pub struct Polls(mpsc::UnboundedReceiver<String>);
+
+/// The poll observer of a tool call: passes each status word to [`Progress::relay`].
+pub struct StatusSender(mpsc::UnboundedSender<String>);
+
+/// A connected observer and receiver.
+pub fn status_channel() -> (StatusSender, Polls) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    (StatusSender(sender), Polls(receiver))
+}
+
+impl PollObserver for StatusSender {
+    fn status(&self, status: &str) {
+        let _ = self.0.send(status.to_string());
+    }
+}
