@@ -12,7 +12,9 @@ use lovart_wire::reply::fields;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::client::{ApiClient, describe_transport_error};
+use super::client::{
+    ApiClient, describe_transport_error, http_error, retry_after, unwrap_envelope,
+};
 use super::error::{ApiError, ApiErrorKind};
 use super::upload;
 use crate::python::{dumps_compact, py_str};
@@ -133,6 +135,48 @@ impl ApiClient {
     /// `POST /chat`; returns the new (or reused) thread id.
     pub async fn send(&self, request: &SendRequest) -> Result<String, ApiError> {
         let answer = self.post(paths::CHAT, &request.body()).await?;
+        string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
+    }
+
+    /// `POST /chat` with the caller's `Idempotency-Key` (a batch journals the
+    /// key before the send, so a resumed batch re-sends with the same one and
+    /// the server answers with the thread it already started). One attempt.
+    pub async fn send_with_key(
+        &self,
+        request: &SendRequest,
+        idempotency_key: &str,
+    ) -> Result<String, ApiError> {
+        let signed_path = full(paths::CHAT);
+        let response = self
+            .signed(Method::POST, &self.url(paths::CHAT), &signed_path)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", paths::USER_AGENT)
+            .header(paths::header::IDEMPOTENCY_KEY, idempotency_key)
+            .body(dumps_compact(&request.body(), true))
+            .send()
+            .await;
+        let connection_failed = |error: &reqwest::Error| {
+            ApiError::new(
+                ApiErrorKind::Connection,
+                format!(
+                    "Connection failed after 1 attempts: {}",
+                    describe_transport_error(error)
+                ),
+            )
+        };
+        let response = response.map_err(|error| connection_failed(&error))?;
+        let status = response.status();
+        let wait = retry_after(response.headers());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| connection_failed(&error))?;
+        if !status.is_success() {
+            let mut error = http_error(status, &bytes);
+            error.retry_after = wait;
+            return Err(error);
+        }
+        let answer = unwrap_envelope(&bytes, &Method::POST, &signed_path)?;
         string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
     }
 

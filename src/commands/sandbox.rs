@@ -7,9 +7,19 @@
 use anyhow::{Context, Result};
 
 use crate::cli::SandboxArgs;
-use lovart_sandbox::{SandboxOptions, serve};
+use lovart_sandbox::{RateLimits, SandboxOptions, serve};
 
 pub async fn run(args: SandboxArgs) -> Result<()> {
+    if !(args.rate_scale.is_finite() && args.rate_scale > 0.0) {
+        anyhow::bail!(
+            "--rate-scale must be a positive number, got {}",
+            args.rate_scale
+        );
+    }
+    let limits = RateLimits {
+        time_scale: args.rate_scale,
+        ..RateLimits::default()
+    };
     let env_key = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let from_env = env_key("LOVART_ACCESS_KEY").zip(env_key("LOVART_SECRET_KEY"));
     let options = match &from_env {
@@ -18,10 +28,12 @@ pub async fn run(args: SandboxArgs) -> Result<()> {
             secret_key: secret_key.clone(),
             fast: args.fast,
             log_requests: true,
+            limits,
         },
         None => SandboxOptions {
             fast: args.fast,
             log_requests: true,
+            limits,
             ..SandboxOptions::default()
         },
     };

@@ -5,8 +5,10 @@
 //! into; [`send`] builds the one `POST /chat` request and records the sent
 //! thread at once; [`poll`] waits for a thread to settle; [`outcome`] shapes
 //! a settled thread's output and downloads its artifacts; [`interrupt`] turns
-//! a stop mid-generation into a resume hint.
+//! a stop mid-generation into a resume hint; [`batch`] runs many prompts
+//! within the rate limits, resumably.
 
+pub mod batch;
 pub mod interrupt;
 pub mod outcome;
 pub mod poll;

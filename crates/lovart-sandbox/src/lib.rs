@@ -21,6 +21,7 @@ mod auth;
 mod files;
 mod handle;
 mod journal;
+mod limits;
 mod media;
 mod multipart;
 mod png;
@@ -43,6 +44,7 @@ use axum::routing::{get, post};
 
 pub use handle::SandboxHandle;
 pub use journal::{Fault, RecordedRequest};
+pub use limits::RateLimits;
 
 use world::World;
 
@@ -72,8 +74,13 @@ Scenarios, by words in the prompt (case-insensitive, whole words):
   brokenlink               one more artifact whose URL answers 404
   bigfile                  the first artifact is a 64 MiB PNG, streamed
   slowfile                 artifact files trickle out (16 KiB every 100 ms)
-The last five combine with the others. More than 60 sends and confirms a
-minute answer 429 with Retry-After: 60.
+The last five combine with the others.
+
+Rate limits, per access key, as the API's: chat (POST /chat, /chat/confirm)
+60 a minute and 600 an hour; query (every other call) 300 a minute and 3000
+an hour; past either window, 429 with Retry-After: 60 (not counted). A second
+send into a thread still running answers 409. POST /chat honours
+Idempotency-Key: the same key gets the same thread again, no second job.
 
 Timing: a step is 1.5 s; with --fast, each status poll of the thread is one
 step. An image is done at step 2; variations show one more image per step and
@@ -89,6 +96,8 @@ pub struct SandboxOptions {
     pub fast: bool,
     /// Print `METHOD PATH STATUS` on stderr for every request.
     pub log_requests: bool,
+    /// The per-key rate limits (the documented tiers unless changed).
+    pub limits: RateLimits,
 }
 
 impl Default for SandboxOptions {
@@ -98,6 +107,7 @@ impl Default for SandboxOptions {
             secret_key: "sk_sandbox".to_string(),
             fast: false,
             log_requests: false,
+            limits: RateLimits::default(),
         }
     }
 }
@@ -162,6 +172,7 @@ fn router(world: Arc<World>) -> Router {
         .route(&full(paths::TOOLS_CATALOG), get(api::tools_catalog))
         .route("/files/{*path}", get(files::serve))
         .fallback(reply::no_such_route)
+        .layer(from_fn_with_state(world.clone(), limits::enforce))
         .layer(from_fn_with_state(world.clone(), auth::verify))
         .layer(from_fn_with_state(world.clone(), journal::record))
         .with_state(world)
