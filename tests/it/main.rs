@@ -2,6 +2,7 @@
 //! (or a small misbehaving server), in one test binary sharing [`support`].
 
 mod agent_experience;
+mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
 mod generation_flows;

@@ -125,6 +125,11 @@ impl Log {
     }
 }
 
+/// A send recorded by [`RateLimiter::acquire`], at its logical time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "hand it to `completed` when the answer is in"]
+pub struct Sent(Duration);
+
 struct TierState {
     log: Mutex<Log>,
     queue: tokio::sync::Mutex<()>,
@@ -221,8 +226,9 @@ impl RateLimiter {
 
     /// Waits until both windows of `tier` have room (and any pause is over),
     /// then records the send. Waiters are served in arrival order. Dropping the
-    /// future while it waits records nothing.
-    pub async fn acquire(&self, tier: Tier) {
+    /// future while it waits records nothing. Hand the returned [`Sent`] to
+    /// [`completed`](Self::completed) when the answer is in.
+    pub async fn acquire(&self, tier: Tier) -> Sent {
         let state = self.tier(tier);
         state.waiting.fetch_add(1, Ordering::Relaxed);
         let _waiting = Waiting(&state.waiting);
@@ -234,12 +240,25 @@ impl RateLimiter {
                 match log.free_at(now) {
                     None => {
                         log.record(now);
-                        return;
+                        return Sent(now);
                     }
                     Some(at) => at,
                 }
             };
             tokio::time::sleep_until(self.instant(free_at)).await;
+        }
+    }
+
+    /// Moves a send's record from when it left to now, when its answer is in:
+    /// the server counted it somewhere in between, and a later send that
+    /// travels faster must not land inside the server's window.
+    pub fn completed(&self, tier: Tier, sent: Sent) {
+        let now = self.now();
+        let mut log = self.log(tier);
+        if let Ok(at) = log.sends.binary_search(&sent.0) {
+            log.sends.remove(at);
+            let to = log.sends.partition_point(|&t| t <= now);
+            log.sends.insert(to, now);
         }
     }
 

@@ -98,13 +98,15 @@ impl Shared<'_> {
         let mut tries = 0;
         loop {
             tries += 1;
-            self.limiter.acquire(tier).await;
+            let sent = self.limiter.acquire(tier).await;
             if tier == Tier::Query {
                 self.stats
                     .unjournaled_queries
                     .fetch_add(1, Ordering::Relaxed);
             }
-            match call().await {
+            let answer = call().await;
+            self.limiter.completed(tier, sent);
+            match answer {
                 Err(error) if error.status == Some(429) && tries < MAX_RATE_LIMITED_TRIES => {
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                     let wait = error.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
@@ -235,7 +237,7 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             .filter(|a| !a.contains("://") && std::path::Path::new(a).is_file())
             .count();
         for _ in 0..local {
-            shared.limiter.acquire(Tier::Query).await;
+            let _ = shared.limiter.acquire(Tier::Query).await;
         }
         upload_local_files(&shared.client, options.attachments.clone()).await?
     };

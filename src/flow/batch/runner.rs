@@ -120,7 +120,7 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
     let project_id = if settled_before == rows.len() {
         String::new()
     } else {
-        limiter.acquire(Tier::Query).await;
+        let _ = limiter.acquire(Tier::Query).await;
         crate::flow::project::given_or_new(&client, ctx, settings.project_id.as_deref()).await?
     };
     let shared = Shared {

@@ -348,7 +348,7 @@ fn digests() {
     assert_eq!(reader.finish(), digest(b"line one\nline two\n"));
 
     let mut reader = BufReader::new(HashingReader::new(&b"a\n{b\n"[..]));
-    let _ = crate::rows::parse_rows(&mut reader);
+    let _ = crate::flow::batch::rows::parse_rows(&mut reader);
     assert_eq!(reader.into_inner().finish(), digest(b"a\n{b\n"));
 }
 
@@ -357,4 +357,41 @@ fn idempotency_keys_are_fresh_uuids() {
     let (a, b) = (new_idempotency_key(), new_idempotency_key());
     assert_ne!(a, b);
     assert_eq!(a.len(), 36);
+}
+
+#[test]
+fn a_second_open_of_a_journal_in_use_is_refused() {
+    let (_dir, path) = temp_journal();
+    let (journal, _) = Journal::open(&path, DIGEST).unwrap();
+    let second = Journal::open(&path, DIGEST).unwrap_err();
+    assert!(matches!(second, JournalError::Locked { .. }), "{second}");
+    assert!(
+        second
+            .to_string()
+            .contains("in use by another lovart batch")
+    );
+    drop(journal);
+    assert!(Journal::open(&path, DIGEST).is_ok(), "free once closed");
+}
+
+#[test]
+fn a_rejected_row_is_fresh_and_queries_seed_the_query_tier() {
+    let (_dir, path) = temp_journal();
+    let (journal, _) = Journal::open(&path, DIGEST).unwrap();
+    journal.sending("a", 1, "key-a").unwrap();
+    journal.rejected("a").unwrap();
+    journal.sending("b", 2, "key-b").unwrap();
+    journal.queries(5).unwrap();
+    journal.queries(2).unwrap();
+    drop(journal);
+    let (_journal, replay) = Journal::open(&path, DIGEST).unwrap();
+    assert_eq!(replay.rows.get("a"), None, "sent afresh, with a new key");
+    assert_eq!(
+        replay.rows.get("b"),
+        Some(&RowState::Uncertain {
+            idempotency_key: "key-b".into()
+        })
+    );
+    assert_eq!(replay.query_calls.len(), 7);
+    assert_eq!(replay.chat_sends.len(), 2);
 }

@@ -16,7 +16,7 @@ async fn seventy_chat_sends_take_a_minute_and_the_61st_waits() {
     let limiter = Arc::new(RateLimiter::new());
     let start = Instant::now();
     for _ in 0..60 {
-        limiter.acquire(Tier::Chat).await;
+        let _ = limiter.acquire(Tier::Chat).await;
     }
     assert_eq!(start.elapsed(), Duration::ZERO, "the first 60 go at once");
     assert_eq!(limiter.next_free(Tier::Chat), Some(start + 60 * SEC));
@@ -30,10 +30,10 @@ async fn seventy_chat_sends_take_a_minute_and_the_61st_waits() {
     settle().await;
     assert!(!sixty_first.is_finished(), "61st must wait for the minute");
     tokio::time::advance(SEC).await;
-    sixty_first.await.unwrap();
+    let _ = sixty_first.await.unwrap();
     assert_eq!(limiter.waiting(Tier::Chat), 0);
     for _ in 61..70 {
-        limiter.acquire(Tier::Chat).await;
+        let _ = limiter.acquire(Tier::Chat).await;
     }
     assert!(start.elapsed() >= 60 * SEC);
     assert!(start.elapsed() < 61 * SEC);
@@ -43,11 +43,11 @@ async fn seventy_chat_sends_take_a_minute_and_the_61st_waits() {
 async fn tiers_are_independent() {
     let limiter = RateLimiter::new();
     for _ in 0..60 {
-        limiter.acquire(Tier::Chat).await;
+        let _ = limiter.acquire(Tier::Chat).await;
     }
     let start = Instant::now();
     for _ in 0..300 {
-        limiter.acquire(Tier::Query).await;
+        let _ = limiter.acquire(Tier::Query).await;
     }
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert!(limiter.next_free(Tier::Query).is_some());
@@ -59,11 +59,11 @@ async fn the_hour_window_holds_the_601st_chat_send() {
     let limiter = RateLimiter::new();
     let start = Instant::now();
     for _ in 0..600 {
-        limiter.acquire(Tier::Chat).await;
+        let _ = limiter.acquire(Tier::Chat).await;
     }
     assert_eq!(start.elapsed(), 540 * SEC, "10 minutes of 60");
     assert_eq!(limiter.usage(Tier::Chat)[1].1, 600);
-    limiter.acquire(Tier::Chat).await;
+    let _ = limiter.acquire(Tier::Chat).await;
     assert_eq!(
         start.elapsed(),
         3600 * SEC,
@@ -80,7 +80,7 @@ async fn pause_holds_the_tier_and_never_shortens() {
     limiter.pause(Tier::Query, 5 * SEC);
     assert_eq!(limiter.next_free(Tier::Query), Some(start + 30 * SEC));
     assert_eq!(limiter.next_free(Tier::Chat), None);
-    limiter.acquire(Tier::Query).await;
+    let _ = limiter.acquire(Tier::Query).await;
     assert_eq!(start.elapsed(), 30 * SEC);
     assert_eq!(limiter.next_free(Tier::Query), None);
 }
@@ -95,13 +95,13 @@ async fn a_pause_during_a_wait_extends_it() {
         &windows(Tier::Query),
     ));
     let start = Instant::now();
-    limiter.acquire(Tier::Chat).await;
+    let _ = limiter.acquire(Tier::Chat).await;
     let l = limiter.clone();
     let second = tokio::spawn(async move { l.acquire(Tier::Chat).await });
     settle().await;
     tokio::time::advance(5 * SEC).await;
     limiter.pause(Tier::Chat, 20 * SEC);
-    second.await.unwrap();
+    let _ = second.await.unwrap();
     assert_eq!(start.elapsed(), 25 * SEC);
 }
 
@@ -120,7 +120,7 @@ async fn seeded_past_sends_count() {
         "the 2 h old one is dropped"
     );
     let start = Instant::now();
-    limiter.acquire(Tier::Chat).await;
+    let _ = limiter.acquire(Tier::Chat).await;
     let waited = start.elapsed();
     // The oldest seeded send was ~20.6 s ago: it leaves the minute in ~39.4 s.
     assert!(waited > 39 * SEC && waited < 40 * SEC, "{waited:?}");
@@ -165,7 +165,7 @@ async fn two_hundred_concurrent_tasks_never_exceed_a_window() {
         .map(|_| {
             let (limiter, times) = (limiter.clone(), times.clone());
             tokio::spawn(async move {
-                limiter.acquire(Tier::Chat).await;
+                let _ = limiter.acquire(Tier::Chat).await;
                 times.lock().unwrap().push(Instant::now() - start);
             })
         })
@@ -201,7 +201,7 @@ async fn waiters_are_served_in_arrival_order() {
     for i in 0..20 {
         let (limiter, order) = (limiter.clone(), order.clone());
         tasks.push(tokio::spawn(async move {
-            limiter.acquire(Tier::Chat).await;
+            let _ = limiter.acquire(Tier::Chat).await;
             order.lock().unwrap().push(i);
         }));
         settle().await;
@@ -221,7 +221,7 @@ async fn a_cancelled_wait_records_nothing() {
         }],
         &windows(Tier::Query),
     );
-    limiter.acquire(Tier::Chat).await;
+    let _ = limiter.acquire(Tier::Chat).await;
     let gave_up = tokio::time::timeout(SEC / 2, limiter.acquire(Tier::Chat)).await;
     assert!(gave_up.is_err());
     assert_eq!(limiter.waiting(Tier::Chat), 0);
@@ -299,7 +299,7 @@ async fn concurrent_tasks_respect_both_windows() {
         .map(|_| {
             let (limiter, times) = (limiter.clone(), times.clone());
             tokio::spawn(async move {
-                limiter.acquire(Tier::Query).await;
+                let _ = limiter.acquire(Tier::Query).await;
                 times.lock().unwrap().push(Instant::now() - start);
             })
         })
@@ -319,4 +319,57 @@ async fn concurrent_tasks_respect_both_windows() {
         *times.last().unwrap(),
         min_duration_with(&[short, long], 50)
     );
+}
+
+#[test]
+fn tiers_come_from_the_wire_contract_and_client_windows_have_a_margin() {
+    assert_eq!(
+        windows(Tier::Chat)[0],
+        Window {
+            span: 60 * SEC,
+            limit: 60
+        }
+    );
+    assert_eq!(
+        windows(Tier::Query)[1],
+        Window {
+            span: 3600 * SEC,
+            limit: 3000
+        }
+    );
+    let scaled = client_windows(Tier::Chat, 0.01);
+    assert_eq!(scaled[0].limit, 60);
+    assert_eq!(scaled[0].span, Duration::from_millis(600 + 12 + 100));
+    assert!(client_windows(Tier::Query, 1.0)[0].span > 60 * SEC);
+}
+
+#[tokio::test(start_paused = true)]
+async fn polls_are_paced_by_the_minute_then_by_the_hour() {
+    let limiter = RateLimiter::new();
+    let base = 3 * SEC;
+    assert_eq!(limiter.poll_interval_now(60, base), 15 * SEC, "60 × 250 ms");
+    for _ in 0..1500 {
+        let _ = limiter.acquire(Tier::Query).await;
+    }
+    assert_eq!(
+        limiter.poll_interval_now(60, base),
+        90 * SEC,
+        "half the hour spent: 60 × 1.5 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_completed_send_counts_from_its_answer() {
+    let limiter = RateLimiter::with_windows(
+        &[Window {
+            span: 10 * SEC,
+            limit: 1,
+        }],
+        &windows(Tier::Query),
+    );
+    let start = Instant::now();
+    let sent = limiter.acquire(Tier::Chat).await;
+    tokio::time::advance(3 * SEC).await;
+    limiter.completed(Tier::Chat, sent);
+    assert_eq!(limiter.next_free(Tier::Chat), Some(start + 13 * SEC));
 }

@@ -257,9 +257,5 @@ fn errors_come_sorted_by_line() {
 
 #[test]
 fn rows_are_compact() {
-    assert!(
-        std::mem::size_of::<Row>() <= 48,
-        "{}",
-        std::mem::size_of::<Row>()
-    );
+    assert!(size_of::<Row>() <= 48, "{}", size_of::<Row>());
 }
