@@ -302,21 +302,26 @@ impl RateLimiter {
         self.tier(tier).waiting.load(Ordering::Relaxed)
     }
 
-    /// How often each of `in_flight` threads may poll now: at the per-minute
-    /// pace ([`poll_interval`]) while less than half of the query tier's
-    /// longest window is used, at the sustained pace
-    /// ([`sustained_poll_interval`]) after, so a long batch does not spend the
-    /// hour's budget in its first minutes. Never below `base`.
+    /// How often each of `in_flight` threads may poll now: every `base` while
+    /// the query tier's short window has room for one more poll of each (at
+    /// [`POLL_SHARE_PERCENT`]); else at the per-minute pace
+    /// ([`poll_interval`]); and at the sustained pace
+    /// ([`sustained_poll_interval`]) once half of the longest window is used,
+    /// so a long batch does not spend the hour's budget in its first minutes.
     pub fn poll_interval_now(&self, in_flight: usize, base: Duration) -> Duration {
         let now = self.now();
         let log = self.log(Tier::Query);
         let longest = log.windows.iter().copied().max_by_key(|w| w.span);
         let used_half = longest.is_some_and(|w| log.count_within(now, w.span) * 2 >= w.limit);
         if used_half {
-            sustained_poll_interval_with(&log.windows, in_flight, base)
-        } else {
-            poll_interval_with(&log.windows, in_flight, base)
+            return sustained_poll_interval_with(&log.windows, in_flight, base);
         }
+        let short = log.windows[0];
+        let share = short.limit * POLL_SHARE_PERCENT as usize / 100;
+        if log.count_within(now, short.span) + in_flight <= share {
+            return base;
+        }
+        poll_interval_with(&log.windows, in_flight, base)
     }
 
     /// Sends recorded within each window of `tier`, as `(window, count)`.
