@@ -316,12 +316,22 @@ impl RateLimiter {
         if used_half {
             return sustained_poll_interval_with(&log.windows, in_flight, base);
         }
+        // As soon as enough calls age out of the short window to leave room
+        // for one more round of polls, but never slower than the steady pace.
+        let steady = poll_interval_with(&log.windows, in_flight, base);
         let short = log.windows[0];
         let share = short.limit * POLL_SHARE_PERCENT as usize / 100;
-        if log.count_within(now, short.span) + in_flight <= share {
+        let Some(room) = share.checked_sub(in_flight) else {
+            return steady;
+        };
+        let within = log.count_within(now, short.span);
+        if within <= room {
             return base;
         }
-        poll_interval_with(&log.windows, in_flight, base)
+        // The oldest call that must leave the window first.
+        let must_leave = log.sends[log.sends.len() - room - 1];
+        let room_at = (must_leave + short.span).saturating_sub(now);
+        room_at.clamp(base, steady.max(base))
     }
 
     /// Sends recorded within each window of `tier`, as `(window, count)`.

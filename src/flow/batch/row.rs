@@ -169,7 +169,7 @@ pub async fn process(shared: &Shared<'_>, row: &Row, state: Option<RowState>) ->
     output.insert("thread_id".into(), json!(thread_id));
     output.insert("project_id".into(), json!(project_id));
     let _in_flight = InFlight::enter(&shared.stats.in_flight);
-    match settle(shared, row, &thread_id).await {
+    match settle(shared, &thread_id).await {
         Ok((settled, result)) => {
             let final_status = settled.as_str();
             output.insert("final_status".into(), json!(final_status));
@@ -301,12 +301,11 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
 /// `--max-credits` allows it), then fetches the result unless pending.
 async fn settle(
     shared: &Shared<'_>,
-    row: &Row,
     thread_id: &str,
 ) -> Result<(Settled, Option<Map<String, Value>>)> {
     let deadline = Instant::now() + shared.settings.timeout;
     loop {
-        let settled = poll(shared, thread_id, deadline).await?;
+        let (settled, looked) = poll(shared, thread_id, deadline).await?;
         if let Settled::PendingConfirmation(pending) = &settled {
             let allowed = shared
                 .settings
@@ -321,10 +320,14 @@ async fn settle(
             }
             return Ok((settled, None));
         }
-        let _ = row;
-        let result = shared
-            .call(Tier::Query, || shared.client.result(thread_id))
-            .await?;
+        let result = match looked {
+            Some(result) => result,
+            None => {
+                shared
+                    .call(Tier::Query, || shared.client.result(thread_id))
+                    .await?
+            }
+        };
         return Ok((settled, Some(result)));
     }
 }
@@ -332,11 +335,12 @@ async fn settle(
 /// [`crate::flow::poll`]'s rules (a second look 5 s after "done", a look for
 /// a pending confirmation every 3rd poll from the 7th, and at the deadline),
 /// with every call through the limiter and polls paced by the shared budget.
+/// The result fetched for the last look comes along, so it is not fetched twice.
 async fn poll(
     shared: &Shared<'_>,
     thread_id: &str,
     deadline: Instant,
-) -> Result<Settled, ApiError> {
+) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
     let client = &shared.client;
     let status = || async {
         shared
@@ -349,42 +353,50 @@ async fn poll(
         let word = status().await?;
         polls += 1;
         match word.as_str() {
-            "abort" => return Ok(Settled::Abort),
+            "abort" => return Ok((Settled::Abort, None)),
             "done" => {
                 tokio::time::sleep(shared.ctx.waits.done_recheck()).await;
                 let second = status().await?;
                 if second == "done" || second == "abort" {
-                    if let Some(pending) = pending_confirmation(shared, thread_id).await {
-                        return Ok(Settled::PendingConfirmation(pending));
+                    let result = look(shared, thread_id).await;
+                    if let Some(pending) = result.as_ref().and_then(pending_of) {
+                        return Ok((Settled::PendingConfirmation(pending), None));
                     }
-                    return Ok(if second == "done" {
+                    let settled = if second == "done" {
                         Settled::Done
                     } else {
                         Settled::Abort
-                    });
+                    };
+                    return Ok((settled, result));
                 }
             }
             _ => {}
         }
         if polls >= 7 && word == "running" && polls % 3 == 0 {
-            if let Some(pending) = pending_confirmation(shared, thread_id).await {
-                return Ok(Settled::PendingConfirmation(pending));
+            let result = look(shared, thread_id).await;
+            if let Some(pending) = result.as_ref().and_then(pending_of) {
+                return Ok((Settled::PendingConfirmation(pending), None));
             }
         }
         tokio::time::sleep(shared.poll_interval()).await;
     }
-    if let Some(pending) = pending_confirmation(shared, thread_id).await {
-        return Ok(Settled::PendingConfirmation(pending));
+    let result = look(shared, thread_id).await;
+    if let Some(pending) = result.as_ref().and_then(pending_of) {
+        return Ok((Settled::PendingConfirmation(pending), None));
     }
-    Ok(Settled::Timeout)
+    Ok((Settled::Timeout, None))
 }
 
-async fn pending_confirmation(shared: &Shared<'_>, thread_id: &str) -> Option<Value> {
-    let result = shared
+/// The thread's result; errors count as no look.
+async fn look(shared: &Shared<'_>, thread_id: &str) -> Option<Map<String, Value>> {
+    shared
         .call(Tier::Query, || shared.client.result(thread_id))
         .await
-        .ok()?;
-    ResultView(&result).pending_confirmation().cloned()
+        .ok()
+}
+
+fn pending_of(result: &Map<String, Value>) -> Option<Value> {
+    ResultView(result).pending_confirmation().cloned()
 }
 
 /// `generation_succeeded`, `artifacts` (type and URL of each), the text-only
@@ -396,6 +408,7 @@ fn add_result(
 ) {
     let mut succeeded = Value::Null;
     let mut artifacts = Vec::new();
+    let mut text_only = Vec::new();
     if let Some(result) = result {
         for item in ResultView(result).items() {
             if let Some(Value::Array(list)) = item.get(lovart_wire::reply::fields::ARTIFACTS) {
@@ -416,13 +429,16 @@ fn add_result(
                 .unwrap_or(Value::Null);
             for key in ["warning", "agent_message"] {
                 if let Some(value) = marked.get(key) {
-                    output.insert(key.into(), value.clone());
+                    text_only.push((key, value.clone()));
                 }
             }
         }
     }
     output.insert("generation_succeeded".into(), succeeded);
     output.insert("artifacts".into(), Value::Array(artifacts));
+    for (key, value) in text_only {
+        output.insert(key.into(), value);
+    }
     if let Settled::PendingConfirmation(pending) = settled {
         output.insert("pending_confirmation".into(), pending.clone());
     }

@@ -347,11 +347,21 @@ fn tiers_come_from_the_wire_contract_and_client_windows_have_a_margin() {
 async fn polls_are_paced_by_the_minute_then_by_the_hour() {
     let limiter = RateLimiter::new();
     let base = 3 * SEC;
-    assert_eq!(limiter.poll_interval_now(60, base), base, "room for 60 polls");
+    assert_eq!(
+        limiter.poll_interval_now(60, base),
+        base,
+        "room for 60 polls"
+    );
     for _ in 0..200 {
         let _ = limiter.acquire(Tier::Query).await;
     }
     assert_eq!(limiter.poll_interval_now(60, base), 15 * SEC, "60 × 250 ms");
+    tokio::time::advance(50 * SEC).await;
+    assert_eq!(
+        limiter.poll_interval_now(60, base),
+        10 * SEC,
+        "room for 60 more polls once the calls of the start age out"
+    );
     for _ in 200..1500 {
         let _ = limiter.acquire(Tier::Query).await;
     }
