@@ -203,7 +203,7 @@ fn a_batch_killed_mid_way_resumes_without_sending_a_row_twice() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let sent_before = world.count("POST", "/chat");
-    assert!(sent_before >= 1 && sent_before < 6 + 1, "{sent_before}");
+    assert!((1..=6).contains(&sent_before), "{sent_before}");
 
     let resumed = run(&mut batch(&world, &[&file]));
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
