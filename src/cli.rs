@@ -144,6 +144,9 @@ pub enum Command {
     /// Forget a saved thread
     #[command(after_help = "Example:\n  lovart thread-remove --thread-id TID")]
     ThreadRemove(ThreadArgs),
+    /// Send many prompts from a file, within the rate limits; resumable
+    #[command(after_help = BATCH_HELP)]
+    Batch(BatchArgs),
     /// Run a local Lovart server to try every flow offline
     #[cfg(feature = "sandbox")]
     #[command(after_help = lovart_sandbox::SCENARIO_HELP)]
@@ -163,6 +166,54 @@ pub enum Command {
     #[cfg(feature = "mcp")]
     #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
     Mcp(McpArgs),
+}
+
+const BATCH_HELP: &str = "\
+FILE has one prompt per line, or one JSON object per line with \"prompt\" and
+optional \"id\", \"thread_id\", \"attachments\", \"mode\", \"prefer_models\",
+\"include_tools\", \"exclude_tools\", \"output_dir\"; blank lines and lines
+starting with # are skipped. Every line is checked before anything is sent.
+
+One JSON line per row goes to stdout as the row settles: id, line, prompt,
+thread_id, project_id, final_status, generation_succeeded, artifacts,
+downloaded, error (the error object of --json errors). Exit 0 when every row
+is done, else 1. The account's rate limits (chat 60/min and 600/h, query
+300/min and 3000/h) are kept on this side; a 429 pauses its tier.
+
+The journal (default FILE.journal.jsonl; for stdin, ~/.lovart/batches/) makes
+it resumable: run the same command again after a crash and settled rows are
+printed again, sent rows are waited on, and nothing is billed twice.
+
+Examples:
+  lovart batch prompts.txt --download --output-dir ./out
+  jq -c '{id, prompt}' rows.json | lovart batch - --concurrency 16";
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Prompts, one per line (plain text or JSONL); `-` reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Rows worked on at once
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: u16,
+    /// Download every row's artifacts
+    #[arg(long)]
+    pub download: bool,
+    /// Folder for downloads (a row's own output_dir wins)
+    #[arg(long, default_value = "/tmp/lovart")]
+    pub output_dir: String,
+    /// Journal file [default: FILE.journal.jsonl, or ~/.lovart/batches/ for stdin]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<String>,
+    /// Project to send into [default: the active one, else a new one]
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Reasoning mode of rows that do not set one
+    #[arg(long, value_enum)]
+    pub mode: Option<ReasoningMode>,
+    /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -523,6 +574,9 @@ pub struct SandboxArgs {
     /// Keep everything in memory and forget it at exit (tests)
     #[arg(long)]
     pub ephemeral: bool,
+    /// Multiply the rate-limit windows (0.01: a "minute" lasts 0.6 s)
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub rate_scale: f64,
 }
 
 impl Command {
@@ -556,6 +610,8 @@ impl Command {
             Self::Sandbox(_) => false,
             #[cfg(feature = "mcp")]
             Self::Mcp(_) => false,
+            // Batch prints one JSON line per row, each with its own error.
+            Self::Batch(_) => false,
         }
     }
 }

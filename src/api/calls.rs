@@ -136,6 +136,20 @@ impl ApiClient {
         string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
     }
 
+    /// `POST /chat` with the caller's `Idempotency-Key` (a batch journals the
+    /// key before the send, so a resumed batch re-sends with the same one and
+    /// the server answers with the thread it already started). One attempt.
+    pub async fn send_with_key(
+        &self,
+        request: &SendRequest,
+        idempotency_key: &str,
+    ) -> Result<String, ApiError> {
+        let answer = self
+            .post_with_key(paths::CHAT, &request.body(), idempotency_key)
+            .await?;
+        string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
+    }
+
     pub async fn confirm(&self, thread_id: &str) -> Result<Value, ApiError> {
         self.post(paths::CHAT_CONFIRM, &json!({"thread_id": thread_id}))
             .await

@@ -169,20 +169,34 @@ impl ApiClient {
     }
 
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.call(Method::GET, path, query, None).await
+        self.call(Method::GET, path, query, None, None).await
     }
 
+    /// A POST with a fresh Idempotency-Key.
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.call(Method::POST, path, &[], Some(body)).await
+        self.call(Method::POST, path, &[], Some(body), None).await
+    }
+
+    /// A POST with the caller's Idempotency-Key (a journaled batch row sent
+    /// again after a crash must reuse its key, so the server bills it once).
+    pub async fn post_with_key(
+        &self,
+        path: &str,
+        body: &Value,
+        key: &str,
+    ) -> Result<Value, ApiError> {
+        self.call(Method::POST, path, &[], Some(body), Some(key))
+            .await
     }
 
     /// One logical call: attempts, envelope, `data`.
-    pub async fn call(
+    async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
         body: Option<&Value>,
+        key: Option<&str>,
     ) -> Result<Value, ApiError> {
         let signed_path = format!("{PATH_PREFIX}{path}");
         let mut url = format!("{}{signed_path}", self.settings.base_url);
@@ -191,8 +205,8 @@ impl ApiClient {
             url.push_str(&urlencode(query));
         }
         let attempts: u32 = if method == Method::GET { 3 } else { 1 };
-        let idempotency_key =
-            (method == Method::POST).then(|| uuid::Uuid::new_v4().simple().to_string());
+        let idempotency_key = (method == Method::POST)
+            .then(|| key.map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_string));
         let payload = body.map(|body| dumps_compact(body, true));
 
         let mut attempt = 0;

@@ -2,6 +2,7 @@
 //! (`async` when it talks to the network). Commands compose the steps of
 //! [`crate::flow`] and never import one another.
 
+mod batch;
 mod chat;
 mod completions;
 mod config;
@@ -61,6 +62,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::ThreadRemove(args) => thread_remove::run(args, ctx),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),

@@ -16,9 +16,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 
 use crate::cli::SandboxArgs;
-use lovart_sandbox::{SandboxOptions, serve};
+use lovart_sandbox::{RateLimits, SandboxOptions, serve};
 
 pub async fn run(args: SandboxArgs) -> Result<()> {
+    if !(args.rate_scale.is_finite() && args.rate_scale > 0.0) {
+        anyhow::bail!(
+            "--rate-scale must be a positive number, got {}",
+            args.rate_scale
+        );
+    }
+    let limits = RateLimits {
+        time_scale: args.rate_scale,
+        ..RateLimits::default()
+    };
     let env_key = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let from_env = env_key("LOVART_ACCESS_KEY").zip(env_key("LOVART_SECRET_KEY"));
     let data_dir = if args.ephemeral {
@@ -48,6 +58,7 @@ pub async fn run(args: SandboxArgs) -> Result<()> {
         fast: args.fast,
         log_requests: true,
         data_dir: data_dir.clone(),
+        limits,
         ..SandboxOptions::default()
     };
     if let Some((access_key, secret_key)) = &from_env {

@@ -7,8 +7,10 @@
 //! a settled thread's output and downloads its artifacts; [`interrupt`] turns
 //! a stop mid-generation into a resume hint; [`hints`] says what a person
 //! at a terminal can do next; [`threads`] turns a typed thread-id prefix into
-//! the saved thread's id.
+//! the saved thread's id; [`batch`] runs many prompts within the rate limits,
+//! resumably.
 
+pub mod batch;
 pub mod hints;
 pub mod interrupt;
 pub mod outcome;

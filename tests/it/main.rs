@@ -3,6 +3,7 @@
 
 mod agent_experience;
 mod agent_outcomes;
+mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
 mod generation_flows;

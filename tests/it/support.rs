@@ -28,8 +28,14 @@ impl World {
 
     /// A HOME and its own sandbox in fast mode (one step per status poll).
     pub fn sandbox() -> Self {
+        // The commands' waits run 1000 times faster (LOVART_WAIT_SCALE), so
+        // the rate-limit windows do too: the documented limits, scaled alike.
         let server = SandboxHandle::start(SandboxOptions {
             fast: true,
+            limits: lovart_sandbox::RateLimits {
+                time_scale: 0.001,
+                ..Default::default()
+            },
             ..Default::default()
         });
         Self {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::reply::{Failure, ok};
 use super::scenario::Scenario;
 use super::thread::Thread;
-use super::world::{CHATS_PER_MINUTE, Project, RETRY_AFTER_SECONDS, World, new_id};
+use super::world::{Project, World, new_id};
 use lovart_wire::catalog;
 
 type Reply = Result<Response, Failure>;
@@ -76,17 +76,6 @@ fn access_key(headers: &HeaderMap) -> &str {
         .get(lovart_wire::paths::header::ACCESS_KEY)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
-}
-
-/// Counts a chat-tier request; 429 past the limit.
-fn admit_chat(world: &World, headers: &HeaderMap) -> Result<(), Failure> {
-    world.state().admit_chat(access_key(headers)).map_err(|()| {
-        Failure::new(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
-            .details(format!(
-                "more than {CHATS_PER_MINUTE} chat requests in a minute; retry after {RETRY_AFTER_SECONDS} s"
-            ))
-            .retry_after(RETRY_AFTER_SECONDS)
-    })
 }
 
 /// POST /project/save: create, update or (`action: rename`) rename a project.
@@ -168,9 +157,19 @@ pub async fn mode_query(State(world): State<Arc<World>>, body: Body) -> Reply {
 /// `attachments`, `mode` and `tool_config` are accepted and do not change the
 /// plot, which the prompt's words choose. A send to a thread still running is
 /// 409; a send to a thread waiting for a confirmation drops that question.
+/// A repeated Idempotency-Key gets the thread its first send got.
 pub async fn chat(State(world): State<Arc<World>>, headers: HeaderMap, body: Body) -> Reply {
-    admit_chat(&world, &headers)?;
     let body = json_object(body).await?;
+    let idempotency_key = headers
+        .get(lovart_wire::paths::header::IDEMPOTENCY_KEY)
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| !key.is_empty())
+        .map(|key| (access_key(&headers).to_string(), key.to_string()));
+    // Held until the answer is decided: one key, one thread.
+    let mut answered = world.rate.keys();
+    if let Some(thread_id) = idempotency_key.as_ref().and_then(|key| answered.get(key)) {
+        return Ok(ok(json!({"thread_id": thread_id})));
+    }
     let prompt = string(&body, "prompt")?;
     let project_id = string(&body, "project_id")?;
     let scenario = Scenario::from_prompt(prompt);
@@ -212,16 +211,14 @@ pub async fn chat(State(world): State<Arc<World>>, headers: HeaderMap, body: Bod
             thread_id
         }
     };
+    if let Some(key) = idempotency_key {
+        answered.insert(key, thread_id.clone());
+    }
     Ok(ok(json!({"thread_id": thread_id})))
 }
 
 /// POST /chat/confirm {"thread_id"}: starts the pending high-cost step.
-pub async fn chat_confirm(
-    State(world): State<Arc<World>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Reply {
-    admit_chat(&world, &headers)?;
+pub async fn chat_confirm(State(world): State<Arc<World>>, body: Body) -> Reply {
     let body = json_object(body).await?;
     let thread_id = string(&body, "thread_id")?;
     let mut state = world.state();

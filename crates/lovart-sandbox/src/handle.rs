@@ -103,6 +103,11 @@ impl SandboxHandle {
         self.world.state().unlimited = unlimited;
     }
 
+    /// How many threads the server has started.
+    pub fn thread_count(&self) -> usize {
+        self.world.state().threads.len()
+    }
+
     /// The server-side name of a project, `None` if it does not exist.
     pub fn project_name(&self, project_id: &str) -> Option<String> {
         self.world

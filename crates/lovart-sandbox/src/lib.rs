@@ -23,6 +23,7 @@ mod connection;
 mod files;
 mod handle;
 mod journal;
+mod limits;
 mod media;
 mod multipart;
 mod png;
@@ -45,6 +46,7 @@ use axum::routing::{get, post};
 
 pub use handle::SandboxHandle;
 pub use journal::{Fault, RecordedRequest};
+pub use limits::RateLimits;
 
 use world::World;
 
@@ -74,8 +76,13 @@ Scenarios, by words in the prompt (case-insensitive, whole words):
   brokenlink               one more artifact whose URL answers 404
   bigfile                  the first artifact is a 64 MiB PNG, streamed
   slowfile                 artifact files trickle out (16 KiB every 100 ms)
-The last five combine with the others. More than 60 sends and confirms a
-minute answer 429 with Retry-After: 60.
+The last five combine with the others.
+
+Rate limits, per access key, as the API's: chat (POST /chat, /chat/confirm)
+60 a minute and 600 an hour; query (every other call) 300 a minute and 3000
+an hour; past either window, 429 with Retry-After: 60 (not counted). A second
+send into a thread still running answers 409. POST /chat honours
+Idempotency-Key: the same key gets the same thread again, no second job.
 
 Timing: a step is 1.5 s of the clock. With --fast, a step is one status poll
 of the thread instead, so a client that polls quickly (a test, a script) is
@@ -102,6 +109,8 @@ pub struct SandboxOptions {
     pub log_requests: bool,
     /// Where the world is kept across restarts; `None`: in memory only.
     pub data_dir: Option<std::path::PathBuf>,
+    /// The per-key rate limits (the documented tiers unless changed).
+    pub limits: RateLimits,
 }
 
 impl Default for SandboxOptions {
@@ -112,6 +121,7 @@ impl Default for SandboxOptions {
             fast: false,
             log_requests: false,
             data_dir: None,
+            limits: RateLimits::default(),
         }
     }
 }
@@ -217,6 +227,7 @@ fn router(world: Arc<World>) -> Router {
         .route("/files/{*path}", get(files::serve))
         .fallback(reply::no_such_route)
         .layer(from_fn_with_state(world.clone(), store::persist))
+        .layer(from_fn_with_state(world.clone(), limits::enforce))
         .layer(from_fn_with_state(world.clone(), auth::verify))
         .layer(from_fn_with_state(world.clone(), journal::record))
         .with_state(world)

@@ -167,8 +167,10 @@ fn restore(value: &Value) -> Option<world::State> {
     if value.get("version")?.as_u64()? != VERSION {
         return None;
     }
-    let mut state = world::State::default();
-    state.unlimited = value.get("unlimited")?.as_bool()?;
+    let mut state = world::State {
+        unlimited: value.get("unlimited")?.as_bool()?,
+        ..world::State::default()
+    };
     for (id, project) in value.get("projects")?.as_object()? {
         let artifacts = project
             .get("artifacts")?
@@ -258,8 +260,10 @@ mod tests {
 
     #[test]
     fn a_world_survives_a_round_trip_through_its_snapshot() {
-        let mut state = world::State::default();
-        state.unlimited = true;
+        let mut state = world::State {
+            unlimited: true,
+            ..world::State::default()
+        };
         state.projects.insert(
             "p1".into(),
             Project {

@@ -775,3 +775,69 @@ mod connection_limits {
         assert!(served);
     }
 }
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_gets_the_same_thread_and_no_second_job() {
+    let (sandbox, client) = start();
+    let project = client.project().await;
+    let send = |key: &'static str| {
+        let (client, project) = (&client, project.clone());
+        async move {
+            let path = "/v1/openapi/chat";
+            let mut request = client
+                .http
+                .post(format!("{}{path}", client.base))
+                .header("content-type", "application/json")
+                .header("Idempotency-Key", key)
+                .body(json!({"prompt": "a cat", "project_id": project}).to_string());
+            for (name, value) in signed_headers(
+                &client.access_key,
+                &client.secret_key,
+                "POST",
+                path,
+                &timestamp_now(),
+            ) {
+                request = request.header(name, value);
+            }
+            let text = request.send().await.unwrap().text().await.unwrap();
+            let answer: Value = serde_json::from_str(&text).unwrap();
+            answer["data"]["thread_id"].as_str().unwrap().to_string()
+        }
+    };
+    let first = send("k1").await;
+    assert_eq!(send("k1").await, first);
+    assert_ne!(send("k2").await, first);
+    assert_eq!(sandbox.thread_count(), 2, "one job per key");
+}
+
+#[tokio::test]
+async fn the_query_tier_is_enforced_with_retry_after() {
+    let sandbox = SandboxHandle::start(SandboxOptions {
+        fast: true,
+        limits: super::RateLimits {
+            query: (3, 100),
+            ..super::RateLimits::default()
+        },
+        ..SandboxOptions::default()
+    });
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: sandbox.base_url(),
+        access_key: "ak_sandbox".into(),
+        secret_key: "sk_sandbox".into(),
+    };
+    for _ in 0..3 {
+        client.project().await;
+    }
+    let (status, headers, answer) = client
+        .send(Method::POST, "/mode/query", "", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(headers["retry-after"], "60");
+    assert!(
+        answer["details"]
+            .as_str()
+            .unwrap()
+            .contains("3 query requests in a minute")
+    );
+}

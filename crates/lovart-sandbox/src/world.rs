@@ -1,5 +1,6 @@
 //! Everything the sandbox remembers: projects, threads, files, the account's
-//! mode, the chat rate window, the request journal and the clock.
+//! mode, the rate windows and answered keys ([`super::limits`]), the request
+//! journal and the clock.
 //!
 //! One mutex guards the state; handlers hold it only between awaits, never
 //! across one. Files are descriptions, not bytes (see [`super::media`]),
@@ -7,11 +8,10 @@
 //! [`super::store`]) or, for an ephemeral sandbox, a temporary folder removed
 //! with the server.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -22,14 +22,10 @@ use super::scenario::{Plot, Scenario};
 use super::store::Store;
 use super::thread::{self, Artifact, Thread, Turn, TurnPlan};
 
-/// Chats (`POST /chat`, `/chat/confirm`) allowed per access key per minute.
-pub const CHATS_PER_MINUTE: usize = 60;
-/// Seconds a client is told to wait after too many chats, as the API does.
-pub const RETRY_AFTER_SECONDS: u64 = 60;
-
 pub struct World {
     pub options: SandboxOptions,
     pub journal: Journal,
+    pub rate: super::limits::Limiter,
     state: Mutex<State>,
     clock_offset: AtomicI64,
     uploads: Uploads,
@@ -51,7 +47,6 @@ pub struct State {
     pub files: HashMap<String, StoredFile>,
     /// The account's billing mode: unlimited needs no confirmations.
     pub unlimited: bool,
-    chats: HashMap<String, VecDeque<Instant>>,
 }
 
 #[derive(Debug, Default)]
@@ -88,6 +83,7 @@ impl World {
         Ok(Self {
             options,
             journal: Journal::default(),
+            rate: super::limits::Limiter::default(),
             state: Mutex::new(state),
             clock_offset: AtomicI64::new(0),
             uploads,
@@ -130,24 +126,6 @@ pub fn new_id() -> String {
 }
 
 impl State {
-    /// Counts one chat of `access_key`; `Err` when the last minute already
-    /// had [`CHATS_PER_MINUTE`].
-    pub fn admit_chat(&mut self, access_key: &str) -> Result<(), ()> {
-        let now = Instant::now();
-        let window = self.chats.entry(access_key.to_string()).or_default();
-        while window
-            .front()
-            .is_some_and(|&at| now.duration_since(at) >= Duration::from_secs(60))
-        {
-            window.pop_front();
-        }
-        if window.len() >= CHATS_PER_MINUTE {
-            return Err(());
-        }
-        window.push_back(now);
-        Ok(())
-    }
-
     /// Plans a turn of `prompt` on thread `thread_id`, numbering its artifacts
     /// after the `numbered` ones the thread already has, and registers their
     /// files. Returns the turn and the new artifact count.
@@ -235,16 +213,6 @@ fn subject(prompt: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_sixty_first_chat_in_a_minute_is_refused() {
-        let mut state = State::default();
-        for _ in 0..CHATS_PER_MINUTE {
-            assert!(state.admit_chat("ak").is_ok());
-        }
-        assert!(state.admit_chat("ak").is_err());
-        assert!(state.admit_chat("another key").is_ok());
-    }
 
     #[test]
     fn subjects_are_one_short_line() {
