@@ -7,7 +7,6 @@
 
 use std::fs;
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
@@ -88,7 +87,7 @@ impl StateStore {
 
     /// `$HOME/.lovart/state.json`.
     pub fn default_path() -> Result<PathBuf> {
-        let home = dirs::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
+        let home = platform::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
         Ok(home.join(".lovart").join("state.json"))
     }
 
@@ -113,19 +112,10 @@ impl StateStore {
     /// Locks, loads, applies `change`, and saves atomically when it changed anything.
     pub fn update<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R> {
         let dir = folder(&self.path);
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        platform::create_private_dir(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         let lock_path = sidecar(&self.path, ".lock")?;
-        let lock = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
+        let lock = platform::open_lock_file(&lock_path)
             .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
         fs4::FileExt::lock(&lock)
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;
@@ -203,9 +193,7 @@ impl StateStore {
         let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
         temp.write_all(text.as_bytes()).with_context(context)?;
         temp.as_file().sync_all().with_context(context)?;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .with_context(context)?;
+        platform::make_private(temp.as_file()).with_context(context)?;
         temp.persist(&target)
             .map_err(|e| e.error)
             .with_context(context)?;
@@ -427,5 +415,6 @@ impl State {
     }
 }
 
+mod platform;
 #[cfg(test)]
 mod tests;

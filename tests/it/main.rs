@@ -6,6 +6,8 @@ mod cli_parsing;
 mod downloads_and_uploads;
 mod generation_flows;
 mod local_commands;
+mod projects_and_threads;
+mod retries;
 mod robustness;
 mod support;
 mod watch_events;

@@ -40,6 +40,8 @@ pub struct RecordedRequest {
     pub body_len: u64,
     /// The status of the answer.
     pub status: u16,
+    /// When the request arrived (tests measure waits between requests with it).
+    pub at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -187,6 +189,7 @@ struct BodyTap {
 
 /// Middleware: answer injected faults, record every request, log if asked.
 pub async fn record(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+    let at = std::time::Instant::now();
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
@@ -238,6 +241,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
         body: tap.head.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         body_len,
         status,
+        at,
     });
     response
 }
