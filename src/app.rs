@@ -33,7 +33,10 @@ pub fn main() -> ExitCode {
     #[cfg(feature = "sandbox")]
     let multi_threaded = matches!(command, crate::cli::Command::Sandbox(_));
     #[cfg(not(feature = "sandbox"))]
-    let multi_threaded = false;
+    let multi_threaded = {
+        let _ = command; // only `lovart sandbox` needs more than one thread
+        false
+    };
     let runtime = if multi_threaded {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{World, assert_no_panic, assert_one_error_line, run};
+use crate::support::{World, assert_one_error_line, run};
 use lovart_sandbox::Fault;
 use serde_json::json;
 
@@ -412,7 +412,7 @@ fn ctrl_c_during_chat_exits_130_and_says_how_to_resume() {
         stdout: String::new(),
         stderr: stderr.into_owned(),
     };
-    assert_no_panic(&run);
+    crate::support::assert_no_panic(&run);
 }
 
 #[cfg(unix)]
