@@ -4,8 +4,8 @@
 # `sandbox` feature, and `cargo test` time (compile, then run).
 #
 # Every build starts from a fresh, empty target dir (crates already downloaded:
-# run `cargo fetch --locked` once first). Timings depend on the machine and on
-# whatever else runs on it; run twice and compare when the machine is shared.
+# run `cargo fetch --locked` once first). Wall time depends on whatever else
+# runs on the machine; the CPU time (Linux) is the steadier number to compare.
 #
 #   scripts/measure_build.sh            # everything
 #   scripts/measure_build.sh release    # clean release build + sizes only
@@ -17,12 +17,16 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0
 
-seconds() { # seconds COMMAND...: runs it quietly, prints the wall time
-    local start end
+seconds() { # seconds COMMAND...: runs it quietly; prints wall and CPU (user+sys) time
+    local start end cpu0 cpu1 me=$BASHPID
     start=$(date +%s.%N)
+    cpu0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat 2>/dev/null || echo 0)
     "$@" >"$scratch/log" 2>&1 || { cat "$scratch/log" >&2; exit 1; }
     end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+    # Children's CPU time, in clock ticks, from /proc (Linux only; else "?").
+    cpu1=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat 2>/dev/null || echo 0)
+    awk -v a="$start" -v b="$end" -v c0="$cpu0" -v c1="$cpu1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.1f s wall", b - a; if (c1 > c0) printf ", %.1f s CPU", (c1 - c0) / hz }'
 }
 size() { stat -c %s "$1" 2>/dev/null || stat -f %z "$1"; }
 exe=lovart$([[ ${OS:-} == Windows_NT ]] && echo .exe || true)
@@ -34,11 +38,11 @@ cargo fetch --locked >/dev/null 2>&1
 if [[ $what == all || $what == release ]]; then
     export CARGO_TARGET_DIR=$scratch/release
     t=$(seconds cargo build --release --locked)
-    echo "clean release build (default features): ${t} s"
+    echo "clean release build (default features): ${t}"
     full=$(size "$CARGO_TARGET_DIR/release/$exe")
     # Same dir: only the crates whose features differ are rebuilt.
     t=$(seconds cargo build --release --locked --no-default-features)
-    echo "then --no-default-features:               ${t} s"
+    echo "then --no-default-features:               ${t}"
     lean=$(size "$CARGO_TARGET_DIR/release/$exe")
     echo "release binary: ${full} bytes with the sandbox, ${lean} bytes without"
     rm -rf "$CARGO_TARGET_DIR"
@@ -47,8 +51,8 @@ fi
 if [[ $what == all || $what == test ]]; then
     export CARGO_TARGET_DIR=$scratch/test
     t=$(seconds cargo test --locked --no-run)
-    echo "clean cargo test compile: ${t} s"
+    echo "clean cargo test compile: ${t}"
     t=$(seconds cargo test --locked)
-    echo "cargo test run (built):   ${t} s"
+    echo "cargo test run (built):   ${t}"
     rm -rf "$CARGO_TARGET_DIR"
 fi
