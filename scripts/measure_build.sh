@@ -23,7 +23,7 @@ seconds() { # seconds COMMAND...: runs it quietly; prints wall and CPU (user+sys
     cpu0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat 2>/dev/null || echo 0)
     "$@" >"$scratch/log" 2>&1 || { cat "$scratch/log" >&2; exit 1; }
     end=$(date +%s.%N)
-    # Children's CPU time, in clock ticks, from /proc (Linux only; else "?").
+    # Children's CPU time, in clock ticks, from /proc (Linux only).
     cpu1=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat 2>/dev/null || echo 0)
     awk -v a="$start" -v b="$end" -v c0="$cpu0" -v c1="$cpu1" -v hz="$(getconf CLK_TCK)" \
         'BEGIN { printf "%.1f s wall", b - a; if (c1 > c0) printf ", %.1f s CPU", (c1 - c0) / hz }'

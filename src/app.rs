@@ -62,10 +62,10 @@ pub fn main() -> ExitCode {
         Err(error) if error.is::<crate::flow::interrupt::Interrupted>() => ExitCode::from(130),
         Err(error) => {
             eprintln!("Error: {error:#}");
-            if let Some(api_error) = error.downcast_ref::<ApiError>() {
-                if let Some(advice) = advice_for(api_error) {
-                    hint(&advice);
-                }
+            if let Some(api_error) = error.downcast_ref::<ApiError>()
+                && let Some(advice) = advice_for(api_error)
+            {
+                hint(&advice);
             }
             ExitCode::from(1)
         }

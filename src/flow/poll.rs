@@ -77,10 +77,12 @@ pub async fn poll_until_settled(
             }
             _ => {}
         }
-        if polls >= 7 && status == "running" && polls % 3 == 0 {
-            if let Some(pending) = pending_confirmation(client, thread_id).await {
-                return Ok(Settled::PendingConfirmation(pending));
-            }
+        if polls >= 7
+            && status == "running"
+            && polls.is_multiple_of(3)
+            && let Some(pending) = pending_confirmation(client, thread_id).await
+        {
+            return Ok(Settled::PendingConfirmation(pending));
         }
         tokio::time::sleep(waits.poll_interval()).await;
     }

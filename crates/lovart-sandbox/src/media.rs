@@ -250,7 +250,7 @@ fn triangle_glb() -> Vec<u8> {
         }]
     });
     let mut json = serde_json::to_vec(&gltf).expect("a literal serializes");
-    while json.len() % 4 != 0 {
+    while !json.len().is_multiple_of(4) {
         json.push(b' ');
     }
     let total = 12 + 8 + json.len() + 8 + bin.len();
