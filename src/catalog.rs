@@ -194,7 +194,7 @@ fn closest_names<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
                 // Contained: rank by how much the full name adds.
                 (lower.chars().count() - wanted_len).min(budget)
             } else {
-                levenshtein(&wanted, &lower)
+                strsim::levenshtein(&wanted, &lower)
             };
             (distance <= budget).then_some((distance, position, candidate))
         })
@@ -205,25 +205,6 @@ fn closest_names<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
         .take(MAX_SUGGESTIONS)
         .map(|(_, _, candidate)| candidate)
         .collect()
-}
-
-/// The edit distance (insertions, deletions, substitutions) between two strings,
-/// counted in characters.
-fn levenshtein(left: &str, right: &str) -> usize {
-    let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    let mut current = vec![0; right.len() + 1];
-    for (row, left_char) in left.chars().enumerate() {
-        current[0] = row + 1;
-        for (column, right_char) in right.iter().enumerate() {
-            let substitution = previous[column] + usize::from(left_char != *right_char);
-            current[column + 1] = substitution
-                .min(previous[column + 1] + 1)
-                .min(current[column] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[right.len()]
 }
 
 #[cfg(test)]
@@ -303,14 +284,6 @@ mod tests {
     #[test]
     fn each_unknown_name_is_reported_once() {
         assert_eq!(unknown_tool_warnings(&["zzz", "zzz", "qqq"]).len(), 2);
-    }
-
-    #[test]
-    fn levenshtein_counts_edits() {
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("é", "e"), 1);
-        assert_eq!(levenshtein("same", "same"), 0);
     }
 
     #[test]

@@ -103,7 +103,7 @@ impl Ctx {
             base_url: self.base_url.clone(),
             access_key: self.access_key.clone(),
             secret_key: self.secret_key.clone(),
-            timeout,
+            timeout: self.waits.request_timeout(timeout),
             insecure_tls: self.insecure_tls,
             waits: self.waits,
         })

@@ -7,7 +7,6 @@
 
 use std::fs;
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
@@ -135,7 +134,7 @@ impl StateStore {
         if let Some(folder) = std::env::var_os(LOVART_HOME).filter(|folder| !folder.is_empty()) {
             return Ok(PathBuf::from(folder).join("state.json"));
         }
-        let home = dirs::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
+        let home = platform::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;
         Ok(home.join(".lovart").join("state.json"))
     }
 
@@ -178,19 +177,10 @@ impl StateStore {
     /// so that a parallel run waits and then sees its outcome.
     pub fn lock(&self) -> Result<StateLock<'_>> {
         let dir = folder(&self.path);
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        platform::create_private_dir(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         let lock_path = sidecar(&self.path, ".lock")?;
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
+        let file = platform::open_lock_file(&lock_path)
             .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
         fs4::FileExt::lock(&file)
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;
@@ -288,9 +278,7 @@ impl StateStore {
             .with_context(context)?;
         temp.write_all(text.as_bytes()).with_context(context)?;
         temp.as_file().sync_all().with_context(context)?;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .with_context(context)?;
+        platform::make_private(temp.as_file()).with_context(context)?;
         temp.persist(&target)
             .map_err(|e| e.error)
             .with_context(context)?;
@@ -554,5 +542,6 @@ impl State {
     }
 }
 
+mod platform;
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,10 @@
 //! The defaults are the reference's (poll every 3 s, re-check 5 s after "done",
 //! 2 s before validating a project again, 2 s then 4 s between GET retries).
 //! The hidden `LOVART_WAIT_SCALE` environment variable multiplies every one of
-//! them, so the test suite can run the real flows in milliseconds.
+//! them, so the test suite can run the real flows in milliseconds. The per-request
+//! timeout has its own hidden multiplier, `LOVART_TIMEOUT_SCALE`, so a test can
+//! wait out a timeout in a tenth of a second while the suite's usual 0.001 wait
+//! scale leaves every other request its full `--timeout`.
 
 use std::time::Duration;
 
@@ -11,22 +14,38 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct Waits {
     scale: f64,
+    timeout_scale: f64,
 }
 
 impl Default for Waits {
     fn default() -> Self {
-        Self { scale: 1.0 }
+        Self {
+            scale: 1.0,
+            timeout_scale: 1.0,
+        }
     }
+}
+
+/// A non-negative finite multiplier from the environment, else 1.
+fn scale_from_env(name: &str) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|scale| scale.is_finite() && *scale >= 0.0)
+        .unwrap_or(1.0)
 }
 
 impl Waits {
     pub fn from_env() -> Self {
-        let scale = std::env::var("LOVART_WAIT_SCALE")
-            .ok()
-            .and_then(|text| text.trim().parse::<f64>().ok())
-            .filter(|scale| scale.is_finite() && *scale >= 0.0)
-            .unwrap_or(1.0);
-        Self { scale }
+        Self {
+            scale: scale_from_env("LOVART_WAIT_SCALE"),
+            timeout_scale: scale_from_env("LOVART_TIMEOUT_SCALE"),
+        }
+    }
+
+    /// A per-request (connect, read) timeout, scaled by `LOVART_TIMEOUT_SCALE`.
+    pub fn request_timeout(&self, timeout: Duration) -> Duration {
+        timeout.mul_f64(self.timeout_scale)
     }
 
     /// `seconds` of the reference, scaled.
@@ -67,5 +86,7 @@ mod tests {
         assert_eq!(waits.validate_retry(), Duration::from_secs(2));
         assert_eq!(waits.get_retry(1), Duration::from_secs(2));
         assert_eq!(waits.get_retry(2), Duration::from_secs(4));
+        let minute = Duration::from_secs(60);
+        assert_eq!(waits.request_timeout(minute), minute);
     }
 }

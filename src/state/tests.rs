@@ -2,7 +2,6 @@
 
 use super::*;
 use serde_json::json;
-use std::os::unix::fs::symlink;
 use std::sync::Arc;
 
 fn new_store() -> (tempfile::TempDir, StateStore) {
@@ -210,8 +209,10 @@ fn remove_project_and_threads() {
     store.update(|s| s.remove_thread("none")).unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn mode_and_symlink() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
     let (dir, store) = new_store();
     store.update(|s| s.add_project("p", "")).unwrap();
     let mode = fs::metadata(store.path()).unwrap().permissions().mode();

@@ -12,6 +12,8 @@ mod hostile_network;
 mod local_commands;
 #[cfg(feature = "mcp")]
 mod mcp;
+mod projects_and_threads;
+mod retries;
 mod robustness;
 mod sandbox_persistence;
 mod support;

@@ -130,6 +130,12 @@ impl World {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("LOVART_WAIT_SCALE", "0.001")
             .env("TZ", "UTC");
+        // Windows: Python's home is %USERPROFILE%, and sockets need %SystemRoot%.
+        #[cfg(windows)]
+        command.env("USERPROFILE", self.home.path()).env(
+            "SystemRoot",
+            std::env::var_os("SystemRoot").unwrap_or_default(),
+        );
         if let Some(base_url) = &self.base_url {
             command
                 .env("LOVART_BASE_URL", base_url)
@@ -254,4 +260,12 @@ pub fn file_names(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+/// The string at `key` of a JSON object (panics, naming it, when missing).
+pub fn text(value: &Value, key: &str) -> String {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {value}"))
+        .to_string()
 }

@@ -63,6 +63,8 @@ pub struct RecordedRequest {
     pub body_len: u64,
     /// The status of the answer.
     pub status: u16,
+    /// When the request arrived (tests measure waits between requests with it).
+    pub at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -248,6 +250,7 @@ struct BodyTap {
 
 /// Middleware: answer injected faults, record every request, log if asked.
 pub async fn record(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+    let at = std::time::Instant::now();
     let method = clipped(request.method().as_str());
     let path = clipped(request.uri().path());
     let query = clipped(request.uri().query().unwrap_or_default());
@@ -299,6 +302,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
         body: tap.head.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         body_len,
         status,
+        at,
     };
     if status == StatusCode::UNAUTHORIZED.as_u16() {
         recorded = recorded.unauthorized();
@@ -344,6 +348,7 @@ mod tests {
             body: vec![b'b'; body],
             body_len: body as u64,
             status,
+            at: std::time::Instant::now(),
         }
     }
 
