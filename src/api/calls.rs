@@ -12,7 +12,8 @@ use lovart_wire::reply::fields;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::client::{ApiClient, describe_transport_error, read_answer, unfollowed_redirect};
+use super::answer::{describe_transport_error, read_answer, unfollowed_redirect};
+use super::client::ApiClient;
 use super::error::{ApiError, ApiErrorKind};
 use super::upload;
 use crate::python::{dumps_compact, py_str};

@@ -5,12 +5,14 @@
 //! error messages; `calls` gives each endpoint a typed method; `upload` the
 //! streamed multipart body; `error` the error type commands inspect for hints.
 
+mod answer;
 mod calls;
 mod client;
 mod error;
 mod upload;
 
+pub use answer::describe_request_error;
+pub(crate) use answer::{http_error, read_answer, unwrap_envelope};
 pub use calls::{SendRequest, ToolConfig};
-pub use client::{ApiClient, ClientSettings, build_http_client, describe_request_error};
-pub(crate) use client::{http_error, read_answer, unwrap_envelope};
+pub use client::{ApiClient, ClientSettings, build_http_client};
 pub use error::{ApiError, ApiErrorKind};
