@@ -1,0 +1,198 @@
+//! The command line, as clap types only.
+//!
+//! It mirrors the reference's argparse parser: global options before the
+//! subcommand, long options abbreviated to any unique prefix, list options that
+//! take every following word, the last of a repeated option winning. Options
+//! added beyond the reference are chosen so that no existing unique prefix
+//! becomes ambiguous.
+//!
+//! Every option has a help line and every command an example; `lovart help
+//! <command>` shows a command's help. `--project-id` and `--thread-id` complete
+//! to the ids saved in the state file (see [`crate::completion`]), never to
+//! file names. A prompt given without `--prompt` is refused with a tip.
+
+mod args;
+mod argv;
+
+use clap::{Parser, Subcommand, ValueHint};
+
+pub use args::*;
+pub use argv::hoist_global_options;
+
+const AFTER_HELP: &str = "\
+Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
+command line are visible to other local users). State lives in ~/.lovart, or in
+$LOVART_HOME when set. Try it offline with `lovart sandbox`.
+`lovart help <command>` (or `lovart <command> --help`) shows a command's options.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lovart",
+    version,
+    about = "Generate images, video, audio and 3D with Lovart's Agent OpenAPI",
+    after_help = AFTER_HELP,
+    infer_long_args = true,
+    args_override_self = true
+)]
+pub struct Cli {
+    /// API base URL, with its scheme [env: LOVART_BASE_URL] [default: https://lgw.lovart.ai]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub base_url: Option<String>,
+
+    /// Access key [env: LOVART_ACCESS_KEY]
+    #[arg(long, value_name = "AK")]
+    pub ak: Option<String>,
+
+    /// Secret key [env: LOVART_SECRET_KEY]
+    #[arg(long, value_name = "SK")]
+    pub sk: Option<String>,
+
+    /// Seconds to wait for a generation, and for each request
+    #[arg(long, value_name = "N", default_value = "180", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    pub timeout: i64,
+
+    /// No progress display on stderr
+    #[arg(long)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a prompt, wait for the generation, print the result
+    #[command(
+        after_help = "Examples:\n  lovart chat --prompt \"a cyberpunk cat\" --json --download\n  lovart chat --thread-id e4c2b5d2 --prompt \"make it blue\" --json --download\n  lovart chat --prompt \"watercolor style\" --attachments https://example.com/photo.jpg"
+    )]
+    Chat(ChatArgs),
+    /// Send a prompt without waiting; prints the thread id
+    #[command(
+        after_help = "Examples:\n  lovart send --prompt \"a cyberpunk cat\"\n  lovart send --thread-id e4c2b5d2 --prompt \"now in red\""
+    )]
+    Send(SendArgs),
+    /// Send a prompt (or attach to a thread) and stream artifacts as NDJSON
+    #[command(
+        after_help = "Examples:\n  lovart watch --prompt \"4 variations of a cyberpunk cat\"\n  lovart watch --thread-id e4c2b5d2 --output-dir ./out"
+    )]
+    Watch(WatchArgs),
+    /// Create a new empty project on the server
+    #[command(after_help = "Example:\n  lovart create-project")]
+    CreateProject(JsonArgs),
+    /// Add a URL as an artifact of a project
+    #[command(
+        after_help = "Example:\n  lovart upload-artifact --project-id PID --url https://example.com/a.png"
+    )]
+    UploadArtifact(UploadArtifactArgs),
+    /// Upload a local file; prints its CDN URL
+    #[command(after_help = "Example:\n  lovart upload --file photo.jpg")]
+    Upload(UploadArgs),
+    /// Confirm a pending high-cost operation, then wait for the result
+    #[command(after_help = "Example:\n  lovart confirm --thread-id TID --json --download")]
+    Confirm(ConfirmArgs),
+    /// Wait for a thread already sent; print what `chat` would print
+    #[command(
+        after_help = "Examples:\n  lovart wait --thread-id TID --json --download\n  T=$(lovart send --prompt \"a cat\" | jq -r .thread_id) && lovart wait --thread-id \"$T\" --json"
+    )]
+    Wait(WaitArgs),
+    /// Switch between fast (credits) and unlimited (queue) mode
+    #[command(after_help = "Example:\n  lovart set-mode --unlimited")]
+    SetMode(SetModeArgs),
+    /// Show the current generation mode
+    #[command(after_help = "Example:\n  lovart query-mode")]
+    QueryMode(JsonArgs),
+    /// Show a thread's status
+    #[command(after_help = "Example:\n  lovart status --thread-id TID")]
+    Status(ThreadArgs),
+    /// Show a thread's result (always JSON)
+    #[command(after_help = "Example:\n  lovart result --thread-id TID --download")]
+    Result(ResultArgs),
+    /// Download artifacts from URLs
+    #[command(
+        after_help = "Example:\n  lovart download --urls https://example.com/a.png --output-dir ./out"
+    )]
+    Download(DownloadArgs),
+    /// Show the local state (~/.lovart/state.json, or $LOVART_HOME/state.json)
+    #[command(after_help = "Example:\n  lovart config --json")]
+    Config(JsonArgs),
+    /// List known projects
+    #[command(after_help = "Example:\n  lovart projects")]
+    Projects(JsonArgs),
+    /// Add a project and make it active
+    #[command(after_help = "Example:\n  lovart project-add --project-id PID --name \"Brand kit\"")]
+    ProjectAdd(ProjectAddArgs),
+    /// Switch the active project (full id or unique prefix)
+    #[command(after_help = "Example:\n  lovart project-switch --project-id 3f2a")]
+    ProjectSwitch(ProjectIdArgs),
+    /// Rename a project
+    #[command(after_help = "Example:\n  lovart project-rename --project-id PID --name \"Posters\"")]
+    ProjectRename(ProjectRenameArgs),
+    /// Forget a project and its threads
+    #[command(after_help = "Example:\n  lovart project-remove --project-id PID")]
+    ProjectRemove(ProjectIdArgs),
+    /// List saved threads (of the active project unless --all)
+    #[command(after_help = "Example:\n  lovart threads --all --json")]
+    Threads(ThreadsArgs),
+    /// Forget a saved thread
+    #[command(after_help = "Example:\n  lovart thread-remove --thread-id TID")]
+    ThreadRemove(ThreadArgs),
+    /// Send many prompts from a file, within the rate limits; resumable
+    #[command(after_help = BATCH_HELP)]
+    Batch(BatchArgs),
+    /// Run a local Lovart server to try every flow offline
+    #[cfg(feature = "sandbox")]
+    #[command(after_help = lovart_sandbox::SCENARIO_HELP)]
+    Sandbox(SandboxArgs),
+    /// List the generation models (tool names for --prefer-models / --include-tools)
+    #[command(after_help = "Example:\n  lovart models --category VIDEO")]
+    Models(ModelsArgs),
+    /// Check keys, state file, network, TLS, clock and catalog
+    #[command(after_help = "Example:\n  lovart doctor")]
+    Doctor(JsonArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart\n  source <(lovart completions bash --dynamic)   # also completes saved project and thread ids"
+    )]
+    Completions(CompletionsArgs),
+    /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
+    #[cfg(feature = "mcp")]
+    #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
+    Mcp(McpArgs),
+}
+
+impl Command {
+    /// Whether `--json` was given: a failure then also prints the JSON error object.
+    pub fn json_requested(&self) -> bool {
+        match self {
+            Self::Chat(args) => args.json,
+            Self::Send(args) => args.json,
+            Self::Watch(args) => args.json,
+            Self::CreateProject(args)
+            | Self::QueryMode(args)
+            | Self::Config(args)
+            | Self::Projects(args) => args.json,
+            // Doctor's JSON report is its answer, failed checks included.
+            Self::Doctor(_) => false,
+            Self::UploadArtifact(args) => args.json,
+            Self::Upload(args) => args.json,
+            Self::Confirm(args) => args.json,
+            Self::Wait(args) => args.json,
+            Self::Status(args) | Self::ThreadRemove(args) => args.json,
+            Self::Result(args) => args.json,
+            Self::Download(args) => args.json,
+            Self::SetMode(args) => args.json,
+            Self::ProjectAdd(args) => args.json,
+            Self::ProjectSwitch(args) | Self::ProjectRemove(args) => args.json,
+            Self::ProjectRename(args) => args.json,
+            Self::Threads(args) => args.json,
+            Self::Models(args) => args.json,
+            Self::Completions(args) => args.json,
+            #[cfg(feature = "sandbox")]
+            Self::Sandbox(_) => false,
+            #[cfg(feature = "mcp")]
+            Self::Mcp(_) => false,
+            // Batch prints one JSON line per row, each with its own error.
+            Self::Batch(_) => false,
+        }
+    }
+}
