@@ -16,6 +16,8 @@ mod projects_and_threads;
 mod retries;
 mod robustness;
 mod sandbox_persistence;
+#[cfg(unix)]
+mod signals;
 mod support;
 mod terminal_experience;
 mod watch_events;
