@@ -39,7 +39,7 @@ def start_sandbox(binary, extra):
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [binary, "sandbox", "--fast", "--port", str(port), *extra],
+        [binary, "sandbox", "--fast", "--ephemeral", "--port", str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=log,
         env={"PATH": os.environ.get("PATH", "")},

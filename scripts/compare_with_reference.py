@@ -158,7 +158,7 @@ def main():
     parser.add_argument("--only", nargs="*")
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen([args.lovart, "sandbox", "--fast", "--port", str(args.port)],
+    server = subprocess.Popen([args.lovart, "sandbox", "--fast", "--ephemeral", "--rate-scale", "0.01", "--port", str(args.port)],
                               stderr=subprocess.DEVNULL)
     time.sleep(1)
     failures = 0

@@ -158,7 +158,7 @@ def main():
     try:
         for name, program in programs.items():
             # A fresh sandbox each: its per-minute chat limit (60) must not carry over.
-            sandbox = subprocess.Popen([args.lovart, "sandbox", "--fast", "--port", str(args.port)],
+            sandbox = subprocess.Popen([args.lovart, "sandbox", "--fast", "--ephemeral", "--rate-scale", "0.01", "--port", str(args.port)],
                                        stderr=subprocess.DEVNULL)
             time.sleep(1)
             print(f"== {name}")

@@ -154,7 +154,7 @@ def sandbox_side(lovart):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
     port = free_port()
-    sandbox = subprocess.Popen([lovart, "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL,
+    sandbox = subprocess.Popen([lovart, "sandbox", "--ephemeral", "--port", str(port)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env={"PATH": os.environ["PATH"]})
     try:
         for _ in range(100):

@@ -81,7 +81,7 @@ def main():
     port = free_port()
     home = tempfile.mkdtemp(prefix="lovart-mcp-measure-")
     sandbox = subprocess.Popen(
-        [args.lovart, "sandbox", "--fast", "--port", str(port)],
+        [args.lovart, "sandbox", "--fast", "--ephemeral", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = {
         "HOME": home, "PATH": os.environ.get("PATH", ""),
