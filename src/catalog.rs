@@ -207,6 +207,40 @@ fn closest_names<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// The live catalog, or the built-in copy with the reason the live one could
+/// not be had (`models` and the MCP `models` tool say so each their way).
+pub async fn live_or_builtin(
+    base_url: &str,
+    insecure_tls: bool,
+) -> (Vec<Tool>, Option<anyhow::Error>) {
+    let live = match crate::api::build_http_client(QUICK_TIMEOUT, insecure_tls) {
+        Ok(http) => fetch_live(&http, base_url).await,
+        Err(error) => Err(error),
+    };
+    match live {
+        Ok(tools) => (tools, None),
+        Err(why) => (builtin(), Some(why)),
+    }
+}
+
+/// The tools of one category, matched without regard to case.
+pub fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
+    let known = categories(&tools);
+    if !known
+        .iter()
+        .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
+    {
+        bail!(
+            "unknown category '{wanted}': the known categories are {}",
+            known.join(", ")
+        );
+    }
+    Ok(tools
+        .into_iter()
+        .filter(|tool| tool.category.eq_ignore_ascii_case(wanted.trim()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,10 @@
 //! of the two the list comes from. stdout carries only the list: a table grouped
 //! by category, or `{"source", "tools"}` with `--json`.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, QUICK_TIMEOUT, Tool};
+use crate::catalog::{self, Tool};
 use crate::cli::ModelsArgs;
 use crate::ctx::{Ctx, hint, print_line};
 use crate::python::dumps_pretty;
@@ -33,7 +33,7 @@ impl Source {
 pub async fn run(args: ModelsArgs, ctx: &Ctx) -> Result<()> {
     let (source, tools) = load(ctx).await;
     let tools = match args.category.as_deref() {
-        Some(wanted) => only_category(tools, wanted)?,
+        Some(wanted) => catalog::only_category(tools, wanted)?,
         None => tools,
     };
     if args.json {
@@ -52,44 +52,24 @@ pub async fn run(args: ModelsArgs, ctx: &Ctx) -> Result<()> {
 
 /// The live catalog, or the built-in copy when it cannot be had; says which on stderr.
 async fn load(ctx: &Ctx) -> (Source, Vec<Tool>) {
-    let url = catalog::catalog_url(&ctx.base_url);
-    let live = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
-        Ok(http) => catalog::fetch_live(&http, &ctx.base_url).await,
-        Err(error) => Err(error),
-    };
-    match live {
-        Ok(tools) => {
-            eprintln!("using the live catalog from {url}");
+    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+        (tools, None) => {
+            eprintln!(
+                "using the live catalog from {}",
+                catalog::catalog_url(&ctx.base_url)
+            );
             (Source::Live, tools)
         }
-        Err(why) => {
+        (tools, Some(why)) => {
             eprintln!(
                 "warning: could not fetch the live catalog ({why:#}); using the built-in copy"
             );
             hint(
                 "the built-in copy may lag behind the server; check the network or LOVART_BASE_URL",
             );
-            (Source::Builtin, catalog::builtin())
+            (Source::Builtin, tools)
         }
     }
-}
-
-/// The tools of one category, matched without regard to case.
-fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
-    let known = catalog::categories(&tools);
-    if !known
-        .iter()
-        .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
-    {
-        bail!(
-            "unknown category '{wanted}': the known categories are {}",
-            known.join(", ")
-        );
-    }
-    Ok(tools
-        .into_iter()
-        .filter(|tool| tool.category.eq_ignore_ascii_case(wanted.trim()))
-        .collect())
 }
 
 /// A category heading, then one aligned row per tool: name, display name, and
@@ -173,9 +153,9 @@ mod tests {
             tool("a", "A", "IMAGE", false),
             tool("b", "B", "VIDEO", true),
         ];
-        let video = only_category(tools.clone(), "video").unwrap();
+        let video = catalog::only_category(tools.clone(), "video").unwrap();
         assert_eq!(video, [tool("b", "B", "VIDEO", true)]);
-        let error = only_category(tools, "audio").unwrap_err();
+        let error = catalog::only_category(tools, "audio").unwrap_err();
         assert_eq!(
             error.to_string(),
             "unknown category 'audio': the known categories are IMAGE, VIDEO"

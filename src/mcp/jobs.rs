@@ -158,57 +158,71 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
 
 /// `wait`: the output is what `wait --json` prints.
 pub async fn wait(job: &Job<'_>, params: WaitParams) -> Result<Map<String, Value>> {
-    let budget = Budget::new(params.wait_seconds)?;
-    let output_dir = params
-        .output_dir
-        .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-    if params.download {
-        crate::download::ensure_output_dir(&output_dir)?;
-    }
-    let thread_id = params.thread_id.as_str();
-    let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
-    let outcome = async {
-        let (settled, approved) = settle_asking(job, thread_id, budget, params.max_credits).await?;
-        let timed_out = settled == Settled::Timeout;
-        let result = settled_output(
-            &job.client,
-            thread_id,
-            project_id.as_deref(),
-            settled,
-            PendingShape::Summary,
-        )
-        .await?;
-        let result = download_if_asked(result, params.download, &output_dir, job.ctx).await?;
-        Ok(finished(result, timed_out, approved))
+    let on = Waiting {
+        thread_id: &params.thread_id,
+        budget: Budget::new(params.wait_seconds)?,
+        max_credits: params.max_credits,
+        download: params.download,
+        output_dir: params.output_dir,
+        shape: PendingShape::Summary,
     };
-    outcome.await.map_err(|error| in_thread(thread_id, error))
+    wait_on(job, on, false).await
 }
 
 /// `confirm`: the output is what `confirm --json` prints.
 pub async fn confirm(job: &Job<'_>, params: ConfirmParams) -> Result<Map<String, Value>> {
-    let budget = Budget::new(params.wait_seconds)?;
-    let output_dir = params
+    let on = Waiting {
+        thread_id: &params.thread_id,
+        budget: Budget::new(params.wait_seconds)?,
+        max_credits: params.max_credits,
+        download: params.download,
+        output_dir: params.output_dir,
+        shape: PendingShape::Result,
+    };
+    wait_on(job, on, true).await
+}
+
+/// A wait on a thread already sent, as `wait` and `confirm` make it.
+struct Waiting<'a> {
+    thread_id: &'a str,
+    budget: Budget,
+    max_credits: Option<f64>,
+    download: bool,
+    output_dir: Option<String>,
+    shape: PendingShape,
+}
+
+/// Confirms first when asked, then waits within the budget, shapes the
+/// output as the CLI's `--json` does and downloads when asked.
+async fn wait_on(
+    job: &Job<'_>,
+    on: Waiting<'_>,
+    confirm_first: bool,
+) -> Result<Map<String, Value>> {
+    let output_dir = on
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-    if params.download {
+    if on.download {
         crate::download::ensure_output_dir(&output_dir)?;
     }
-    let thread_id = params.thread_id.as_str();
+    let thread_id = on.thread_id;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
-    job.client.confirm(thread_id).await?;
-    job.progress.report("confirmed").await;
+    if confirm_first {
+        job.client.confirm(thread_id).await?;
+        job.progress.report("confirmed").await;
+    }
     let outcome = async {
-        let (settled, approved) = settle_asking(job, thread_id, budget, params.max_credits).await?;
+        let (settled, approved) = settle_asking(job, thread_id, on.budget, on.max_credits).await?;
         let timed_out = settled == Settled::Timeout;
         let result = settled_output(
             &job.client,
             thread_id,
             project_id.as_deref(),
             settled,
-            PendingShape::Result,
+            on.shape,
         )
         .await?;
-        let result = download_if_asked(result, params.download, &output_dir, job.ctx).await?;
+        let result = download_if_asked(result, on.download, &output_dir, job.ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
     outcome.await.map_err(|error| in_thread(thread_id, error))

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use lovart_wire::reply::is_unlimited;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::CallToolResult;
@@ -28,7 +28,7 @@ use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_route
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
-use crate::catalog::{self, QUICK_TIMEOUT, Tool};
+use crate::catalog::{self, Tool};
 use crate::ctx::Ctx;
 use crate::flow::outcome::download_if_asked;
 
@@ -239,7 +239,7 @@ impl LovartServer {
         answer(&request, async {
             let (source, tools) = load_catalog(&self.shared.ctx).await;
             let tools = match params.category.as_deref() {
-                Some(wanted) => only_category(tools, wanted)?,
+                Some(wanted) => catalog::only_category(tools, wanted)?,
                 None => tools,
             };
             let mut out = Map::new();
@@ -350,35 +350,13 @@ impl ServerHandler for LovartServer {}
 
 /// The live catalog, or the built-in copy when it cannot be had (as `models`).
 async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
-    let live = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
-        Ok(http) => catalog::fetch_live(&http, &ctx.base_url).await,
-        Err(error) => Err(error),
-    };
-    match live {
-        Ok(tools) => ("live", tools),
-        Err(why) => {
+    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+        (tools, None) => ("live", tools),
+        (tools, Some(why)) => {
             eprintln!(
                 "lovart mcp: could not fetch the live catalog ({why:#}); using the built-in copy"
             );
-            ("builtin", catalog::builtin())
+            ("builtin", tools)
         }
     }
-}
-
-/// The tools of one category, matched without regard to case (as `models`).
-fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
-    let known = catalog::categories(&tools);
-    if !known
-        .iter()
-        .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
-    {
-        bail!(
-            "unknown category '{wanted}': the known categories are {}",
-            known.join(", ")
-        );
-    }
-    Ok(tools
-        .into_iter()
-        .filter(|tool| tool.category.eq_ignore_ascii_case(wanted.trim()))
-        .collect())
 }
