@@ -49,6 +49,7 @@ fn insufficient_credits_is_a_402_error_object_and_exit_4_when_detailed() {
     let error = error_object(&out);
     assert_eq!(error["kind"], "insufficient_credits");
     assert_eq!(error["http_status"], 402);
+    assert_eq!(error["code"], 2012, "the server's own code is kept");
     assert_eq!(error["retryable"], false);
     assert_eq!(error["thread_id"], Value::Null);
     assert!(
@@ -82,6 +83,7 @@ fn a_busy_thread_names_itself_in_the_error_and_its_hint() {
     let error = error_object(&out);
     assert_eq!(error["kind"], "thread_busy");
     assert_eq!(error["http_status"], 409);
+    assert_eq!(error["code"], 2011);
     assert_eq!(error["retryable"], true);
     assert_eq!(error["thread_id"], thread.as_str());
     let hint = error["hint"].as_str().unwrap();

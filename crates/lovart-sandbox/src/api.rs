@@ -18,6 +18,7 @@ use super::scenario::Scenario;
 use super::thread::Thread;
 use super::world::{Project, World, new_id};
 use lovart_wire::catalog;
+use lovart_wire::envelope::codes;
 
 type Reply = Result<Response, Failure>;
 type Params = Query<HashMap<String, String>>;
@@ -181,6 +182,7 @@ pub async fn chat(State(world): State<Arc<World>>, headers: HeaderMap, body: Bod
     if scenario.insufficient_credits {
         return Err(
             Failure::new(StatusCode::PAYMENT_REQUIRED, "Insufficient credits")
+                .code(codes::INSUFFICIENT_CREDITS)
                 .details("this request needs 40 credits; the account has 3"),
         );
     }
@@ -190,6 +192,7 @@ pub async fn chat(State(world): State<Arc<World>>, headers: HeaderMap, body: Bod
                 None => return Err(thread_not_found()),
                 Some(thread) if thread.is_running(fast) => {
                     return Err(Failure::conflict("Thread is busy")
+                        .code(codes::THREAD_BUSY)
                         .details("a generation is still running in this thread"));
                 }
                 Some(thread) => thread.artifact_count,

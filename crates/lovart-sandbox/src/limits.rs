@@ -137,6 +137,7 @@ pub async fn enforce(State(world): State<Arc<World>>, request: Request, next: Ne
             .unwrap_or_default();
         if let Err(details) = world.rate.admit(&limits, access_key, tier) {
             return Failure::new(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
+                .code(lovart_wire::envelope::codes::RATE_LIMITED)
                 .details(details)
                 .retry_after(RETRY_AFTER_SECONDS)
                 .into_response();

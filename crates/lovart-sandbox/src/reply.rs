@@ -17,6 +17,8 @@ pub struct Failure {
     message: String,
     details: Option<String>,
     retry_after: Option<u64>,
+    /// The body's `code`: the HTTP status unless the API has its own.
+    code: Option<i64>,
 }
 
 impl Failure {
@@ -26,7 +28,15 @@ impl Failure {
             message: message.into(),
             details: None,
             retry_after: None,
+            code: None,
         }
+    }
+
+    /// The API's own `code` in the body (e.g. 2011 thread busy), as the real
+    /// gateway sends it, while the HTTP status stays.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn details(mut self, details: impl Into<String>) -> Self {
@@ -59,7 +69,7 @@ impl Failure {
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let body = lovart_wire::envelope::error_body(
-            i64::from(self.status.as_u16()),
+            self.code.unwrap_or(i64::from(self.status.as_u16())),
             &self.message,
             self.details.as_deref(),
         );

@@ -144,7 +144,7 @@ async fn refusal_abort_forever_and_insufficient_credits() {
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
     assert_eq!(
         answer,
-        json!({"code": 402, "message": "Insufficient credits", "details": "this request needs 40 credits; the account has 3"})
+        json!({"code": 2012, "message": "Insufficient credits", "details": "this request needs 40 credits; the account has 3"})
     );
 }
 

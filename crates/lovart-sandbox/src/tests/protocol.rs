@@ -121,7 +121,7 @@ async fn the_sixty_first_chat_of_a_minute_gets_429() {
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(headers["retry-after"], "60");
-    assert_eq!(answer["code"], 429);
+    assert_eq!(answer["code"], 1429, "the API's own code for a rate limit");
 }
 
 #[tokio::test]
