@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use lovart_wire::reply::ResultView;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::api::{ApiClient, ApiError};
@@ -49,35 +49,69 @@ impl PollObserver for () {
     fn status(&self, _status: &str) {}
 }
 
-/// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`.
+/// Where a poll reads a thread from, and how long it rests between polls:
+/// the API client itself for a command ([`Direct`]), or the client behind a
+/// batch's rate limiter, whose polls share the account's query budget.
+pub trait ThreadSource {
+    async fn status_word(&self, thread_id: &str) -> Result<String, ApiError>;
+    async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError>;
+    /// Between two status polls.
+    fn poll_interval(&self) -> Duration;
+}
+
+/// A command's polls: straight to the API, the reference's fixed waits.
+pub struct Direct<'a> {
+    pub client: &'a ApiClient,
+    pub waits: Waits,
+}
+
+impl ThreadSource for Direct<'_> {
+    async fn status_word(&self, thread_id: &str) -> Result<String, ApiError> {
+        self.client.status_word(thread_id).await
+    }
+
+    async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError> {
+        self.client.result(thread_id).await
+    }
+
+    fn poll_interval(&self) -> Duration {
+        self.waits.poll_interval()
+    }
+}
+
+/// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`;
+/// `recheck` is the rest before the second look at a "done". Also returns the
+/// result read by the last look when the thread settled done or abort, for a
+/// caller that does not need to read it again.
 pub async fn poll_until_settled(
-    client: &ApiClient,
+    source: &impl ThreadSource,
     thread_id: &str,
     timeout: Duration,
-    waits: Waits,
+    recheck: Duration,
     observer: &dyn PollObserver,
-) -> Result<Settled, ApiError> {
+) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
     let deadline = Instant::now() + timeout;
-    let client = &client.until(deadline);
     let mut polls: u32 = 0;
     while Instant::now() < deadline {
-        let status = client.status_word(thread_id).await?;
+        let status = source.status_word(thread_id).await?;
         polls += 1;
         observer.status(&status);
         match status.as_str() {
-            "abort" => return Ok(Settled::Abort),
+            "abort" => return Ok((Settled::Abort, None)),
             "done" => {
-                tokio::time::sleep(waits.done_recheck()).await;
-                let second = client.status_word(thread_id).await?;
+                tokio::time::sleep(recheck).await;
+                let second = source.status_word(thread_id).await?;
                 if second == "done" || second == "abort" {
-                    if let Some(pending) = pending_confirmation(client, thread_id).await {
-                        return Ok(Settled::PendingConfirmation(pending));
+                    let result = source.result(thread_id).await.ok();
+                    if let Some(pending) = result.as_ref().and_then(pending_confirmation) {
+                        return Ok((Settled::PendingConfirmation(pending), None));
                     }
-                    return Ok(if second == "done" {
+                    let settled = if second == "done" {
                         Settled::Done
                     } else {
                         Settled::Abort
-                    });
+                    };
+                    return Ok((settled, result));
                 }
             }
             _ => {}
@@ -85,22 +119,26 @@ pub async fn poll_until_settled(
         if polls >= 7
             && status == "running"
             && polls.is_multiple_of(3)
-            && let Some(pending) = pending_confirmation(client, thread_id).await
+            && let Some(pending) = last_look(source, thread_id).await
         {
-            return Ok(Settled::PendingConfirmation(pending));
+            return Ok((Settled::PendingConfirmation(pending), None));
         }
-        tokio::time::sleep(waits.poll_interval()).await;
+        tokio::time::sleep(source.poll_interval()).await;
     }
     // One unambiguous outcome: a thread that waits for a confirmation is
     // reported as such, not as a timeout.
-    if let Some(pending) = pending_confirmation(client, thread_id).await {
-        return Ok(Settled::PendingConfirmation(pending));
+    if let Some(pending) = last_look(source, thread_id).await {
+        return Ok((Settled::PendingConfirmation(pending), None));
     }
-    Ok(Settled::Timeout)
+    Ok((Settled::Timeout, None))
 }
 
 /// The result's `pending_confirmation` when there is one; errors count as none.
-async fn pending_confirmation(client: &ApiClient, thread_id: &str) -> Option<Value> {
-    let result = client.result(thread_id).await.ok()?;
-    ResultView(&result).pending_confirmation().cloned()
+async fn last_look(source: &impl ThreadSource, thread_id: &str) -> Option<Value> {
+    let result = source.result(thread_id).await.ok()?;
+    pending_confirmation(&result)
+}
+
+fn pending_confirmation(result: &Map<String, Value>) -> Option<Value> {
+    ResultView(result).pending_confirmation().cloned()
 }

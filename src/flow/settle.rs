@@ -19,7 +19,7 @@ use crate::ctx::Ctx;
 use crate::failure::{in_thread, note_final_status};
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
-use crate::flow::poll::{PollObserver, Settled, poll_until_settled};
+use crate::flow::poll::{Direct, PollObserver, Settled, poll_until_settled};
 use crate::python::py_str;
 
 /// Keys under which a pending confirmation may state its cost in credits.
@@ -55,9 +55,17 @@ pub async fn settle(
     observer: &dyn PollObserver,
 ) -> Result<Settled> {
     let deadline = Instant::now() + timeout;
+    // No retry starts after the deadline: the wait ends at most one attempt after it.
+    let bounded = client.until(deadline);
+    let source = Direct {
+        client: &bounded,
+        waits: ctx.waits,
+    };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let settled = poll_until_settled(client, thread_id, left, ctx.waits, observer).await?;
+        let (settled, _) =
+            poll_until_settled(&source, thread_id, left, ctx.waits.done_recheck(), observer)
+                .await?;
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok(settled);
         };

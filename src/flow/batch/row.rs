@@ -25,7 +25,7 @@ use crate::ctx::Ctx;
 use crate::download::{Downloader, collect_artifacts};
 use crate::failure::{ErrorObject, in_thread};
 use crate::flow::outcome::mark_generation_outcome;
-use crate::flow::poll::Settled;
+use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
 use crate::flow::send::{Message, upload_local_files};
 use crate::flow::settle::estimated_cost;
 
@@ -116,9 +116,22 @@ impl Shared<'_> {
             }
         }
     }
+}
 
-    /// Between two status polls of one thread: the base interval, longer when
-    /// many threads are in flight so that together they stay in the budget.
+/// A row's polls go through the limiter, and rest as long as the threads in
+/// flight need to stay within the query budget together.
+impl ThreadSource for Shared<'_> {
+    async fn status_word(&self, thread_id: &str) -> Result<String, ApiError> {
+        self.call(Tier::Query, || self.client.status_word(thread_id))
+            .await
+    }
+
+    async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError> {
+        self.call(Tier::Query, || self.client.result(thread_id))
+            .await
+    }
+
+    /// The base interval, longer when many threads are in flight.
     fn poll_interval(&self) -> Duration {
         let in_flight = self.stats.in_flight.load(Ordering::Relaxed);
         self.limiter
@@ -305,7 +318,11 @@ async fn settle(
 ) -> Result<(Settled, Option<Map<String, Value>>)> {
     let deadline = Instant::now() + shared.settings.timeout;
     loop {
-        let (settled, looked) = poll(shared, thread_id, deadline).await?;
+        // A row's first status comes one (shared) interval after its send.
+        tokio::time::sleep(shared.poll_interval()).await;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let recheck = shared.ctx.waits.done_recheck();
+        let (settled, looked) = poll_until_settled(shared, thread_id, left, recheck, &()).await?;
         if let Settled::PendingConfirmation(pending) = &settled {
             let allowed = shared
                 .settings
@@ -322,81 +339,10 @@ async fn settle(
         }
         let result = match looked {
             Some(result) => result,
-            None => {
-                shared
-                    .call(Tier::Query, || shared.client.result(thread_id))
-                    .await?
-            }
+            None => ThreadSource::result(shared, thread_id).await?,
         };
         return Ok((settled, Some(result)));
     }
-}
-
-/// [`crate::flow::poll`]'s rules (a second look 5 s after "done", a look for
-/// a pending confirmation every 3rd poll from the 7th, and at the deadline),
-/// with every call through the limiter and polls paced by the shared budget.
-/// The result fetched for the last look comes along, so it is not fetched twice.
-async fn poll(
-    shared: &Shared<'_>,
-    thread_id: &str,
-    deadline: Instant,
-) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
-    let client = &shared.client;
-    let status = || async {
-        shared
-            .call(Tier::Query, || client.status_word(thread_id))
-            .await
-    };
-    let mut polls: u32 = 0;
-    tokio::time::sleep(shared.poll_interval()).await;
-    while Instant::now() < deadline {
-        let word = status().await?;
-        polls += 1;
-        match word.as_str() {
-            "abort" => return Ok((Settled::Abort, None)),
-            "done" => {
-                tokio::time::sleep(shared.ctx.waits.done_recheck()).await;
-                let second = status().await?;
-                if second == "done" || second == "abort" {
-                    let result = look(shared, thread_id).await;
-                    if let Some(pending) = result.as_ref().and_then(pending_of) {
-                        return Ok((Settled::PendingConfirmation(pending), None));
-                    }
-                    let settled = if second == "done" {
-                        Settled::Done
-                    } else {
-                        Settled::Abort
-                    };
-                    return Ok((settled, result));
-                }
-            }
-            _ => {}
-        }
-        if polls >= 7 && word == "running" && polls.is_multiple_of(3) {
-            let result = look(shared, thread_id).await;
-            if let Some(pending) = result.as_ref().and_then(pending_of) {
-                return Ok((Settled::PendingConfirmation(pending), None));
-            }
-        }
-        tokio::time::sleep(shared.poll_interval()).await;
-    }
-    let result = look(shared, thread_id).await;
-    if let Some(pending) = result.as_ref().and_then(pending_of) {
-        return Ok((Settled::PendingConfirmation(pending), None));
-    }
-    Ok((Settled::Timeout, None))
-}
-
-/// The thread's result; errors count as no look.
-async fn look(shared: &Shared<'_>, thread_id: &str) -> Option<Map<String, Value>> {
-    shared
-        .call(Tier::Query, || shared.client.result(thread_id))
-        .await
-        .ok()
-}
-
-fn pending_of(result: &Map<String, Value>) -> Option<Value> {
-    ResultView(result).pending_confirmation().cloned()
 }
 
 /// `generation_succeeded`, `artifacts` (type and URL of each), the text-only
