@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::api::{ApiClient, SendRequest, ToolConfig};
 use crate::cli::ReasoningMode;
 use crate::ctx::Ctx;
+use crate::failure::{Kind, api_kind};
 use crate::python::{is_truthy, prefix_stripped, py_str};
 
 /// What a command sends, before the project is known.
@@ -51,12 +52,7 @@ pub async fn send_and_record(
         Ok(thread_id) => thread_id,
         // A busy thread's generation is under way: name it, so the error says
         // which thread to wait for.
-        Err(error)
-            if into_thread.is_some()
-                && (error.status == Some(409)
-                    || error.code.as_ref().and_then(Value::as_i64)
-                        == Some(lovart_wire::envelope::codes::THREAD_BUSY)) =>
-        {
+        Err(error) if into_thread.is_some() && api_kind(&error) == Kind::ThreadBusy => {
             let thread = into_thread.unwrap_or_default();
             return Err(crate::failure::in_thread(&thread, error.into()));
         }

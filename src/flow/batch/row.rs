@@ -23,7 +23,7 @@ use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
 use crate::ctx::Ctx;
 use crate::download::{Downloader, collect_artifacts};
-use crate::failure::{ErrorObject, in_thread};
+use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
 use crate::flow::send::{Message, upload_local_files};
@@ -288,7 +288,7 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             }
             Err(error) => error,
         };
-        let busy = error.status == Some(409);
+        let busy = api_kind(&error) == Kind::ThreadBusy;
         let unanswered_send =
             error.kind == ApiErrorKind::Connection || matches!(error.status, Some(408 | 500..=599));
         if busy && Instant::now() < deadline {
