@@ -27,7 +27,7 @@ use crate::flow::poll::Settled;
 use crate::flow::project;
 use crate::flow::send::{
     Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
-    warn_about_unknown_tools,
+    warn_about_unknown_tools, warn_state_not_saved,
 };
 use crate::flow::settle::{PendingShape, estimated_cost, settle, settled_output};
 use crate::python::prefix_stripped;
@@ -147,7 +147,10 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         {
             result.insert(fields::PROJECT_NAME.into(), json!(name));
         }
-        record_final_state(ctx, &result, &project_id, &project_name, &topic)?;
+        // As `chat`: a state that cannot be saved must not lose the billed thread.
+        if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
+            warn_state_not_saved(&thread_id, &why);
+        }
         let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
