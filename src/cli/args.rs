@@ -80,7 +80,7 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-    /// No effect (accepted like on every command)
+    /// Print `{"shell", "dynamic", "script"}` instead of the bare script
     #[arg(long)]
     pub json: bool,
     /// Print a script that asks lovart at each completion, so that

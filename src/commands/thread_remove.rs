@@ -3,13 +3,16 @@
 //! A unique prefix of a saved thread's id names that thread (`lovart threads`
 //! shows 8 characters). An unknown id still rewrites the file and exits 0, as
 //! in the reference; a person at a terminal is warned that nothing was removed.
+//! With `--json`: `{"thread_id", "removed"}` (`removed`: whether it was known).
 
 use anyhow::Result;
+use serde_json::json;
 
 use crate::cli::ThreadArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::flow::hints::warn;
 use crate::flow::threads::resolve_thread_id;
+use crate::python::dumps_pretty;
 
 pub fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
     let thread_id = resolve_thread_id(ctx, &args.thread_id)?;
@@ -18,7 +21,14 @@ pub fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
         state.remove_thread(&thread_id);
         known
     })?;
-    print_line(&format!("Removed thread: {thread_id}"));
+    if args.json {
+        print_line(&dumps_pretty(
+            &json!({"thread_id": thread_id, "removed": known}),
+            false,
+        ));
+    } else {
+        print_line(&format!("Removed thread: {thread_id}"));
+    }
     if !known {
         warn(&format!(
             "no saved thread has the id '{thread_id}'; nothing was removed (`lovart threads --all` lists them)"
