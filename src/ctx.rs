@@ -81,10 +81,11 @@ impl Ctx {
     /// `--timeout` as a duration; zero or negative is refused.
     pub fn timeout(&self) -> Result<Duration> {
         if self.timeout <= 0 {
-            bail!(
+            return Err(crate::failure::InvalidInput(format!(
                 "--timeout must be a positive number of seconds, got {}",
                 self.timeout
-            );
+            ))
+            .into());
         }
         Ok(Duration::from_secs(self.timeout as u64))
     }

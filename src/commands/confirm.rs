@@ -23,7 +23,11 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     }
     let thread_id = args.thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    client.confirm(thread_id).await?;
+    // A refused confirm concerns a known thread: the error object names it.
+    client
+        .confirm(thread_id)
+        .await
+        .map_err(|error| crate::failure::in_thread(thread_id, error.into()))?;
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),

@@ -20,10 +20,11 @@ use lovart_sandbox::{RateLimits, SandboxOptions, serve};
 
 pub async fn run(args: SandboxArgs) -> Result<()> {
     if !(args.rate_scale.is_finite() && args.rate_scale > 0.0) {
-        anyhow::bail!(
+        return Err(crate::failure::InvalidInput(format!(
             "--rate-scale must be a positive number, got {}",
             args.rate_scale
-        );
+        ))
+        .into());
     }
     let limits = RateLimits {
         time_scale: args.rate_scale,

@@ -1,10 +1,11 @@
 //! `set-mode`: fast (credits) or unlimited (queue).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
 use crate::ctx::{Ctx, print_line};
+use crate::failure::InvalidInput;
 use crate::python::dumps_compact;
 
 pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
@@ -14,7 +15,7 @@ pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
     } else if args.unlimited {
         ("unlimited", true)
     } else {
-        bail!("specify --fast or --unlimited");
+        return Err(InvalidInput("specify --fast or --unlimited".into()).into());
     };
     let detail = client.set_mode(unlimited).await?;
     print_line(&dumps_compact(

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -21,7 +21,7 @@ use crate::api::ApiClient;
 use crate::cli::WatchArgs;
 use crate::ctx::{Ctx, print_line};
 use crate::download::{Downloader, collect_artifacts};
-use crate::failure::note_final_status;
+use crate::failure::{InvalidInput, note_final_status};
 use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
 use crate::flow::project;
 use crate::flow::send::{Message, send_and_record, upload_local_files};
@@ -35,13 +35,14 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let thread_flag = crate::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
     let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
     if thread_flag.is_none() && prompt.is_none() {
-        bail!("watch requires either --thread-id or --prompt");
+        return Err(InvalidInput("watch requires either --thread-id or --prompt".into()).into());
     }
     if args.interval <= 0 {
-        bail!(
+        return Err(InvalidInput(format!(
             "--interval must be a positive number of seconds, got {}",
             args.interval
-        );
+        ))
+        .into());
     }
     crate::download::ensure_output_dir(&args.output_dir)?;
 

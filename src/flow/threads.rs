@@ -8,7 +8,9 @@
 //! prefix of several is refused with the candidates listed. The state file is
 //! only read, never written, and an unreadable one changes nothing.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use crate::failure::InvalidInput;
 
 use crate::ctx::Ctx;
 use crate::state::State;
@@ -39,7 +41,7 @@ fn resolve_in(state: &State, given: &str) -> Result<String> {
     match matches.as_slice() {
         [] => Ok(given.to_string()),
         [only] => Ok((*only).clone()),
-        several => bail!("{}", ambiguous("thread", given, several)),
+        several => Err(InvalidInput(ambiguous("thread", given, several)).into()),
     }
 }
 

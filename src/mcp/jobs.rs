@@ -211,7 +211,10 @@ async fn wait_on(
     let thread_id = on.thread_id;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {
-        job.client.confirm(thread_id).await?;
+        job.client
+            .confirm(thread_id)
+            .await
+            .map_err(|error| in_thread(thread_id, error.into()))?;
         job.progress.report("confirmed").await;
     }
     let outcome = async {

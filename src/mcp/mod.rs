@@ -5,11 +5,12 @@
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
-//! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
+//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`]). Calls run concurrently (rmcp spawns
 //! each request); the state file is shared with the CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
 
 mod images;
+mod input;
 mod jobs;
 mod params;
 mod progress;
@@ -46,7 +47,7 @@ pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
         eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
     }
     let service = server
-        .serve(rmcp::transport::stdio())
+        .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
         .await
         .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
     service

@@ -6,10 +6,14 @@ mod agent_outcomes;
 mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
+mod error_kinds;
 mod generation_flows;
 mod hostile;
 mod hostile_network;
+mod json_everywhere;
+mod lenient_json;
 mod local_commands;
+mod lost_answers;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod projects_and_threads;

@@ -17,7 +17,7 @@ use lovart_wire::reply::{ArtifactView, ResultView};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use super::journal::{Journal, RowState, new_idempotency_key};
+use super::journal::{Journal, RowState};
 use super::limiter::RateLimiter;
 use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
@@ -26,8 +26,11 @@ use crate::download::{Downloader, collect_artifacts};
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
-use crate::flow::send::{Message, upload_local_files};
+use crate::flow::send::{
+    Message, outcome_unknown, remember_send, unknown_outcome, upload_local_files,
+};
 use crate::flow::settle::estimated_cost;
+use crate::state::pending_sends::PendingSend;
 
 /// Tries of a call that keeps answering 429 before the row gives up.
 const MAX_RATE_LIMITED_TRIES: u32 = 8;
@@ -58,6 +61,10 @@ pub struct Shared<'a> {
     pub settings: &'a super::Settings,
     /// `LOVART_RATE_SCALE`: multiplies the windows and every `Retry-After`.
     pub rate_scale: f64,
+    /// The records of sends that got no answer, held (locked) until the batch
+    /// ends: another row of the same request in this batch is a request of
+    /// its own, while a later run (of anything) reuses their keys.
+    pub unanswered: std::sync::Mutex<Vec<PendingSend>>,
     pub stats: Stats,
 }
 
@@ -167,8 +174,10 @@ pub async fn process(shared: &Shared<'_>, row: &Row, state: Option<RowState>) ->
             thread_id,
             project_id,
         }) => Ok((thread_id, project_id)),
-        Some(RowState::Uncertain { idempotency_key }) => send(shared, row, &idempotency_key).await,
-        Some(RowState::Settled(_)) | None => send(shared, row, &new_idempotency_key()).await,
+        Some(RowState::Uncertain { idempotency_key }) => {
+            send(shared, row, Some(idempotency_key)).await
+        }
+        Some(RowState::Settled(_)) | None => send(shared, row, None).await,
     };
     let (thread_id, project_id) = match sent {
         Ok(sent) => sent,
@@ -240,8 +249,14 @@ fn failed(
     }
 }
 
-/// Sends the row with `key` (journaled first); returns (thread, project).
-async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, String)> {
+/// Sends the row (its key journaled first): with the key of its journaled
+/// unanswered send, else the one on record for the same request
+/// ([`remember_send`]), else a new one. Returns (thread, project).
+async fn send(
+    shared: &Shared<'_>,
+    row: &Row,
+    journaled_key: Option<String>,
+) -> Result<(String, String)> {
     let options = row.options();
     let attachments = {
         let local = options
@@ -267,6 +282,9 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
         },
     }
     .into_request(&shared.project_id);
+    let pending = remember_send(&shared.client, shared.ctx, &request).await;
+    let key = journaled_key.unwrap_or_else(|| pending.idempotency_key.clone());
+    let key = key.as_str();
     let deadline = Instant::now() + shared.settings.timeout;
     let mut unanswered = 0;
     loop {
@@ -280,6 +298,7 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             .await;
         let error = match answer {
             Ok(thread_id) => {
+                pending.answered();
                 shared
                     .journal
                     .sent(&row.id, &thread_id, &shared.project_id)
@@ -302,6 +321,13 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             tokio::time::sleep(shared.ctx.waits.get_retry(unanswered)).await;
             continue;
         }
+        if outcome_unknown(&error) {
+            if let Ok(mut held) = shared.unanswered.lock() {
+                held.push(pending);
+            }
+            return Err(unknown_outcome(error));
+        }
+        pending.answered();
         if !unanswered_send && error.status != Some(429) {
             // Answered and refused: nothing was started, the next run sends afresh.
             shared.journal.rejected(&row.id).map_err(journal_failed)?;

@@ -132,6 +132,7 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
         settings: &settings,
         rate_scale: scale,
         stats: Stats::default(),
+        unanswered: std::sync::Mutex::default(),
     };
     let total = rows.len();
     if settled_before > 0 {
@@ -222,7 +223,7 @@ struct Tally {
 impl Tally {
     fn reprinted(&mut self, text: &str) -> String {
         self.reprinted += 1;
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let value: Value = crate::python::loads(text).unwrap_or(Value::Null);
         let status = value
             .get("final_status")
             .and_then(Value::as_str)
