@@ -51,7 +51,7 @@ pub async fn send_and_record(
     let prompt = message.prompt.clone();
     let into_thread = message.thread_id.clone().filter(|id| !id.is_empty());
     let request = message.into_request(project_id);
-    let pending = remember_send(client, ctx, &request).await;
+    let pending = remember_send(client, ctx, &request, None).await;
     let thread_id = match client
         .send_with_key(&request, &pending.idempotency_key)
         .await
@@ -86,12 +86,19 @@ pub async fn send_and_record(
 /// the same request's unanswered send of the last minutes, else a new one. A
 /// record that cannot be written is a warning: the send still goes. The file
 /// work runs off the async runtime (a batch's rows share one thread).
-pub async fn remember_send(client: &ApiClient, ctx: &Ctx, request: &SendRequest) -> PendingSend {
+pub async fn remember_send(
+    client: &ApiClient,
+    ctx: &Ctx,
+    request: &SendRequest,
+    known_key: Option<String>,
+) -> PendingSend {
     let body = crate::python::dumps_compact(&request.body(), true);
     let chat_url = client.url(lovart_wire::paths::CHAT);
     let folder = ctx.state.folder().to_path_buf();
+    let known = known_key.clone();
     let begun = tokio::task::spawn_blocking(move || {
-        pending_sends::begin(&folder, &chat_url, &body).map_err(|why| why.to_string())
+        pending_sends::begin(&folder, &chat_url, &body, known.as_deref())
+            .map_err(|why| why.to_string())
     })
     .await
     .unwrap_or_else(|why| Err(why.to_string()));
@@ -110,7 +117,7 @@ pub async fn remember_send(client: &ApiClient, ctx: &Ctx, request: &SendRequest)
                 "warning: cannot note the send in {} ({why}); if its answer is lost, sending it again may bill it twice",
                 ctx.state.folder().display()
             );
-            PendingSend::unrecorded()
+            PendingSend::unrecorded(known_key.as_deref())
         }
     }
 }
