@@ -79,8 +79,8 @@ async def drive(mode, lovart, env, out):
         return callback
 
     def check(result, what):
-        assert not result.isError, f"{mode} {what}: {result}"
-        return result.structuredContent
+        assert not result.is_error, f"{mode} {what}: {result}"
+        return result.structured_content
 
     async def read_back(client, result, output):
         links = [block for block in result.content if block.type == "resource_link"]
@@ -89,7 +89,7 @@ async def drive(mode, lovart, env, out):
         data = base64.b64decode(read.contents[0].blob)
         with open(output["downloaded"][0]["local_path"], "rb") as f:
             assert data == f.read(), f"{mode}: resource bytes differ from the file"
-        return links[0].mimeType, len(data)
+        return links[0].mime_type, len(data)
 
     server = StdioServerParameters(command=lovart, args=["mcp"], env=env)
     async with Client(server, mode=mode, elicitation_callback=answering(True)) as client:
