@@ -29,7 +29,7 @@ use crate::flow::send::{
     Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
     warn_about_unknown_tools, warn_state_not_saved,
 };
-use crate::flow::settle::{PendingShape, estimated_cost, settle, settled_output};
+use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::python::prefix_stripped;
 
 use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
@@ -41,7 +41,8 @@ pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
 const MIN_WAIT_SECONDS: f64 = 1.0;
 /// The longest budget (a day).
 const MAX_WAIT_SECONDS: f64 = 86_400.0;
-/// How long the user may take to answer an approval question.
+/// The longest the user may take to answer an approval question (the
+/// call's budget may cut it shorter).
 const ELICITATION_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a generation tool call works with.
@@ -50,6 +51,9 @@ pub struct Job<'a> {
     pub client: ApiClient,
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
+    /// Whether a pending step may be put to the user with `elicitation/create`
+    /// (not inside a task, whose questions go through `tasks/update`).
+    pub elicit: bool,
 }
 
 /// The end of a call's wall-clock budget.
@@ -261,7 +265,7 @@ async fn settle_asking(
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok((settled, approved));
         };
-        if approved || !ask_user(job, pending).await {
+        if approved || !ask_user(job, pending, budget.left()).await {
             return Ok((settled, approved));
         }
         job.client.confirm(thread_id).await?;
@@ -292,28 +296,25 @@ async fn settle_reporting(
     settled
 }
 
-/// Asks the user through elicitation whether to confirm `pending`; false when
-/// the client cannot ask, or the user declines, cancels or does not answer.
-async fn ask_user(job: &Job<'_>, pending: &Value) -> bool {
-    if !job
-        .peer
-        .supported_elicitation_modes()
-        .contains(&ElicitationMode::Form)
+/// Asks the user through elicitation whether to confirm `pending`, within
+/// the call's budget; false when the client cannot ask, or the user
+/// declines, cancels or does not answer in time.
+async fn ask_user(job: &Job<'_>, pending: &Value, left: Duration) -> bool {
+    if !job.elicit
+        || !job
+            .peer
+            .supported_elicitation_modes()
+            .contains(&ElicitationMode::Form)
     {
         return false;
     }
-    let message = pending
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("A high-cost generation step is waiting.");
-    let cost = estimated_cost(pending).map_or_else(
-        || "an unknown number of".to_string(),
-        |cost| format!("about {cost}"),
-    );
-    let question = format!("Lovart: {message}\nThis step costs {cost} credits. Confirm it?");
+    let question = super::confirmation::question(pending);
+    let timeout = left
+        .min(ELICITATION_TIMEOUT)
+        .max(Duration::from_millis(100));
     match job
         .peer
-        .elicit_with_timeout::<Approval>(question, Some(ELICITATION_TIMEOUT))
+        .elicit_with_timeout::<Approval>(question, Some(timeout))
         .await
     {
         Ok(Some(approval)) => approval.confirm,
