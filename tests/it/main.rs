@@ -6,6 +6,7 @@ mod agent_outcomes;
 mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
+mod files;
 mod generation_flows;
 mod hostile;
 mod hostile_network;
