@@ -297,7 +297,9 @@ impl Downloader {
         let batch = named::Batch::new(files, output_dir, prefix, self.history.as_ref());
         let batch = &batch;
         let outcomes: Vec<(Value, Option<FileRecord>)> = futures_util::stream::iter(unique)
-            .map(|(index, artifact)| async move { self.download_one(&artifact, index, batch).await })
+            .map(
+                |(index, artifact)| async move { self.download_one(&artifact, index, batch).await },
+            )
             .buffered(CONCURRENCY)
             .collect()
             .await;

@@ -27,14 +27,18 @@ pub fn run(args: GalleryArgs, ctx: &Ctx) -> Result<()> {
     let folder = out.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create the folder {}", folder.display()))?;
-    let generated_at = chrono::Local::now()
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+    let generated_at = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
     let page = render_gallery(&entries, folder, &generated_at, &filter.describe());
     std::fs::write(&out, page).with_context(|| format!("cannot write {}", out.display()))?;
     let threads: std::collections::HashSet<&str> = entries
         .iter()
-        .map(|entry| entry.record.get("thread_id").and_then(|id| id.as_str()).unwrap_or(""))
+        .map(|entry| {
+            entry
+                .record
+                .get("thread_id")
+                .and_then(|id| id.as_str())
+                .unwrap_or("")
+        })
         .collect();
     if args.json {
         print_line(&dumps_pretty(

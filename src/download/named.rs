@@ -100,12 +100,20 @@ impl<'a> Batch<'a> {
     }
 
     /// The record of a file just written; writes its sidecar when asked.
-    pub fn record(&self, artifact: &ArtifactRef, local_path: &str, fetched: &Fetched) -> FileRecord {
+    pub fn record(
+        &self,
+        artifact: &ArtifactRef,
+        local_path: &str,
+        fetched: &Fetched,
+    ) -> FileRecord {
         let path = Path::new(local_path);
-        let mime_type = fetched.media().map(|(mime, _)| mime.to_string()).or_else(|| {
-            let ext = path.extension()?.to_str()?;
-            media::mime_of_extension(ext).map(str::to_string)
-        });
+        let mime_type = fetched
+            .media()
+            .map(|(mime, _)| mime.to_string())
+            .or_else(|| {
+                let ext = path.extension()?.to_str()?;
+                media::mime_of_extension(ext).map(str::to_string)
+            });
         let record = FileRecord {
             local_path: absolute(path).to_string_lossy().into_owned(),
             url: artifact.url.clone(),
@@ -125,7 +133,13 @@ impl<'a> Batch<'a> {
         record
     }
 
-    fn render(&self, template: &NameTemplate, artifact: &ArtifactRef, index: usize, ext: &str) -> RenderedName {
+    fn render(
+        &self,
+        template: &NameTemplate,
+        artifact: &ArtifactRef,
+        index: usize,
+        ext: &str,
+    ) -> RenderedName {
         let origin = &self.files.origin;
         template.render(&NameFields {
             thread_id: origin.thread_id.as_deref(),
@@ -163,8 +177,7 @@ impl<'a> Batch<'a> {
     /// Whether the file at `path` was downloaded from `url` (its sidecar or the history says so).
     fn holds(&self, path: &str, url: &str) -> bool {
         sidecar_url(Path::new(path)).as_deref() == Some(url)
-            || History::url_at(&self.known, &absolute(Path::new(path)).to_string_lossy())
-                .as_deref()
+            || History::url_at(&self.known, &absolute(Path::new(path)).to_string_lossy()).as_deref()
                 == Some(url)
     }
 }
@@ -219,7 +232,10 @@ impl Downloader {
                 Err(error) => return Err(error.error.into()),
             }
         }
-        bail!("every name from {} to -{MAX_SUFFIX} is taken", name.candidate(1))
+        bail!(
+            "every name from {} to -{MAX_SUFFIX} is taken",
+            name.candidate(1)
+        )
     }
 }
 

@@ -236,10 +236,10 @@ fn render_group(html: &mut String, thread: &str, list: &[&GalleryEntry], page_di
 fn render_entry(html: &mut String, entry: &GalleryEntry, page_dir: &Path) {
     let record = &entry.record;
     let path = text_field(record, "local_path");
-    let name = Path::new(path)
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string());
+    let name = Path::new(path).file_name().map_or_else(
+        || path.to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     let link = escape(&file_link(page_dir, Path::new(path)));
     let prompt = text_field(record, "prompt");
     html.push_str("<figure>\n");

@@ -69,7 +69,8 @@ impl History {
         let lock_path = with_suffix(&self.path, ".lock");
         let lock = open_private(&lock_path, false)
             .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        fs4::FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        fs4::FileExt::lock(&lock)
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
         let size = fs::metadata(&self.path).map_or(0, |meta| meta.len());
         if size + lines.len() as u64 > self.max_bytes {
             self.trim(self.max_bytes / 2)?;
@@ -88,7 +89,9 @@ impl History {
         let tail = read_tail(&self.path, keep)?;
         let start = if tail.len() as u64 >= keep {
             // The first line may be cut: start after its end.
-            tail.iter().position(|&b| b == b'\n').map_or(tail.len(), |i| i + 1)
+            tail.iter()
+                .position(|&b| b == b'\n')
+                .map_or(tail.len(), |i| i + 1)
         } else {
             0
         };
@@ -154,7 +157,10 @@ impl HistoryFilter {
                 .thread_id
                 .as_deref()
                 .is_none_or(|thread| text("thread_id").starts_with(thread) && !thread.is_empty())
-            && self.kind.as_deref().is_none_or(|kind| text("type").eq_ignore_ascii_case(kind))
+            && self
+                .kind
+                .as_deref()
+                .is_none_or(|kind| text("type").eq_ignore_ascii_case(kind))
             && self
                 .since
                 .is_none_or(|since| downloaded_at(record).is_some_and(|at| at >= since))
@@ -192,7 +198,7 @@ pub fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
         .filter(|record| filter.matches(record))
         .collect();
     // Stable: records of one moment keep the newest-appended-first order.
-    kept.sort_by(|a, b| downloaded_at(b).cmp(&downloaded_at(a)));
+    kept.sort_by_key(|record| std::cmp::Reverse(downloaded_at(record)));
     kept
 }
 
@@ -210,7 +216,11 @@ pub fn parse_since(text: &str) -> Result<DateTime<FixedOffset>, String> {
             'h' => 3600,
             'd' => 86_400,
             'w' => 604_800,
-            _ => return Err(format!("unknown unit '{unit}' in '{text}' (use s, m, h, d or w)")),
+            _ => {
+                return Err(format!(
+                    "unknown unit '{unit}' in '{text}' (use s, m, h, d or w)"
+                ));
+            }
         };
         let ago = count
             .checked_mul(seconds)
@@ -231,7 +241,12 @@ pub fn parse_since(text: &str) -> Result<DateTime<FixedOffset>, String> {
             .map(|at| at.fixed_offset())
             .ok_or_else(|| format!("'{text}' is not a local time"))
     };
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return local(naive);
         }
@@ -265,7 +280,10 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(not(unix))]
@@ -308,7 +326,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let history = History::at(dir.path().join("h.jsonl"), 4096);
         assert!(history.read().unwrap().is_empty());
-        fs::write(history.path(), "{\"n\": 1}\nnot json\n{\"n\": 2}\n{\"n\": 3").unwrap();
+        fs::write(
+            history.path(),
+            "{\"n\": 1}\nnot json\n{\"n\": 2}\n{\"n\": 3",
+        )
+        .unwrap();
         assert_eq!(history.read().unwrap(), [json!({"n": 1}), json!({"n": 2})]);
     }
 
@@ -317,7 +339,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let history = History::at(dir.path().join("h.jsonl"), 4096);
         for n in 0..500 {
-            history.append(&[json!({"n": n, "pad": "x".repeat(20)})]).unwrap();
+            history
+                .append(&[json!({"n": n, "pad": "x".repeat(20)})])
+                .unwrap();
         }
         let size = fs::metadata(history.path()).unwrap().len();
         assert!(size <= 4096, "{size} bytes");
@@ -383,7 +407,9 @@ mod tests {
         let two_hours = parse_since("2h").unwrap();
         assert!((now - two_hours).num_minutes() >= 119);
         assert_eq!(
-            parse_since("2026-11-29T14:00:00+01:00").unwrap().to_rfc3339(),
+            parse_since("2026-11-29T14:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-29T14:00:00+01:00"
         );
         assert!(parse_since("2026-11-29").is_ok());

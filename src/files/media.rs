@@ -78,13 +78,23 @@ pub fn from_content_type(value: &str) -> Option<(&'static str, &'static str)> {
 /// The MIME type of an extension (without dot), when known.
 pub fn mime_of_extension(ext: &str) -> Option<&'static str> {
     let ext = ext.to_ascii_lowercase();
-    let ext = if ext == "jpeg" { "jpg".to_string() } else { ext };
-    TABLE.iter().find(|(_, known)| *known == ext).map(|(mime, _)| *mime)
+    let ext = if ext == "jpeg" {
+        "jpg".to_string()
+    } else {
+        ext
+    };
+    TABLE
+        .iter()
+        .find(|(_, known)| *known == ext)
+        .map(|(mime, _)| *mime)
 }
 
 /// What a download is: the header when it names a known type, else the
 /// bytes, else `None` (the caller keeps the URL's extension).
-pub fn of_download(content_type: Option<&str>, head: &[u8]) -> Option<(&'static str, &'static str)> {
+pub fn of_download(
+    content_type: Option<&str>,
+    head: &[u8],
+) -> Option<(&'static str, &'static str)> {
     content_type
         .and_then(from_content_type)
         .or_else(|| from_magic(head))
@@ -97,9 +107,18 @@ mod tests {
     #[test]
     fn bytes_name_the_type_when_the_header_does_not() {
         let wav = b"RIFF\x24\0\0\0WAVEfmt ";
-        assert_eq!(of_download(Some("application/octet-stream"), wav), Some(("audio/wav", "wav")));
-        assert_eq!(of_download(None, b"glTF\x02\0\0\0"), Some(("model/gltf-binary", "glb")));
-        assert_eq!(of_download(Some("image/png; q=1"), b""), Some(("image/png", "png")));
+        assert_eq!(
+            of_download(Some("application/octet-stream"), wav),
+            Some(("audio/wav", "wav"))
+        );
+        assert_eq!(
+            of_download(None, b"glTF\x02\0\0\0"),
+            Some(("model/gltf-binary", "glb"))
+        );
+        assert_eq!(
+            of_download(Some("image/png; q=1"), b""),
+            Some(("image/png", "png"))
+        );
         assert_eq!(of_download(None, b"hello"), None);
         assert_eq!(mime_of_extension("JPEG"), Some("image/jpeg"));
     }

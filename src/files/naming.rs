@@ -36,7 +36,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("project", "the project id"),
     ("date", "the download's local date, 2026-11-29"),
     ("time", "the download's local time, 091502"),
-    ("ext", "the real file type's extension: png, mp4, wav, glb, …"),
+    (
+        "ext",
+        "the real file type's extension: png, mp4, wav, glb, …",
+    ),
 ];
 
 /// The `--help` text of `--name`.
@@ -176,12 +179,16 @@ impl NameTemplate {
                         match chars.next() {
                             Some('}') => break,
                             Some(c) => name.push(c),
-                            None => return Err(format!("unclosed {{ in the name template '{text}'")),
+                            None => {
+                                return Err(format!("unclosed {{ in the name template '{text}'"));
+                            }
                         }
                     }
                     let field = Field::parse(&name).ok_or_else(|| {
-                        let known: Vec<String> =
-                            PLACEHOLDERS.iter().map(|(name, _)| format!("{{{name}}}")).collect();
+                        let known: Vec<String> = PLACEHOLDERS
+                            .iter()
+                            .map(|(name, _)| format!("{{{name}}}"))
+                            .collect();
                         format!(
                             "unknown placeholder {{{name}}} in the name template; known: {}",
                             known.join(" ")
@@ -192,7 +199,11 @@ impl NameTemplate {
                     }
                     parts.push(Part::Field(field));
                 }
-                '}' => return Err(format!("unmatched }} in the name template '{text}' (write }}}} for a brace)")),
+                '}' => {
+                    return Err(format!(
+                        "unmatched }} in the name template '{text}' (write }}}} for a brace)"
+                    ));
+                }
                 c => literal.push(c),
             }
         }

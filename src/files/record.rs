@@ -157,12 +157,29 @@ mod tests {
     #[test]
     fn the_record_has_every_documented_key_in_order() {
         let value = record().to_json();
-        let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             keys,
             [
-                "version", "local_path", "url", "type", "mime_type", "size", "sha256", "prompt",
-                "thread_id", "project_id", "tool", "model", "cost", "downloaded_at",
+                "version",
+                "local_path",
+                "url",
+                "type",
+                "mime_type",
+                "size",
+                "sha256",
+                "prompt",
+                "thread_id",
+                "project_id",
+                "tool",
+                "model",
+                "cost",
+                "downloaded_at",
                 "lovart_version"
             ]
         );

@@ -6,9 +6,9 @@ use anyhow::Result;
 use lovart_wire::reply::{ArtifactView, ResultView, fields};
 use serde_json::{Map, Value, json};
 
+use crate::cli::FileArgs;
 use crate::ctx::Ctx;
 use crate::download::{Downloader, FileOptions, collect_artifacts};
-use crate::cli::FileArgs;
 use crate::files::history::History;
 use crate::files::record::Origin;
 use crate::python::{is_py_whitespace, is_truthy, py_str};

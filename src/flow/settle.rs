@@ -16,9 +16,9 @@ use tokio::time::Instant;
 
 use crate::api::ApiClient;
 use crate::ctx::Ctx;
+use crate::download::FileOptions;
 use crate::failure::{in_thread, note_final_status};
 use crate::flow::interrupt::{Resumable, until_interrupted};
-use crate::download::FileOptions;
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{Direct, PollObserver, Settled, poll_until_settled};
 use crate::python::py_str;

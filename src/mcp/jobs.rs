@@ -35,8 +35,8 @@ use crate::python::prefix_stripped;
 use super::params::{
     ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
 };
-use crate::files::record::Origin;
 use super::progress::{Progress, status_channel};
+use crate::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
 pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;

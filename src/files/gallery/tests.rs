@@ -27,7 +27,9 @@ fn text_is_escaped_everywhere() {
         "",
     );
     assert!(!page.contains("<script>"));
-    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"));
+    assert!(
+        page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;")
+    );
     assert!(page.contains("<code>t&lt;1&gt;</code>"));
     assert!(page.contains("src=\"a%22.png\""));
 }
@@ -69,9 +71,27 @@ fn each_type_has_its_element() {
 fn threads_are_grouped_newest_first() {
     let page = render_gallery(
         &[
-            entry("old", "2026-11-01T00:00:00+00:00", "image", "/g/o.png", "first"),
-            entry("new", "2026-11-03T00:00:00+00:00", "image", "/g/n2.png", "later"),
-            entry("new", "2026-11-02T00:00:00+00:00", "image", "/g/n1.png", "earlier"),
+            entry(
+                "old",
+                "2026-11-01T00:00:00+00:00",
+                "image",
+                "/g/o.png",
+                "first",
+            ),
+            entry(
+                "new",
+                "2026-11-03T00:00:00+00:00",
+                "image",
+                "/g/n2.png",
+                "later",
+            ),
+            entry(
+                "new",
+                "2026-11-02T00:00:00+00:00",
+                "image",
+                "/g/n1.png",
+                "earlier",
+            ),
         ],
         Path::new("/g"),
         "now",

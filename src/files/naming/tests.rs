@@ -26,7 +26,10 @@ fn every_placeholder_is_filled() {
         render("{project}/{date}/{thread8}-{index}-{type}-{time}.{ext}"),
         "pr_42/2026-11-29/th_01234-2-image-091502.png"
     );
-    assert_eq!(render("{thread}_{prompt}.{ext}"), "th_0123456789abcdef_a-cyberpunk-cat-neon.png");
+    assert_eq!(
+        render("{thread}_{prompt}.{ext}"),
+        "th_0123456789abcdef_a-cyberpunk-cat-neon.png"
+    );
 }
 
 #[test]
@@ -40,7 +43,9 @@ fn a_template_without_ext_gets_the_real_extension() {
 
 #[test]
 fn collisions_number_before_the_extension() {
-    let name = NameTemplate::parse("out/{index}.{ext}").unwrap().render(&fields());
+    let name = NameTemplate::parse("out/{index}.{ext}")
+        .unwrap()
+        .render(&fields());
     assert_eq!(name.candidate(2), "out/2-2.png");
     assert_eq!(name.candidate(3), "out/2-3.png");
 }
@@ -48,14 +53,34 @@ fn collisions_number_before_the_extension() {
 #[test]
 fn braces_escape_and_bad_placeholders_are_refused() {
     assert_eq!(render("{{x}}-{index}"), "{x}-2.png");
-    assert!(NameTemplate::parse("{nope}").unwrap_err().contains("{prompt}"));
-    assert!(NameTemplate::parse("{index").unwrap_err().contains("unclosed"));
-    assert!(NameTemplate::parse("a}b").unwrap_err().contains("unmatched"));
+    assert!(
+        NameTemplate::parse("{nope}")
+            .unwrap_err()
+            .contains("{prompt}")
+    );
+    assert!(
+        NameTemplate::parse("{index")
+            .unwrap_err()
+            .contains("unclosed")
+    );
+    assert!(
+        NameTemplate::parse("a}b")
+            .unwrap_err()
+            .contains("unmatched")
+    );
 }
 
 #[test]
 fn templates_that_leave_the_folder_are_refused() {
-    for bad in ["/etc/{index}", "../{index}", "a/../../b", "C:/x", "a\\b", "", "  "] {
+    for bad in [
+        "/etc/{index}",
+        "../{index}",
+        "a/../../b",
+        "C:/x",
+        "a\\b",
+        "",
+        "  ",
+    ] {
         assert!(NameTemplate::parse(bad).is_err(), "{bad:?} was accepted");
     }
 }
@@ -120,7 +145,10 @@ fn an_empty_rendering_still_names_a_file() {
         ..fields()
     };
     assert_eq!(
-        NameTemplate::parse("x/{prompt}").unwrap().render(&empty).candidate(1),
+        NameTemplate::parse("x/{prompt}")
+            .unwrap()
+            .render(&empty)
+            .candidate(1),
         "x/prompt.png"
     );
 }

@@ -22,9 +22,9 @@ use super::limiter::RateLimiter;
 use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
 use crate::cli::ReasoningMode;
-use crate::files::naming::NameTemplate;
 use crate::ctx::{Ctx, print_line};
 use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::files::naming::NameTemplate;
 use crate::python::dumps_compact;
 
 /// What `lovart batch` was asked, beyond the rows.
