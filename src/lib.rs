@@ -23,6 +23,7 @@ mod completion;
 mod ctx;
 mod download;
 mod failure;
+mod files;
 mod flow;
 #[cfg(feature = "mcp")]
 mod mcp;

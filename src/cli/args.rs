@@ -4,6 +4,8 @@
 use clap::{ArgAction, Args, ValueEnum, ValueHint};
 use clap_complete::engine::ArgValueCandidates;
 
+use crate::files::naming::{NAME_HELP, NameTemplate};
+
 /// The value parser of the hidden positional of `chat`, `send` and `watch`:
 /// a bare word there is a prompt without `--prompt`, refused with the fix.
 fn refuse_positional_prompt(word: &str) -> Result<String, String> {
@@ -51,6 +53,8 @@ pub struct BatchArgs {
     /// Folder for downloads (a row's own output_dir wins)
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Journal file [default: FILE.journal.jsonl, or ~/.lovart/batches/ for stdin]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<String>,
@@ -63,6 +67,17 @@ pub struct BatchArgs {
     /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
+}
+
+/// Where downloaded files go by name, and what is written beside them.
+#[derive(Debug, Clone, Args)]
+pub struct FileArgs {
+    #[arg(long, value_name = "TEMPLATE", value_parser = NameTemplate::parse, help = NAME_HELP)]
+    pub name: Option<NameTemplate>,
+    /// Write <file>.json beside each downloaded file: prompt, thread, project,
+    /// URL, type, MIME type, size, sha256, time, lovart version
+    #[arg(long)]
+    pub sidecar: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +159,8 @@ pub struct ChatArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// JSON: model preferences by category, e.g. '{"IMAGE":["generate_image_midjourney"]}'
     #[arg(long, value_name = "JSON")]
     pub prefer_models: Option<String>,
@@ -207,6 +224,8 @@ pub struct WatchArgs {
     /// Folder the artifacts are downloaded to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Poll interval in seconds
     #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
@@ -261,6 +280,8 @@ pub struct ConfirmArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a further pending step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -280,6 +301,8 @@ pub struct WaitArgs {
     /// Folder for downloads
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -322,6 +345,8 @@ pub struct ResultArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +357,8 @@ pub struct DownloadArgs {
     /// Folder the files go to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Start of each file name: <prefix>_<hash><extension>
     #[arg(long, default_value = "lovart")]
     pub prefix: String,
@@ -426,4 +453,45 @@ pub struct SandboxArgs {
     /// Multiply the rate-limit windows (0.01: a "minute" lasts 0.6 s)
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub rate_scale: f64,
+}
+
+/// The filters `history` and `gallery` share.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryFilterArgs {
+    /// Only files of this project
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    pub project: Option<String>,
+    /// Only files of this thread (a prefix works)
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    pub thread: Option<String>,
+    /// Only files downloaded since T: 30m, 2h, 7d, 2026-11-29, 2026-11-29T14:00:00+01:00
+    #[arg(long, value_name = "T", value_parser = crate::files::history::parse_since)]
+    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Only files of this type: image, video, audio, 3d, …
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub filter: HistoryFilterArgs,
+    /// Print the records as JSON (each with "exists")
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GalleryArgs {
+    #[command(flatten)]
+    pub filter: HistoryFilterArgs,
+    /// Where to write the page [default: gallery.html in the state folder]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub out: Option<String>,
+    /// Open the page in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Print {"gallery", "files", "threads"} as JSON instead of the path
+    #[arg(long)]
+    pub json: bool,
 }

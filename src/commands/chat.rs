@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
 use crate::ctx::{Ctx, print_line};
+use crate::files::record::Origin;
 use crate::flow::outcome::result_text_lines;
 use crate::flow::project;
 use crate::flow::send::{
@@ -44,6 +45,14 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         tools,
     };
     let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
+    let files = crate::flow::outcome::file_options(
+        &args.files,
+        Origin {
+            prompt: Some(args.prompt.clone()),
+            thread_id: Some(thread_id.clone()),
+            project_id: Some(project_id.clone()),
+        },
+    );
     let project_name = prefix_stripped(&args.prompt, 30);
     let topic = prefix_stripped(&args.prompt, 50);
 
@@ -56,6 +65,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.

@@ -28,6 +28,10 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
         .confirm(thread_id)
         .await
         .map_err(|error| crate::failure::in_thread(thread_id, error.into()))?;
+    let files = crate::flow::outcome::file_options(
+        &args.files,
+        crate::flow::threads::origin_of(ctx, thread_id),
+    );
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
@@ -37,6 +41,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let status = result.get("final_status").map(py_str).unwrap_or_default();

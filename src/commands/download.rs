@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::cli::DownloadArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::download::{ArtifactRef, Downloader};
+use crate::download::ArtifactRef;
+use crate::files::record::Origin;
 use crate::python::dumps_pretty;
 
 pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
@@ -17,14 +18,11 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
     let artifacts: Vec<ArtifactRef> = args
         .urls
         .iter()
-        .map(|url| ArtifactRef {
-            kind: json!("image"),
-            url: url.clone(),
-        })
+        .map(|url| ArtifactRef::new(json!("image"), url.clone()))
         .collect();
-    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
-    let downloaded = downloader
-        .download_all(&artifacts, &args.output_dir, &args.prefix)
+    let files = crate::flow::outcome::file_options(&args.files, Origin::default());
+    let downloaded = crate::flow::outcome::downloader(ctx)?
+        .download_all(&artifacts, &args.output_dir, &args.prefix, &files)
         .await?;
     print_line(&dumps_pretty(
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),

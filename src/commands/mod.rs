@@ -10,6 +10,8 @@ mod confirm;
 mod create_project;
 mod doctor;
 mod download;
+mod gallery;
+mod history;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod models;
@@ -64,6 +66,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
+        Command::History(args) => history::run(args, ctx),
+        Command::Gallery(args) => gallery::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         #[cfg(feature = "mcp")]

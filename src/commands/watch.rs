@@ -20,8 +20,9 @@ use lovart_wire::reply::{ResultView, ThreadStatus, fields};
 use crate::api::ApiClient;
 use crate::cli::WatchArgs;
 use crate::ctx::{Ctx, print_line};
-use crate::download::{Downloader, collect_artifacts};
+use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::failure::{InvalidInput, note_final_status};
+use crate::files::record::Origin;
 use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
 use crate::flow::project;
 use crate::flow::send::{Message, send_and_record, upload_local_files};
@@ -46,10 +47,11 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     }
     crate::download::ensure_output_dir(&args.output_dir)?;
 
-    let (thread_id, project_id) = match (thread_flag, prompt) {
+    let (thread_id, project_id, origin) = match (thread_flag, prompt) {
         (Some(thread_id), None) => (
-            thread_id,
+            thread_id.clone(),
             project::given_or_active(ctx, args.project_id.as_deref())?,
+            crate::flow::threads::origin_of(ctx, &thread_id),
         ),
         // A prompt is sent (into the given thread, when there is one), then watched.
         (thread_flag, Some(prompt)) => {
@@ -57,14 +59,19 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
                 project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
             let attachments = args.attachments.clone().unwrap_or_default();
             let message = Message {
-                prompt,
+                prompt: prompt.clone(),
                 thread_id: thread_flag,
                 attachments: upload_local_files(&client, attachments).await?,
                 mode: args.mode,
                 ..Default::default()
             };
             let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
-            (thread_id, Some(project_id))
+            let origin = Origin {
+                prompt: Some(prompt),
+                thread_id: Some(thread_id.clone()),
+                project_id: Some(project_id.clone()),
+            };
+            (thread_id, Some(project_id), origin)
         }
         (None, None) => unreachable!("checked above"),
     };
@@ -74,9 +81,10 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let mut stream = ArtifactStream {
         spinner: &spinner,
         client: &client,
-        downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
+        downloader: crate::flow::outcome::downloader(ctx)?,
         thread_id: &thread_id,
         output_dir: &args.output_dir,
+        files: crate::flow::outcome::file_options(&args.files, origin),
         seen: HashSet::new(),
     };
     let interval = ctx.waits.seconds(args.interval as f64);
@@ -112,6 +120,8 @@ struct ArtifactStream<'a> {
     downloader: Downloader,
     thread_id: &'a str,
     output_dir: &'a str,
+    /// `--name`, `--sidecar`, and what the records say of the thread.
+    files: FileOptions,
     /// URLs already reported.
     seen: HashSet<String>,
 }
@@ -152,7 +162,12 @@ impl ArtifactStream<'_> {
         let result = self.client.result(self.thread_id).await?;
         let downloads = self
             .downloader
-            .download_all(&collect_artifacts(&result), self.output_dir, "lovart")
+            .download_all(
+                &collect_artifacts(&result),
+                self.output_dir,
+                "lovart",
+                &self.files,
+            )
             .await?;
         for download in downloads {
             let Some(url) = download.get("url").and_then(Value::as_str) else {

@@ -113,7 +113,7 @@ async fn hostile_answer(socket: &mut tokio::net::TcpStream, path: &str) -> bool 
 
 fn image(url: &str) -> ArtifactRef {
     let (kind, url) = (json!("image"), url.to_string());
-    ArtifactRef { kind, url }
+    ArtifactRef::new(kind, url)
 }
 
 fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
@@ -123,7 +123,7 @@ fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
 async fn fetch_all(urls: &[String], out: &str, prefix: &str) -> Vec<Value> {
     let downloader = Downloader::new(false).unwrap().with_progress(true);
     downloader
-        .download_all(&artifacts(urls), out, prefix)
+        .download_all(&artifacts(urls), out, prefix, &FileOptions::default())
         .await
         .unwrap()
 }
@@ -396,7 +396,7 @@ async fn a_body_longer_than_its_length_is_never_written_past_it() {
         .fetch(&format!("{base}/longer.png"), &target)
         .await;
     match outcome {
-        Ok(()) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
+        Ok(_) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
         Err(_) => assert_eq!(dir_entries(dir.path()), Vec::<String>::new()),
     }
 }

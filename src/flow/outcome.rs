@@ -6,8 +6,11 @@ use anyhow::Result;
 use lovart_wire::reply::{ArtifactView, ResultView, fields};
 use serde_json::{Map, Value, json};
 
+use crate::cli::FileArgs;
 use crate::ctx::Ctx;
-use crate::download::{Downloader, collect_artifacts};
+use crate::download::{Downloader, FileOptions, collect_artifacts};
+use crate::files::history::History;
+use crate::files::record::Origin;
 use crate::python::{is_py_whitespace, is_truthy, py_str};
 
 /// The reference's sentence for a thread that ended with text only.
@@ -79,26 +82,50 @@ pub async fn download_if_asked(
     mut result: Map<String, Value>,
     download: bool,
     output_dir: &str,
+    files: &FileOptions,
     ctx: &Ctx,
 ) -> Result<Map<String, Value>> {
     if download {
-        let downloaded = download_artifacts(&result, output_dir, ctx).await?;
+        let downloaded = download_artifacts(&result, output_dir, files, ctx).await?;
         crate::flow::hints::after_downloads(&downloaded);
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     Ok(result)
 }
 
-/// Downloads every artifact of a result into `output_dir` with the default prefix.
+/// Downloads every artifact of a result into `output_dir` with the default
+/// prefix (or `files`' template); the thread id comes from the result when the
+/// caller did not know it.
 pub async fn download_artifacts(
     result: &Map<String, Value>,
     output_dir: &str,
+    files: &FileOptions,
     ctx: &Ctx,
 ) -> Result<Vec<Value>> {
-    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
-    downloader
-        .download_all(&collect_artifacts(result), output_dir, "lovart")
+    let mut files = files.clone();
+    if files.origin.thread_id.is_none() {
+        files.origin.thread_id = ResultView(result).thread_id().map(str::to_string);
+    }
+    downloader(ctx)?
+        .download_all(&collect_artifacts(result), output_dir, "lovart", &files)
         .await
+}
+
+/// `--name`/`--sidecar` of a command, with what it knows of the thread.
+pub fn file_options(args: &FileArgs, origin: Origin) -> FileOptions {
+    FileOptions {
+        name: args.name.clone(),
+        sidecar: args.sidecar,
+        origin,
+    }
+}
+
+/// The downloader of a command: its progress display, and the history
+/// beside the state file.
+pub fn downloader(ctx: &Ctx) -> Result<Downloader> {
+    Ok(Downloader::new(ctx.insecure_tls)?
+        .with_progress(ctx.progress)
+        .with_history(History::beside_state(ctx.state.path())))
 }
 
 #[cfg(test)]

@@ -12,7 +12,10 @@ use anyhow::Result;
 
 use crate::failure::InvalidInput;
 
+use serde_json::Value;
+
 use crate::ctx::Ctx;
+use crate::files::record::Origin;
 use crate::state::State;
 
 /// The thread id to use for `given`: itself, or the one saved thread it is a
@@ -22,6 +25,29 @@ pub fn resolve_thread_id(ctx: &Ctx, given: &str) -> Result<String> {
         return Ok(given.to_string());
     };
     resolve_in(&state, given)
+}
+
+/// What the state file knows of a thread, for file names and records: its
+/// project and its topic (the prompt's first 50 characters) when saved here.
+pub fn origin_of(ctx: &Ctx, thread_id: &str) -> Origin {
+    let saved = ctx.state.peek().ok().flatten().and_then(|state| {
+        state
+            .threads(None)
+            .into_iter()
+            .find(|thread| thread.get("id").and_then(Value::as_str) == Some(thread_id))
+    });
+    let text = |key: &str| {
+        saved
+            .as_ref()
+            .and_then(|thread| thread.get(key)?.as_str())
+            .filter(|text| !text.is_empty())
+            .map(str::to_string)
+    };
+    Origin {
+        prompt: text("topic"),
+        thread_id: Some(thread_id.to_string()),
+        project_id: text("project_id"),
+    }
 }
 
 /// [`resolve_thread_id`] for an optional flag (chat and send continue a thread).

@@ -53,6 +53,9 @@ struct After {
     output_dir: Option<String>,
     max_credits: Option<f64>,
     wait_seconds: Option<f64>,
+    /// The file name template and sidecar choice of `name`/`sidecar`.
+    name: Option<String>,
+    sidecar: bool,
 }
 
 impl Call {
@@ -71,18 +74,24 @@ impl Call {
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
             Self::Wait(p) => After {
                 download: p.download,
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
             Self::Confirm(p) => After {
                 download: p.download,
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
         }
     }
@@ -192,6 +201,8 @@ fn confirm_params(thread_id: &str, after: &After) -> ConfirmParams {
         download: after.download,
         output_dir: after.output_dir.clone(),
         max_credits: after.max_credits,
+        name: after.name.clone(),
+        sidecar: after.sidecar,
     }
 }
 
@@ -245,6 +256,8 @@ pub fn resume_task(
         output_dir: None,
         max_credits: None,
         wait_seconds: None,
+        name: None,
+        sidecar: false,
     };
     spawn_task(server, request, thread_id, after, None)
 }
@@ -290,6 +303,8 @@ async fn task_work(
             download: false,
             output_dir: None,
             max_credits: after.max_credits,
+            name: None,
+            sidecar: false,
         };
         let job = &job;
         async move {
@@ -300,6 +315,8 @@ async fn task_work(
                     download: false,
                     output_dir: None,
                     max_credits: wait.max_credits,
+                    name: None,
+                    sidecar: false,
                 };
                 jobs::confirm(job, params).await
             } else {
@@ -349,7 +366,12 @@ async fn task_work(
             .clone()
             .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
         crate::download::ensure_output_dir(&dir)?;
-        output = download_if_asked(output, true, &dir, job.ctx).await?;
+        let files = super::params::file_options(
+            after.name.as_deref(),
+            after.sidecar,
+            crate::flow::threads::origin_of(job.ctx, thread_id),
+        )?;
+        output = download_if_asked(output, true, &dir, &files, job.ctx).await?;
     }
     Ok(finish(shared, output, approved).await)
 }

@@ -32,8 +32,11 @@ use crate::flow::send::{
 use crate::flow::settle::{PendingShape, settle, settled_output};
 use crate::python::prefix_stripped;
 
-use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
+use super::params::{
+    ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
+};
 use super::progress::{Progress, status_channel};
+use crate::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
 pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
@@ -116,6 +119,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
     let output_dir = params
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+    let mut files = file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
     if params.download {
         crate::download::ensure_output_dir(&output_dir)?;
     }
@@ -128,6 +132,11 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         tools,
     };
     let thread_id = send_and_record(client, ctx, &project_id, message).await?;
+    files.origin = Origin {
+        prompt: Some(params.prompt.clone()),
+        thread_id: Some(thread_id.clone()),
+        project_id: Some(project_id.clone()),
+    };
     job.progress
         .report(format!("sent: thread {thread_id}"))
         .await;
@@ -155,7 +164,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
             warn_state_not_saved(&thread_id, &why);
         }
-        let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+        let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
     after_send
@@ -171,6 +180,8 @@ pub async fn wait(job: &Job<'_>, params: WaitParams) -> Result<Map<String, Value
         max_credits: params.max_credits,
         download: params.download,
         output_dir: params.output_dir,
+        name: params.name,
+        sidecar: params.sidecar,
         shape: PendingShape::Summary,
     };
     wait_on(job, on, false).await
@@ -184,6 +195,8 @@ pub async fn confirm(job: &Job<'_>, params: ConfirmParams) -> Result<Map<String,
         max_credits: params.max_credits,
         download: params.download,
         output_dir: params.output_dir,
+        name: params.name,
+        sidecar: params.sidecar,
         shape: PendingShape::Result,
     };
     wait_on(job, on, true).await
@@ -196,6 +209,8 @@ struct Waiting<'a> {
     max_credits: Option<f64>,
     download: bool,
     output_dir: Option<String>,
+    name: Option<String>,
+    sidecar: bool,
     shape: PendingShape,
 }
 
@@ -213,6 +228,11 @@ async fn wait_on(
         crate::download::ensure_output_dir(&output_dir)?;
     }
     let thread_id = on.thread_id;
+    let files = file_options(
+        on.name.as_deref(),
+        on.sidecar,
+        crate::flow::threads::origin_of(job.ctx, thread_id),
+    )?;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {
         job.client
@@ -232,7 +252,7 @@ async fn wait_on(
             on.shape,
         )
         .await?;
-        let result = download_if_asked(result, on.download, &output_dir, job.ctx).await?;
+        let result = download_if_asked(result, on.download, &output_dir, &files, job.ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
     outcome.await.map_err(|error| in_thread(thread_id, error))

@@ -222,11 +222,17 @@ impl LovartServer {
             let output_dir = params
                 .output_dir
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let files = params::file_options(
+                params.name.as_deref(),
+                params.sidecar,
+                crate::flow::threads::origin_of(ctx, &params.thread_id),
+            )?;
             if params.download {
                 crate::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
-            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+            let result =
+                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
             Ok(generation::finish(&self.shared, result, None).await)
         })
         .await

@@ -7,6 +7,7 @@ mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
 mod error_kinds;
+mod files;
 mod generation_flows;
 mod hostile;
 mod hostile_network;

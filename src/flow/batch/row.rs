@@ -22,8 +22,10 @@ use super::limiter::RateLimiter;
 use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
 use crate::ctx::Ctx;
-use crate::download::{Downloader, collect_artifacts};
+use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
+use crate::files::history::History;
+use crate::files::record::Origin;
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
 use crate::flow::send::{
@@ -196,7 +198,12 @@ pub async fn process(shared: &Shared<'_>, row: &Row, state: Option<RowState>) ->
             let final_status = settled.as_str();
             output.insert("final_status".into(), json!(final_status));
             add_result(&mut output, &settled, result.as_ref());
-            match download(shared, row, result.as_ref()).await {
+            let origin = Origin {
+                prompt: Some(row.prompt.to_string()),
+                thread_id: Some(thread_id.clone()),
+                project_id: Some(project_id.clone()),
+            };
+            match download(shared, row, result.as_ref(), origin).await {
                 Ok(downloaded) => {
                     output.insert("downloaded".into(), downloaded);
                 }
@@ -421,6 +428,7 @@ async fn download(
     shared: &Shared<'_>,
     row: &Row,
     result: Option<&Map<String, Value>>,
+    origin: Origin,
 ) -> Result<Value> {
     let (true, Some(result)) = (shared.settings.download, result) else {
         return Ok(Value::Null);
@@ -430,9 +438,15 @@ async fn download(
         None => shared.settings.output_dir.clone(),
     };
     crate::download::ensure_output_dir(&output_dir)?;
-    let downloader = Downloader::new(shared.ctx.insecure_tls)?;
+    let downloader = Downloader::new(shared.ctx.insecure_tls)?
+        .with_history(History::beside_state(shared.ctx.state.path()));
+    let files = FileOptions {
+        name: shared.settings.name.clone(),
+        sidecar: shared.settings.sidecar,
+        origin,
+    };
     let downloaded = downloader
-        .download_all(&collect_artifacts(result), &output_dir, "lovart")
+        .download_all(&collect_artifacts(result), &output_dir, "lovart", &files)
         .await
         .with_context(|| format!("cannot download into {output_dir}"))?;
     Ok(Value::Array(downloaded))

@@ -24,6 +24,7 @@ use super::rows::{Row, parse_rows};
 use crate::cli::ReasoningMode;
 use crate::ctx::{Ctx, print_line};
 use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::files::naming::NameTemplate;
 use crate::python::dumps_compact;
 
 /// What `lovart batch` was asked, beyond the rows.
@@ -32,6 +33,10 @@ pub struct Settings {
     pub concurrency: usize,
     pub download: bool,
     pub output_dir: String,
+    /// `--name`: a template for the files' names.
+    pub name: Option<NameTemplate>,
+    /// `--sidecar`: `<file>.json` beside each file.
+    pub sidecar: bool,
     pub journal: Option<PathBuf>,
     pub project_id: Option<String>,
     pub mode: Option<ReasoningMode>,

@@ -1,0 +1,44 @@
+//! What `history` and `gallery` share: the download history of this state
+//! folder, filtered by their flags, newest first, each record with whether
+//! its file is still there.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::cli::HistoryFilterArgs;
+use crate::ctx::Ctx;
+use crate::files::history::{History, HistoryFilter, newest_first};
+
+/// The flags as a filter.
+pub fn filter(args: &HistoryFilterArgs) -> HistoryFilter {
+    let given = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
+    HistoryFilter {
+        project_id: given(&args.project),
+        thread_id: given(&args.thread),
+        since: args.since,
+        kind: given(&args.kind),
+    }
+}
+
+/// The history of the state folder `ctx` uses.
+pub fn history(ctx: &Ctx) -> History {
+    History::beside_state(ctx.state.path())
+}
+
+/// The records that pass `filter`, newest first, each with whether its
+/// `local_path` is still a file.
+pub fn listed(ctx: &Ctx, filter: &HistoryFilter) -> Result<Vec<(Value, bool)>> {
+    let records = history(ctx).read()?;
+    Ok(newest_first(records, filter)
+        .into_iter()
+        .map(|record| {
+            let exists = record
+                .get("local_path")
+                .and_then(Value::as_str)
+                .is_some_and(|path| Path::new(path).is_file());
+            (record, exists)
+        })
+        .collect())
+}
