@@ -54,13 +54,21 @@ pub const AGENTS: &[Agent] = &[
     agent("cursor", ".cursor/skills", Some(".cursor/skills")),
     agent("gemini", ".gemini/skills", Some(".gemini/skills")),
     agent("copilot", ".copilot/skills", Some(".github/skills")),
-    agent("opencode", ".config/opencode/skills", Some(".opencode/skills")),
+    agent(
+        "opencode",
+        ".config/opencode/skills",
+        Some(".opencode/skills"),
+    ),
     agent("openclaw", ".openclaw/skills", None),
     // The cross-client folder of the Agent Skills convention.
     agent("agents", ".agents/skills", Some(".agents/skills")),
 ];
 
-const fn agent(id: &'static str, user_dir: &'static str, project_dir: Option<&'static str>) -> Agent {
+const fn agent(
+    id: &'static str,
+    user_dir: &'static str,
+    project_dir: Option<&'static str>,
+) -> Agent {
     Agent {
         id,
         user_dir,
@@ -82,9 +90,9 @@ pub fn agent_skills_dir(agent_id: &str, home: &Path, project: Option<&Path>) -> 
     Ok(match project {
         None => home.join(agent.user_dir),
         Some(project) => {
-            let relative = agent.project_dir.with_context(|| {
-                format!("{agent_id} reads skills only from {}", agent.user_dir)
-            })?;
+            let relative = agent
+                .project_dir
+                .with_context(|| format!("{agent_id} reads skills only from {}", agent.user_dir))?;
             project.join(relative)
         }
     })
@@ -146,9 +154,17 @@ pub struct ChangedByUser {
 impl fmt::Display for ChangedByUser {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.recorded {
-            write!(formatter, "{} was changed since lovart installed it", self.path.display())
+            write!(
+                formatter,
+                "{} was changed since lovart installed it",
+                self.path.display()
+            )
         } else {
-            write!(formatter, "{} was not written by `lovart skill install`", self.path.display())
+            write!(
+                formatter,
+                "{} was not written by `lovart skill install`",
+                self.path.display()
+            )
         }
     }
 }
@@ -213,7 +229,9 @@ struct Record {
 
 fn read_record(path: &Path) -> Option<Record> {
     // A record is a few bytes; anything large is not ours.
-    let text = std::fs::read(path).ok().filter(|bytes| bytes.len() < 4096)?;
+    let text = std::fs::read(path)
+        .ok()
+        .filter(|bytes| bytes.len() < 4096)?;
     let value: Value = serde_json::from_slice(&text).ok()?;
     Some(Record {
         version: value.get("version")?.as_str()?.to_string(),

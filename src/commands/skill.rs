@@ -28,7 +28,11 @@ pub fn run(args: SkillArgs) -> Result<()> {
             print_line(&dumps_pretty(&object, false));
         }
         SkillCommand::Show(_) => {
-            print_line(skill::SKILL_MD.strip_suffix('\n').unwrap_or(skill::SKILL_MD));
+            print_line(
+                skill::SKILL_MD
+                    .strip_suffix('\n')
+                    .unwrap_or(skill::SKILL_MD),
+            );
         }
         SkillCommand::Install(args) => install(&args)?,
     }
@@ -79,7 +83,10 @@ fn skills_dir(args: &SkillInstallArgs) -> Result<PathBuf> {
     if let Some(dir) = &args.dir {
         return Ok(dir.clone());
     }
-    let agent = args.agent.as_deref().context("--agent or --dir is required")?;
+    let agent = args
+        .agent
+        .as_deref()
+        .context("--agent or --dir is required")?;
     let project = if args.project {
         let known = skill::AGENTS.iter().find(|known| known.id == agent);
         if let Some(known) = known.filter(|known| known.project_dir.is_none()) {

@@ -156,7 +156,8 @@ impl Picture {
             return self;
         }
         let scale = |length: u32| -> u32 {
-            let scaled = (u64::from(length) * u64::from(side) + u64::from(long) / 2) / u64::from(long);
+            let scaled =
+                (u64::from(length) * u64::from(side) + u64::from(long) / 2) / u64::from(long);
             u32::try_from(scaled).unwrap_or(side).max(1)
         };
         let (width, height) = (scale(self.width), scale(self.height));

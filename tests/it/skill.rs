@@ -66,7 +66,11 @@ fn install_writes_where_the_assistant_looks_and_records_the_version() {
     // Again: nothing to do, and it says so.
     let again = install(&world, &["--agent", "claude"]);
     assert_eq!(again.code, 0);
-    assert!(again.stdout.contains("already installed"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("already installed"),
+        "{}",
+        again.stdout
+    );
 }
 
 #[test]
@@ -90,10 +94,13 @@ fn each_assistant_gets_its_own_folder() {
 fn project_installs_go_under_the_current_folder() {
     let world = World::offline();
     let project = tempfile::tempdir().unwrap();
-    let installed = run(world
-        .lovart()
-        .current_dir(project.path())
-        .args(["skill", "install", "--agent", "copilot", "--project"]));
+    let installed = run(world.lovart().current_dir(project.path()).args([
+        "skill",
+        "install",
+        "--agent",
+        "copilot",
+        "--project",
+    ]));
     assert_eq!(installed.code, 0, "{}", installed.stderr);
     assert!(
         project
@@ -104,10 +111,14 @@ fn project_installs_go_under_the_current_folder() {
     assert!(!world.home.path().join(".copilot").exists());
 
     // OpenClaw reads only its home folder: a usage mistake, said as such.
-    let refused = run(world
-        .lovart()
-        .current_dir(project.path())
-        .args(["skill", "install", "--agent", "openclaw", "--project", "--json"]));
+    let refused = run(world.lovart().current_dir(project.path()).args([
+        "skill",
+        "install",
+        "--agent",
+        "openclaw",
+        "--project",
+        "--json",
+    ]));
     assert_eq!(refused.code, 1);
     assert_eq!(refused.json()["error"]["kind"], "invalid_input");
 }
@@ -129,7 +140,10 @@ fn an_upgrade_replaces_the_file_an_earlier_install_wrote() {
     let world = World::offline();
     let dir = world.home.path().join("skills");
     let folder = dir.join("lovart-skill");
-    older_install(&folder, "---\nname: lovart-skill\ndescription: old\n---\nold\n");
+    older_install(
+        &folder,
+        "---\nname: lovart-skill\ndescription: old\n---\nold\n",
+    );
     let installed = install(&world, &["--dir", dir.to_str().unwrap()]);
     assert_eq!(installed.code, 0, "{}", installed.stderr);
     assert_eq!(
@@ -156,7 +170,10 @@ fn a_file_the_user_changed_is_kept_unless_forced() {
     let dir = world.home.path().join("skills");
     let dir_arg = dir.to_str().unwrap();
     assert_eq!(install(&world, &["--dir", dir_arg]).code, 0);
-    let edited = format!("{}\nMy own rule: always ask for the size.\n", skill_source());
+    let edited = format!(
+        "{}\nMy own rule: always ask for the size.\n",
+        skill_source()
+    );
     std::fs::write(skill_path(&dir), &edited).unwrap();
 
     let refused = install(&world, &["--dir", dir_arg]);
@@ -195,7 +212,9 @@ fn a_file_lovart_did_not_write_is_kept() {
     let refused = install(&world, &["--dir", dir.to_str().unwrap()]);
     assert_one_error_line(&refused);
     assert!(
-        refused.stderr.contains("was not written by `lovart skill install`"),
+        refused
+            .stderr
+            .contains("was not written by `lovart skill install`"),
         "{}",
         refused.stderr
     );

@@ -2,7 +2,12 @@
 
 use super::*;
 
-fn png_bytes(width: u32, height: u32, channels: usize, pixel: impl Fn(u32, u32) -> Vec<u8>) -> Vec<u8> {
+fn png_bytes(
+    width: u32,
+    height: u32,
+    channels: usize,
+    pixel: impl Fn(u32, u32) -> Vec<u8>,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(match channels {
@@ -65,7 +70,12 @@ fn transparency_stays_png() {
     assert_eq!(preview.mime_type, "image/png");
     assert_eq!(dimensions(&preview), (MAX_SIDE, 93));
     let picture = decode_png(&preview.bytes).unwrap();
-    assert!(picture.pixels.chunks(4).all(|pixel| pixel == [1, 2, 3, 100]));
+    assert!(
+        picture
+            .pixels
+            .chunks(4)
+            .all(|pixel| pixel == [1, 2, 3, 100])
+    );
 }
 
 #[test]
