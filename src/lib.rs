@@ -9,7 +9,8 @@
 //! `progress` what is drawn at a terminal; `python` is the one home of the
 //! reference's Python semantics. The sandbox server is the `lovart-sandbox`
 //! crate, behind the default `sandbox` feature; `mcp` is the MCP server of
-//! `lovart mcp` (rmcp), behind the default `mcp` feature.
+//! `lovart mcp` (rmcp), behind the default `mcp` feature; `skill` is the Agent
+//! Skills file the binary carries and installs.
 //!
 //! Only `cli` (for parsing tests), [`main`] and [`complete_if_asked`] (the
 //! shell's completion requests) are public.
@@ -29,6 +30,7 @@ mod flow;
 mod mcp;
 mod progress;
 mod python;
+mod skill;
 mod state;
 mod timing;
 

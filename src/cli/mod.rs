@@ -164,6 +164,12 @@ pub enum Command {
         after_help = "Examples:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart\n  source <(lovart completions bash --dynamic)   # also completes saved project and thread ids"
     )]
     Completions(CompletionsArgs),
+    /// Show the assistant skill file, or install it where an assistant looks
+    #[command(
+        subcommand_required = true,
+        after_help = "Examples:\n  lovart skill install --agent claude\n  lovart skill show"
+    )]
+    Skill(SkillArgs),
     /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
     #[cfg(feature = "mcp")]
     #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
@@ -199,6 +205,10 @@ impl Command {
             Self::History(args) => args.json,
             Self::Gallery(args) => args.json,
             Self::Completions(args) => args.json,
+            Self::Skill(args) => match &args.command {
+                SkillCommand::Show(args) => args.json,
+                SkillCommand::Install(args) => args.json,
+            },
             #[cfg(feature = "sandbox")]
             Self::Sandbox(_) => false,
             #[cfg(feature = "mcp")]

@@ -26,6 +26,7 @@ mod result;
 mod sandbox;
 mod send;
 mod set_mode;
+mod skill;
 mod status;
 mod thread_remove;
 mod threads;
@@ -70,6 +71,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Gallery(args) => gallery::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(_) => mcp::run(ctx).await,
     }

@@ -23,6 +23,7 @@ mod robustness;
 mod sandbox_persistence;
 #[cfg(unix)]
 mod signals;
+mod skill;
 mod support;
 mod terminal_experience;
 mod watch_events;
