@@ -46,7 +46,7 @@ fn server_with_a_broken_emoji() -> Hostile {
 #[test]
 fn wait_reads_a_result_with_a_lone_surrogate_and_downloads_it() {
     let server = server_with_a_broken_emoji();
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let out_dir = world.out_dir();
     let waited = run(world.lovart().args([
         "wait",
@@ -70,7 +70,7 @@ fn wait_reads_a_result_with_a_lone_surrogate_and_downloads_it() {
 #[test]
 fn chat_prints_the_text_with_the_replacement_character_and_downloads() {
     let server = server_with_a_broken_emoji();
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let out_dir = world.out_dir();
     let chat = run(world.lovart().args([
         "chat",
@@ -176,7 +176,7 @@ fn an_mcp_call_with_a_lone_surrogate_gets_an_answer() {
     );
     let answer = answer_to(2);
     assert!(answer.get("result").is_some(), "{answer}");
-    drop(send);
+    drop(stdin);
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -70,7 +70,7 @@ fn idempotency_keys(sandbox: &World) -> Vec<String> {
 fn a_lost_answer_is_an_unknown_outcome_and_the_same_send_again_starts_one_thread() {
     let sandbox = World::sandbox();
     let (stand_in, _) = late_sends(&sandbox, 1);
-    let world = World::with_server(stand_in.base_url.clone());
+    let world = World::with_server(stand_in.base_url);
     let chat = ["chat", "--prompt", "a cat", "--json"];
 
     let lost = lovart_with_short_timeout(&world, &chat);
@@ -113,7 +113,7 @@ fn a_lost_answer_is_an_unknown_outcome_and_the_same_send_again_starts_one_thread
 fn send_and_watch_reuse_the_key_of_a_lost_send_of_the_same_request() {
     let sandbox = World::sandbox();
     let (stand_in, _) = late_sends(&sandbox, 1);
-    let world = World::with_server(stand_in.base_url.clone());
+    let world = World::with_server(stand_in.base_url);
 
     let lost = lovart_with_short_timeout(&world, &["send", "--prompt", "a cat", "--json"]);
     assert_eq!(lost.json()["error"]["kind"], "outcome_unknown");
@@ -143,7 +143,7 @@ fn a_batch_row_reuses_the_key_of_a_lost_send_and_reports_the_unknown_outcome() {
     let sandbox = World::sandbox();
     // Every try of the batch's own retries is late too.
     let (stand_in, late) = late_sends(&sandbox, usize::MAX);
-    let world = World::with_server(stand_in.base_url.clone());
+    let world = World::with_server(stand_in.base_url);
     let rows = world.home.path().join("rows.txt");
     std::fs::write(&rows, "a cat\n").unwrap();
     let rows = rows.display().to_string();
