@@ -96,11 +96,11 @@ pub enum ReasoningMode {
     Fast,
 }
 
-impl ReasoningMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Thinking => "thinking",
-            Self::Fast => "fast",
+impl From<ReasoningMode> for lovart_core::flow::send::ReasoningMode {
+    fn from(mode: ReasoningMode) -> Self {
+        match mode {
+            ReasoningMode::Thinking => Self::Thinking,
+            ReasoningMode::Fast => Self::Fast,
         }
     }
 }
@@ -208,7 +208,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
     /// Poll interval in seconds
-    #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]

@@ -48,7 +48,7 @@ pub struct Cli {
     pub sk: Option<String>,
 
     /// Seconds to wait for a generation, and for each request
-    #[arg(long, value_name = "N", default_value = "180", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "180", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub timeout: i64,
 
     /// No progress display on stderr
@@ -57,6 +57,20 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The global options, for the engine's settings (which add the
+    /// environment and the defaults).
+    pub fn flags(&self) -> lovart_core::settings::Flags {
+        lovart_core::settings::Flags {
+            base_url: self.base_url.clone(),
+            access_key: self.ak.clone(),
+            secret_key: self.sk.clone(),
+            timeout: self.timeout,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

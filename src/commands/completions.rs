@@ -17,6 +17,6 @@ pub fn run(args: CompletionsArgs) -> Result<()> {
         String::from_utf8(script).context("the completion script is not UTF-8")?
     };
     // print_line appends a newline; the generators already end with one.
-    crate::ctx::print_line(script.strip_suffix('\n').unwrap_or(&script));
+    lovart_core::settings::print_line(script.strip_suffix('\n').unwrap_or(&script));
     Ok(())
 }

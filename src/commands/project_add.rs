@@ -4,10 +4,10 @@
 use anyhow::Result;
 
 use crate::cli::ProjectAddArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::project::rename_on_server;
+use lovart_core::flow::project::rename_on_server;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ProjectAddArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ProjectAddArgs, ctx: &Settings) -> Result<()> {
     ctx.state
         .update(|state| state.add_project(&args.project_id, &args.name))?;
     if !args.name.is_empty() {

@@ -4,10 +4,10 @@
 use anyhow::{Result, bail};
 
 use crate::cli::ProjectIdArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::threads::ambiguous;
+use lovart_core::flow::threads::ambiguous;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let given = &args.project_id;
     let switched = ctx
         .state

@@ -4,10 +4,10 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_compact;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: SetModeArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let (mode, unlimited) = if args.fast {
         ("fast", false)

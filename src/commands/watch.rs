@@ -17,22 +17,22 @@ use tokio::time::Instant;
 
 use lovart_wire::reply::{ResultView, ThreadStatus, fields};
 
-use crate::api::ApiClient;
 use crate::cli::WatchArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::download::{Downloader, collect_artifacts};
-use crate::failure::note_final_status;
-use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
-use crate::flow::project;
-use crate::flow::send::{Message, send_and_record, upload_local_files};
-use crate::progress::Spinner;
-use crate::python::{dumps_compact, is_truthy};
+use lovart_core::api::ApiClient;
+use lovart_core::download::{Downloader, collect_artifacts};
+use lovart_core::failure::note_final_status;
+use lovart_core::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
+use lovart_core::flow::project;
+use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
+use lovart_core::progress::Spinner;
+use lovart_core::python::{dumps_compact, is_truthy};
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
-    let thread_flag = crate::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
+    let thread_flag = lovart_core::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
     let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
     if thread_flag.is_none() && prompt.is_none() {
         bail!("watch requires either --thread-id or --prompt");
@@ -43,7 +43,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
             args.interval
         );
     }
-    crate::download::ensure_output_dir(&args.output_dir)?;
+    lovart_core::download::ensure_output_dir(&args.output_dir)?;
 
     let (thread_id, project_id) = match (thread_flag, prompt) {
         (Some(thread_id), None) => (
@@ -59,7 +59,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
                 prompt,
                 thread_id: thread_flag,
                 attachments: upload_local_files(&client, attachments).await?,
-                mode: args.mode,
+                mode: args.mode.map(Into::into),
                 ..Default::default()
             };
             let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
@@ -73,7 +73,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let mut stream = ArtifactStream {
         spinner: &spinner,
         client: &client,
-        downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
+        downloader: ctx.downloader()?,
         thread_id: &thread_id,
         output_dir: &args.output_dir,
         seen: HashSet::new(),

@@ -1,7 +1,7 @@
 //! `lovart mcp`: a Model Context Protocol server over stdio, on rmcp (the
 //! official Rust SDK).
 //!
-//! Every tool composes the same [`crate::flow`] steps as the CLI command of
+//! Every tool composes the same [`lovart_core::flow`] steps as the CLI command of
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
@@ -27,10 +27,10 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use serde_json::{Map, Value, json};
 
-use crate::api::ApiClient;
-use crate::catalog::{self, Tool};
-use crate::ctx::Ctx;
-use crate::flow::outcome::download_if_asked;
+use lovart_core::api::ApiClient;
+use lovart_core::catalog::{self, Tool};
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::settings::Settings;
 
 use jobs::Job;
 use params::{
@@ -40,7 +40,7 @@ use params::{
 use progress::Progress;
 
 /// Serves on stdin/stdout until the client closes stdin.
-pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
+pub async fn serve_stdio(ctx: Settings) -> Result<()> {
     let server = LovartServer::new(ctx);
     if let Err(error) = server.shared.api() {
         eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
@@ -58,7 +58,7 @@ pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
 
 /// What every call shares.
 struct Shared {
-    ctx: Ctx,
+    ctx: Settings,
     /// One connection pool for every call; None when the keys or URL are unusable.
     client: Option<ApiClient>,
 }
@@ -80,7 +80,7 @@ pub struct LovartServer {
 }
 
 impl LovartServer {
-    fn new(ctx: Ctx) -> Self {
+    fn new(ctx: Settings) -> Self {
         let client = ctx.api().ok();
         Self {
             shared: Arc::new(Shared { ctx, client }),
@@ -185,7 +185,7 @@ impl LovartServer {
                 .output_dir
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
             if params.download {
-                crate::download::ensure_output_dir(&output_dir)?;
+                lovart_core::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
             let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
@@ -349,8 +349,8 @@ impl LovartServer {
 impl ServerHandler for LovartServer {}
 
 /// The live catalog, or the built-in copy when it cannot be had (as `models`).
-async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
-    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+async fn load_catalog(ctx: &Settings) -> (&'static str, Vec<Tool>) {
+    match catalog::live_or_builtin(ctx).await {
         (tools, None) => ("live", tools),
         (tools, Some(why)) => {
             eprintln!(

@@ -12,9 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Map, Value};
 
-/// The environment variable that relocates the state folder.
-pub const LOVART_HOME: &str = "LOVART_HOME";
-
 /// How many threads the file keeps, newest first.
 const MAX_THREADS: usize = 50;
 
@@ -130,8 +127,8 @@ impl StateStore {
     /// `$LOVART_HOME/state.json` when `LOVART_HOME` is set (a sandbox keeps
     /// its projects apart from a real account's that way), else
     /// `$HOME/.lovart/state.json` as in the reference.
-    pub fn default_path() -> Result<PathBuf> {
-        if let Some(folder) = std::env::var_os(LOVART_HOME).filter(|folder| !folder.is_empty()) {
+    pub fn default_path(lovart_home: Option<&std::ffi::OsString>) -> Result<PathBuf> {
+        if let Some(folder) = lovart_home.filter(|folder| !folder.is_empty()) {
             return Ok(PathBuf::from(folder).join("state.json"));
         }
         let home = platform::home_dir().ok_or_else(|| anyhow!("cannot find the home directory"))?;

@@ -26,20 +26,13 @@ impl Default for Waits {
     }
 }
 
-/// A non-negative finite multiplier from the environment, else 1.
-fn scale_from_env(name: &str) -> f64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|scale| scale.is_finite() && *scale >= 0.0)
-        .unwrap_or(1.0)
-}
-
 impl Waits {
-    pub fn from_env() -> Self {
+    /// Waits multiplied by `scale`, request timeouts by `timeout_scale`
+    /// (both checked by the settings: finite and greater than zero).
+    pub fn new(scale: f64, timeout_scale: f64) -> Self {
         Self {
-            scale: scale_from_env("LOVART_WAIT_SCALE"),
-            timeout_scale: scale_from_env("LOVART_TIMEOUT_SCALE"),
+            scale,
+            timeout_scale,
         }
     }
 

@@ -21,13 +21,13 @@ use super::journal::{Journal, RowState, new_idempotency_key};
 use super::limiter::RateLimiter;
 use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
-use crate::ctx::Ctx;
 use crate::download::{Downloader, collect_artifacts};
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
 use crate::flow::send::{Message, upload_local_files};
 use crate::flow::settle::estimated_cost;
+use crate::settings::Settings;
 
 /// Tries of a call that keeps answering 429 before the row gives up.
 const MAX_RATE_LIMITED_TRIES: u32 = 8;
@@ -50,12 +50,12 @@ pub struct Stats {
 
 /// What every row shares.
 pub struct Shared<'a> {
-    pub ctx: &'a Ctx,
+    pub ctx: &'a Settings,
     pub client: ApiClient,
     pub limiter: RateLimiter,
     pub journal: Journal,
     pub project_id: String,
-    pub settings: &'a super::Settings,
+    pub settings: &'a super::BatchOptions,
     /// `LOVART_RATE_SCALE`: multiplies the windows and every `Retry-After`.
     pub rate_scale: f64,
     pub stats: Stats,
@@ -404,7 +404,7 @@ async fn download(
         None => shared.settings.output_dir.clone(),
     };
     crate::download::ensure_output_dir(&output_dir)?;
-    let downloader = Downloader::new(shared.ctx.insecure_tls)?;
+    let downloader = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?;
     let downloaded = downloader
         .download_all(&collect_artifacts(result), &output_dir, "lovart")
         .await

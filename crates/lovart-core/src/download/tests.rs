@@ -121,7 +121,9 @@ fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
 }
 
 async fn fetch_all(urls: &[String], out: &str, prefix: &str) -> Vec<Value> {
-    let downloader = Downloader::new(false).unwrap().with_progress(true);
+    let downloader = Downloader::new(false, DownloadLimits::DEFAULT)
+        .unwrap()
+        .with_progress(Progress::Colour);
     downloader
         .download_all(&artifacts(urls), out, prefix)
         .await
@@ -349,7 +351,14 @@ async fn cancelled_transfer_leaves_no_file() {
 async fn dripping_body_fails_as_a_stall_and_leaves_nothing() {
     let (base, _) = serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let downloader = Downloader::with_limits(false, Duration::from_millis(400), 1 << 30).unwrap();
+    let downloader = Downloader::new(
+        false,
+        DownloadLimits {
+            stall: Duration::from_millis(400),
+            max_bytes: 1 << 30,
+        },
+    )
+    .unwrap();
     let started = Instant::now();
     let error = downloader
         .fetch(&format!("{base}/drip.png"), &dir.path().join("a.png"))
@@ -365,7 +374,14 @@ async fn dripping_body_fails_as_a_stall_and_leaves_nothing() {
 async fn endless_body_stops_at_the_byte_limit_and_leaves_nothing() {
     let (base, _) = serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let downloader = Downloader::with_limits(false, TIMEOUT, 1024 * 1024).unwrap();
+    let downloader = Downloader::new(
+        false,
+        DownloadLimits {
+            stall: TIMEOUT,
+            max_bytes: 1024 * 1024,
+        },
+    )
+    .unwrap();
     let error = downloader
         .fetch(&format!("{base}/endless.png"), &dir.path().join("a.png"))
         .await
@@ -373,7 +389,14 @@ async fn endless_body_stops_at_the_byte_limit_and_leaves_nothing() {
     assert_eq!(error.to_string(), "more than the limit of 1048576 bytes");
     assert_eq!(dir_entries(dir.path()), Vec::<String>::new());
     // A declared length over the limit fails before any byte is written.
-    let small = Downloader::with_limits(false, TIMEOUT, 4).unwrap();
+    let small = Downloader::new(
+        false,
+        DownloadLimits {
+            stall: TIMEOUT,
+            max_bytes: 4,
+        },
+    )
+    .unwrap();
     let error = small
         .fetch(&format!("{base}/data.png"), &dir.path().join("b.png"))
         .await
@@ -391,7 +414,7 @@ async fn a_body_longer_than_its_length_is_never_written_past_it() {
     let (base, _) = serve().await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("a.png");
-    let outcome = Downloader::new(false)
+    let outcome = Downloader::new(false, DownloadLimits::DEFAULT)
         .unwrap()
         .fetch(&format!("{base}/longer.png"), &target)
         .await;

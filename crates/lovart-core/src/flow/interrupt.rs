@@ -12,8 +12,8 @@ use std::future::Future;
 use anyhow::Result;
 use serde_json::json;
 
-use crate::ctx::print_line;
 use crate::python::dumps_pretty;
+use crate::settings::print_line;
 
 /// The signal that stopped a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

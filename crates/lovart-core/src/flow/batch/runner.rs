@@ -21,14 +21,14 @@ use super::journal::{HashingReader, Journal, RowState, default_journal_path, std
 use super::limiter::RateLimiter;
 use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
-use crate::cli::ReasoningMode;
-use crate::ctx::{Ctx, print_line};
 use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::flow::send::ReasoningMode;
 use crate::python::dumps_compact;
+use crate::settings::{Settings, print_line};
 
 /// What `lovart batch` was asked, beyond the rows.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct BatchOptions {
     pub concurrency: usize,
     pub download: bool,
     pub output_dir: String,
@@ -42,16 +42,6 @@ pub struct Settings {
 
 /// How often the query calls made are journaled (for a resumed batch).
 const QUERY_JOURNAL_EVERY: Duration = Duration::from_secs(1);
-
-/// The hidden `LOVART_RATE_SCALE`: multiplies the limiter's windows and every
-/// `Retry-After`, so tests against a sandbox with scaled windows run fast.
-fn rate_scale() -> f64 {
-    std::env::var("LOVART_RATE_SCALE")
-        .ok()
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|scale| scale.is_finite() && *scale > 0.0)
-        .unwrap_or(1.0)
-}
 
 /// The input's rows and digest, or every bad line on stderr and an error.
 fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
@@ -88,7 +78,7 @@ fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
     }
 }
 
-pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
+pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<()> {
     let started = Instant::now();
     let (rows, digest) = read_rows(file)?;
     let client = ctx.api()?;
@@ -98,14 +88,14 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
     let journal_path = match &settings.journal {
         Some(path) => path.clone(),
         None if file == "-" => {
-            let state_path = crate::state::StateStore::default_path()?;
+            let state_path = ctx.state.path().to_path_buf();
             let dir = state_path.parent().map(PathBuf::from).unwrap_or_default();
             stdin_journal_path(&dir, &digest)
         }
         None => default_journal_path(std::path::Path::new(file)),
     };
     let (journal, mut replay) = Journal::open(&journal_path, &digest).map_err(|e| anyhow!(e))?;
-    let scale = rate_scale();
+    let scale = ctx.rate_scale;
     let limiter = RateLimiter::for_client(scale);
     limiter.seed(Tier::Chat, &replay.chat_sends);
     limiter.seed(Tier::Query, &replay.query_calls);
@@ -141,7 +131,7 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
         );
     }
 
-    let display = Display::new(ctx.progress, total);
+    let display = Display::new(ctx.progress.enabled(), total);
     let begun = AtomicUsize::new(0);
     let mut states = std::mem::take(&mut replay.rows);
     let shared_ref = &shared;
@@ -185,7 +175,7 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
     journal_queries(&shared)?;
     display.finish();
     summary(&tally, total, &shared, started.elapsed());
-    tally.verdict(total)
+    tally.verdict(total, ctx.exit_codes)
 }
 
 fn journal_queries(shared: &Shared<'_>) -> Result<()> {
@@ -251,7 +241,7 @@ impl Tally {
 
     /// Ok when every row is done; else an error (exit 1), or with detailed
     /// exit codes the first row's error kind or unfinished status.
-    fn verdict(self, total: usize) -> Result<()> {
+    fn verdict(self, total: usize, exit_codes: ExitCodes) -> Result<()> {
         if self.done == total {
             return Ok(());
         }
@@ -259,7 +249,7 @@ impl Tally {
         if let Some(error) = self.first_error {
             return Err(error.context(format!("{message}; the first error")));
         }
-        if ExitCodes::from_env() == ExitCodes::Detailed {
+        if exit_codes == ExitCodes::Detailed {
             note_final_status(self.first_unfinished.as_deref().unwrap_or_default());
             return Ok(());
         }

@@ -101,6 +101,20 @@ impl fmt::Display for InvalidInput {
 
 impl std::error::Error for InvalidInput {}
 
+/// A network command run without both keys; prints as the reference's message.
+#[derive(Debug)]
+pub struct MissingKeys;
+
+impl fmt::Display for MissingKeys {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(
+            "LOVART_ACCESS_KEY and LOVART_SECRET_KEY must be set (via env vars or --ak/--sk)",
+        )
+    }
+}
+
+impl std::error::Error for MissingKeys {}
+
 /// A project or thread the server does not know.
 #[derive(Debug)]
 pub struct NotFound(pub String);
@@ -203,7 +217,7 @@ impl ErrorObject {
             object.kind = Kind::NotFound;
         } else if cause.is::<Interrupted>() {
             object.kind = Kind::Interrupted;
-        } else if format!("{cause:#}") == crate::ctx::MISSING_KEYS {
+        } else if cause.is::<MissingKeys>() {
             object.kind = Kind::Auth;
         }
         if let Some(kind) = hinted.and_then(|hinted| hinted.kind) {
@@ -302,9 +316,10 @@ pub const EXIT_STILL_RUNNING: u8 = 21;
 pub const EXIT_ABORTED: u8 = 22;
 
 impl ExitCodes {
-    pub fn from_env() -> Self {
-        match std::env::var("LOVART_EXIT_CODES").as_deref() {
-            Ok("detailed") => Self::Detailed,
+    /// `LOVART_EXIT_CODES=detailed` asks for one code per kind.
+    pub fn from_environment(environment: &crate::settings::Environment) -> Self {
+        match environment.text("LOVART_EXIT_CODES") {
+            Some("detailed") => Self::Detailed,
             _ => Self::Reference,
         }
     }

@@ -52,6 +52,9 @@ impl PollObserver for () {
 /// Where a poll reads a thread from, and how long it rests between polls:
 /// the API client itself for a command ([`Direct`]), or the client behind a
 /// batch's rate limiter, whose polls share the account's query budget.
+// Implemented by the engine's own two sources only, whose futures are polled
+// where they are made: no `Send` bound is needed on them.
+#[allow(async_fn_in_trait)]
 pub trait ThreadSource {
     async fn status_word(&self, thread_id: &str) -> Result<String, ApiError>;
     async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError>;

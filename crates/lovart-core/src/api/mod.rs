@@ -12,7 +12,8 @@ mod error;
 mod upload;
 
 pub use answer::describe_request_error;
-pub(crate) use answer::{http_error, read_answer, unwrap_envelope};
+pub use answer::read_answer;
+pub(crate) use answer::{http_error, unwrap_envelope};
 pub use calls::{SendRequest, ToolConfig};
 pub use client::{ApiClient, ClientSettings, build_http_client};
 pub use error::{ApiError, ApiErrorKind};

@@ -10,12 +10,12 @@
 
 use anyhow::{Result, bail};
 
-use crate::ctx::Ctx;
+use crate::settings::Settings;
 use crate::state::State;
 
 /// The thread id to use for `given`: itself, or the one saved thread it is a
 /// prefix of. Errors only when it is a prefix of several saved threads.
-pub fn resolve_thread_id(ctx: &Ctx, given: &str) -> Result<String> {
+pub fn resolve_thread_id(ctx: &Settings, given: &str) -> Result<String> {
     let Ok(Some(state)) = ctx.state.peek() else {
         return Ok(given.to_string());
     };
@@ -23,7 +23,7 @@ pub fn resolve_thread_id(ctx: &Ctx, given: &str) -> Result<String> {
 }
 
 /// [`resolve_thread_id`] for an optional flag (chat and send continue a thread).
-pub fn resolve_optional(ctx: &Ctx, given: Option<&str>) -> Result<Option<String>> {
+pub fn resolve_optional(ctx: &Settings, given: Option<&str>) -> Result<Option<String>> {
     given.map(|given| resolve_thread_id(ctx, given)).transpose()
 }
 

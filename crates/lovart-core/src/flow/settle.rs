@@ -15,12 +15,12 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use crate::api::ApiClient;
-use crate::ctx::Ctx;
 use crate::failure::{in_thread, note_final_status};
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{Direct, PollObserver, Settled, poll_until_settled};
 use crate::python::py_str;
+use crate::settings::Settings;
 
 /// Keys under which a pending confirmation may state its cost in credits.
 const COST_KEYS: &[&str] = &[
@@ -48,7 +48,7 @@ pub fn estimated_cost(pending: &Value) -> Option<f64> {
 /// pending step by itself only when `max_credits` allows its known cost.
 pub async fn settle(
     client: &ApiClient,
-    ctx: &Ctx,
+    ctx: &Settings,
     thread_id: &str,
     timeout: Duration,
     max_credits: Option<f64>,
@@ -144,7 +144,7 @@ pub struct Wait<'a> {
 /// the detailed exit code. An error carries the thread id.
 pub async fn wait_for_output(
     client: &ApiClient,
-    ctx: &Ctx,
+    ctx: &Settings,
     wait: Wait<'_>,
     finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
 ) -> Result<Map<String, Value>> {

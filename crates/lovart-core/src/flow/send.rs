@@ -7,10 +7,29 @@ use lovart_wire::reply::fields;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiClient, SendRequest, ToolConfig};
-use crate::cli::ReasoningMode;
-use crate::ctx::Ctx;
 use crate::failure::{Kind, api_kind};
 use crate::python::{is_truthy, prefix_stripped, py_str};
+use crate::settings::Settings;
+
+/// The reasoning mode of a message (`"thinking"` or `"fast"`), locked to a
+/// thread by its first message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasoningMode {
+    /// `"thinking"`.
+    Thinking,
+    /// `"fast"`.
+    Fast,
+}
+
+impl ReasoningMode {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Thinking => "thinking",
+            Self::Fast => "fast",
+        }
+    }
+}
 
 /// What a command sends, before the project is known.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +61,7 @@ impl Message {
 /// a warning on stderr, never an error that would lose the thread id.
 pub async fn send_and_record(
     client: &ApiClient,
-    ctx: &Ctx,
+    ctx: &Settings,
     project_id: &str,
     message: Message,
 ) -> Result<String> {
@@ -98,7 +117,7 @@ pub fn warn_state_not_saved(thread_id: &str, why: &anyhow::Error) {
 /// Saves a just-sent thread: its project (named after the prompt) becomes
 /// active and the thread goes first in the history, in one locked update.
 pub fn record_sent_thread(
-    ctx: &Ctx,
+    ctx: &Settings,
     project_id: &str,
     thread_id: &str,
     prompt: &str,
@@ -115,7 +134,7 @@ pub fn record_sent_thread(
 /// result's `project_name`, else the prompt) becomes active, and the result's
 /// thread is upserted into it.
 pub fn record_final_state(
-    ctx: &Ctx,
+    ctx: &Settings,
     result: &Map<String, Value>,
     project_id: &str,
     prompt_name: &str,

@@ -2,7 +2,7 @@
 //! the `hint:` lines on stderr.
 //!
 //! Each hint's text is computed by a pure function (unit-tested here) and
-//! printed through [`crate::ctx::hint`], which writes only when stderr is a
+//! printed through [`crate::settings::hint`], which writes only when stderr is a
 //! terminal, so piped runs keep the reference's stderr byte for byte. Commands
 //! call one function per situation: [`after_generation`] (pending
 //! confirmation, timeout, abort, a text-only answer), [`validation_hints`]
@@ -16,8 +16,8 @@ use lovart_wire::reply::ResultView;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiError, ApiErrorKind};
-use crate::ctx::hint;
 use crate::python::{is_truthy, py_str};
+use crate::settings::hint;
 
 /// Prints the hints for a settled generation's output (`chat`, `confirm`).
 pub fn after_generation(thread_id: &str, result: &Map<String, Value>) {
@@ -160,12 +160,10 @@ pub fn validation_hints(
         (ApiErrorKind::Connection, _) if looks_like_tls(why) => format!(
             "the project could not be checked: TLS failed ({why}); behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate"
         ),
-        (ApiErrorKind::Connection, _) => match base_url_problem(base_url) {
-            Some(problem) => format!("the project could not be checked: {problem}"),
-            None => format!(
-                "the project could not be checked: no answer from {base_url} ({why}); check the network, LOVART_BASE_URL and any proxy settings"
-            ),
-        },
+        // (A base URL that cannot work never gets here: the settings refuse it.)
+        (ApiErrorKind::Connection, _) => format!(
+            "the project could not be checked: no answer from {base_url} ({why}); check the network, LOVART_BASE_URL and any proxy settings"
+        ),
         (ApiErrorKind::Http, Some(status)) => format!(
             "the project could not be checked: {base_url} answered HTTP {status} ({why}); is it the Lovart API? (lovart doctor checks)"
         ),
@@ -174,26 +172,6 @@ pub fn validation_hints(
         ),
     };
     vec![hint]
-}
-
-/// What is wrong with a base URL before any request: no scheme, or not http(s).
-pub fn base_url_problem(base_url: &str) -> Option<String> {
-    let trimmed = base_url.trim();
-    match reqwest::Url::parse(trimmed) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => None,
-        Ok(url) if matches!(url.scheme(), "http" | "https") => {
-            Some(format!("the base URL '{trimmed}' has no host"))
-        }
-        // `localhost:8731` parses with the scheme `localhost`.
-        Ok(_) | Err(_) if !trimmed.contains("://") => Some(format!(
-            "the base URL '{trimmed}' has no scheme: write http://{trimmed} or https://{trimmed}"
-        )),
-        Ok(url) => Some(format!(
-            "the base URL '{trimmed}' uses the scheme '{}': only http and https work",
-            url.scheme()
-        )),
-        Err(why) => Some(format!("the base URL '{trimmed}' is not a URL: {why}")),
-    }
 }
 
 /// Whether a failure reads like a certificate or handshake problem.
@@ -324,10 +302,6 @@ mod tests {
             .contains("no answer from http://127.0.0.1:1")
         );
         assert!(hint("http://x/api", http(404, "not found")).contains("HTTP 404"));
-        assert!(
-            hint("127.0.0.1:8731", connection("relative URL without a base"))
-                .contains("has no scheme")
-        );
     }
 
     #[test]
@@ -346,21 +320,6 @@ mod tests {
         assert!(
             lines[1].starts_with("could not download http://x/b.png: "),
             "{lines:?}"
-        );
-    }
-
-    #[test]
-    fn base_urls_need_a_scheme_and_a_host() {
-        assert_eq!(base_url_problem("https://lgw.lovart.ai"), None);
-        assert_eq!(base_url_problem("http://127.0.0.1:8731/"), None);
-        for bare in ["127.0.0.1:8731", "localhost:8731", "lgw.lovart.ai"] {
-            let problem = base_url_problem(bare).unwrap();
-            assert!(problem.contains("has no scheme"), "{bare}: {problem}");
-        }
-        assert!(
-            base_url_problem("ftp://x")
-                .unwrap()
-                .contains("scheme 'ftp'")
         );
     }
 }

@@ -70,10 +70,7 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure
 
 /// Reads an answer of a call that is not retried (an upload) under the same
 /// cap; `Err` is the message to show.
-pub(crate) async fn read_answer(
-    response: reqwest::Response,
-    call: &str,
-) -> Result<Vec<u8>, String> {
+pub async fn read_answer(response: reqwest::Response, call: &str) -> Result<Vec<u8>, String> {
     read_capped(response)
         .await
         .map_err(|failure| match failure {

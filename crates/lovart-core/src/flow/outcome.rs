@@ -6,9 +6,9 @@ use anyhow::Result;
 use lovart_wire::reply::{ArtifactView, ResultView, fields};
 use serde_json::{Map, Value, json};
 
-use crate::ctx::Ctx;
-use crate::download::{Downloader, collect_artifacts};
+use crate::download::collect_artifacts;
 use crate::python::{is_py_whitespace, is_truthy, py_str};
+use crate::settings::Settings;
 
 /// The reference's sentence for a thread that ended with text only.
 pub const TEXT_ONLY_WARNING: &str = "Thread ended without producing any artifact. The agent responded with text only — the upstream model may have refused the prompt (content moderation), timed out, or the LLM chose not to call a generation tool.";
@@ -79,7 +79,7 @@ pub async fn download_if_asked(
     mut result: Map<String, Value>,
     download: bool,
     output_dir: &str,
-    ctx: &Ctx,
+    ctx: &Settings,
 ) -> Result<Map<String, Value>> {
     if download {
         let downloaded = download_artifacts(&result, output_dir, ctx).await?;
@@ -93,9 +93,9 @@ pub async fn download_if_asked(
 pub async fn download_artifacts(
     result: &Map<String, Value>,
     output_dir: &str,
-    ctx: &Ctx,
+    ctx: &Settings,
 ) -> Result<Vec<Value>> {
-    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
+    let downloader = ctx.downloader()?;
     downloader
         .download_all(&collect_artifacts(result), output_dir, "lovart")
         .await

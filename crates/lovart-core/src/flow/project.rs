@@ -8,15 +8,15 @@ use anyhow::Result;
 use lovart_wire::reply::ValidationView;
 
 use crate::api::{ApiClient, ApiError};
-use crate::ctx::Ctx;
 use crate::failure::{Hinted, Kind, NotFound, api_kind};
 use crate::flow::hints::{self, ProjectSource};
 use crate::flow::outcome::project_needs_name;
 use crate::progress::Spinner;
 use crate::python::prefix_stripped;
+use crate::settings::Settings;
 
 /// The project given by `flag` or remembered as active, if any.
-pub fn given_or_active(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
+pub fn given_or_active(ctx: &Settings, flag: Option<&str>) -> Result<Option<String>> {
     match flag.filter(|id| !id.is_empty()) {
         Some(project_id) => Ok(Some(project_id.to_string())),
         None => Ok(ctx.state.load()?.active_project()),
@@ -25,7 +25,11 @@ pub fn given_or_active(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> 
 
 /// The project to send into: the flag, else the active one, else a new one
 /// (not validated, as in the reference's `send`).
-pub async fn given_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+pub async fn given_or_new(
+    client: &ApiClient,
+    ctx: &Settings,
+    flag: Option<&str>,
+) -> Result<String> {
     match given_or_active(ctx, flag)? {
         Some(project_id) => Ok(project_id),
         None => first_project(client, ctx).await,
@@ -39,7 +43,7 @@ static FIRST_PROJECT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// With no active project, exactly one is created however many runs start at
 /// once: the decision is made under the state lock, and a run that waited
 /// finds the project the first one made (and activated) and uses it.
-async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
+async fn first_project(client: &ApiClient, ctx: &Settings) -> Result<String> {
     let _in_process = FIRST_PROJECT.lock().await;
     let lock = match ctx.state.lock() {
         Ok(lock) => lock,
@@ -68,7 +72,11 @@ async fn first_project(client: &ApiClient, ctx: &Ctx) -> Result<String> {
 /// with none, a new one is created. A spinner runs meanwhile (the checks may
 /// take seconds against a slow or dead server), and a project found "not
 /// valid" gets hints naming the real cause.
-pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>) -> Result<String> {
+pub async fn validated_or_new(
+    client: &ApiClient,
+    ctx: &Settings,
+    flag: Option<&str>,
+) -> Result<String> {
     let source = match flag.filter(|id| !id.is_empty()) {
         Some(_) => ProjectSource::Flag,
         None => ProjectSource::Active,
@@ -99,7 +107,7 @@ pub async fn validated_or_new(client: &ApiClient, ctx: &Ctx, flag: Option<&str>)
 }
 
 /// `POST /project/save` for a new project, with a spinner at a terminal.
-async fn create_with_spinner(client: &ApiClient, ctx: &Ctx) -> Result<String> {
+async fn create_with_spinner(client: &ApiClient, ctx: &Settings) -> Result<String> {
     let spinner = Spinner::start(ctx.progress, "creating a project");
     let created = client.create_project().await;
     spinner.finish();
@@ -111,7 +119,7 @@ async fn create_with_spinner(client: &ApiClient, ctx: &Ctx) -> Result<String> {
 /// failure, the error of the last call (`None` when the server said "not valid").
 async fn ensure_exists(
     client: &ApiClient,
-    ctx: &Ctx,
+    ctx: &Settings,
     project_id: &str,
 ) -> Result<(), Option<ApiError>> {
     if matches!(is_valid(client, project_id).await, Ok(true)) {
@@ -154,7 +162,7 @@ const RENAME_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Renames the project on the server when keys are set; any failure is ignored,
 /// as in the reference (the local rename is what the user asked for).
-pub async fn rename_on_server(ctx: &Ctx, project_id: &str, name: &str) {
+pub async fn rename_on_server(ctx: &Settings, project_id: &str, name: &str) {
     if !ctx.has_keys() {
         return;
     }

@@ -11,9 +11,27 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::flow::poll::PollObserver;
 
-/// Whether progress may use colour.
-pub fn colour_allowed() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+/// What may be drawn on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing (not a terminal, or `--quiet`).
+    Off,
+    /// Spinners and bars without colour (`NO_COLOR`).
+    Plain,
+    /// Spinners and bars in colour.
+    Colour,
+}
+
+impl Progress {
+    /// Whether anything is drawn.
+    pub fn enabled(self) -> bool {
+        self != Self::Off
+    }
+
+    /// Whether colour is used.
+    pub fn colour(self) -> bool {
+        self == Self::Colour
+    }
 }
 
 /// A spinner showing `<label> · status <status> · <elapsed>`; inert when disabled.
@@ -23,9 +41,9 @@ pub struct Spinner {
 }
 
 impl Spinner {
-    pub fn start(enabled: bool, label: &str) -> Self {
-        let bar = enabled.then(|| {
-            let template = if colour_allowed() {
+    pub fn start(progress: Progress, label: &str) -> Self {
+        let bar = progress.enabled().then(|| {
+            let template = if progress.colour() {
                 "{spinner:.cyan} {msg} · {elapsed}"
             } else {
                 "{spinner} {msg} · {elapsed}"

@@ -24,6 +24,8 @@ use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
 
+use crate::progress::Progress;
+
 /// One artifact URL of a result, with its `type` as the server gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArtifactRef {
@@ -85,13 +87,21 @@ fn sweep_stale_partials(dir: &Path) {
     }
 }
 
-/// A positive whole number from the environment, else `default`.
-fn env_limit(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|text| text.trim().parse::<u64>().ok())
-        .filter(|&value| value > 0)
-        .unwrap_or(default)
+/// When a transfer gives up: stalled this long, or past this many bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadLimits {
+    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    pub stall: Duration,
+    /// A transfer that passes this many bytes fails.
+    pub max_bytes: u64,
+}
+
+impl DownloadLimits {
+    /// 60 s without progress, 8 GiB.
+    pub const DEFAULT: Self = Self {
+        stall: TIMEOUT,
+        max_bytes: MAX_DOWNLOAD_BYTES,
+    };
 }
 
 /// Creates the output folder (and checks it can be written) before anything is billed.
@@ -161,6 +171,8 @@ pub struct Downloader {
     client: reqwest::Client,
     /// Progress bars on stderr, one per transfer, when asked for.
     bars: Option<MultiProgress>,
+    /// The bars are coloured.
+    colour: bool,
     /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
     stall: Duration,
     /// A transfer that passes this many bytes fails.
@@ -168,15 +180,10 @@ pub struct Downloader {
 }
 
 impl Downloader {
-    /// A downloader with the limits of `LOVART_DOWNLOAD_STALL_SECS` and
-    /// `LOVART_MAX_DOWNLOAD_BYTES`.
-    pub fn new(insecure_tls: bool) -> Result<Self> {
-        let stall = Duration::from_secs(env_limit("LOVART_DOWNLOAD_STALL_SECS", TIMEOUT.as_secs()));
-        let max_bytes = env_limit("LOVART_MAX_DOWNLOAD_BYTES", MAX_DOWNLOAD_BYTES);
-        Self::with_limits(insecure_tls, stall, max_bytes)
-    }
-
-    fn with_limits(insecure_tls: bool, stall: Duration, max_bytes: u64) -> Result<Self> {
+    /// A downloader with these limits (the settings' `LOVART_DOWNLOAD_STALL_SECS`
+    /// and `LOVART_MAX_DOWNLOAD_BYTES`).
+    pub fn new(insecure_tls: bool, limits: DownloadLimits) -> Result<Self> {
+        let DownloadLimits { stall, max_bytes } = limits;
         let client = reqwest::Client::builder()
             .connect_timeout(stall)
             .read_timeout(stall)
@@ -188,22 +195,26 @@ impl Downloader {
         Ok(Self {
             client,
             bars: None,
+            colour: false,
             stall,
             max_bytes,
         })
     }
 
     /// Draws a progress bar per transfer (bytes, rate) on stderr. Only for a
-    /// person at a terminal: callers pass `Ctx::progress`.
-    pub fn with_progress(mut self, progress: bool) -> Self {
-        self.bars = progress.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+    /// person at a terminal: callers pass `Settings::progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.bars = progress
+            .enabled()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        self.colour = progress.colour();
         self
     }
 
     /// A bar for one transfer of `total` bytes (a spinner when unknown).
     fn transfer_bar(&self, name: &str, total: Option<u64>) -> Option<TransferBar> {
         let bars = self.bars.as_ref()?;
-        let bar_style = if crate::progress::colour_allowed() {
+        let bar_style = if self.colour {
             "{bar:24.cyan/blue}"
         } else {
             "{bar:24}"

@@ -210,12 +210,14 @@ fn closest_names<'a>(name: &str, known: &[&'a str]) -> Vec<&'a str> {
 /// The live catalog, or the built-in copy with the reason the live one could
 /// not be had (`models` and the MCP `models` tool say so each their way).
 pub async fn live_or_builtin(
-    base_url: &str,
-    insecure_tls: bool,
+    settings: &crate::settings::Settings,
 ) -> (Vec<Tool>, Option<anyhow::Error>) {
-    let live = match crate::api::build_http_client(QUICK_TIMEOUT, insecure_tls) {
-        Ok(http) => fetch_live(&http, base_url).await,
-        Err(error) => Err(error),
+    let live = match (
+        settings.checked_base_url(),
+        crate::api::build_http_client(QUICK_TIMEOUT, settings.insecure_tls),
+    ) {
+        (Ok(base_url), Ok(http)) => fetch_live(&http, base_url).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
     };
     match live {
         Ok(tools) => (tools, None),

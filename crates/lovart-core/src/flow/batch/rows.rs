@@ -37,7 +37,7 @@ pub enum Format {
 }
 
 /// A row's `mode`: the `--mode` of the other commands.
-pub use crate::cli::ReasoningMode as Mode;
+pub use crate::flow::send::ReasoningMode as Mode;
 
 /// The rarely used per-row settings, boxed behind an `Option` in [`Row`] so a
 /// plain prompt costs one pointer for all of them.
