@@ -13,11 +13,15 @@
 
 mod args;
 mod argv;
+mod files;
+mod skill;
 
 use clap::{Parser, Subcommand, ValueHint};
 
 pub use args::*;
 pub use argv::hoist_global_options;
+pub use files::*;
+pub use skill::*;
 
 const AFTER_HELP: &str = "\
 Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
@@ -48,7 +52,7 @@ pub struct Cli {
     pub sk: Option<String>,
 
     /// Seconds to wait for a generation, and for each request
-    #[arg(long, value_name = "N", default_value = "180", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "180", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub timeout: i64,
 
     /// No progress display on stderr
@@ -57,6 +61,20 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The global options, for the engine's settings (which add the
+    /// environment and the defaults).
+    pub fn flags(&self) -> lovart_core::settings::Flags {
+        lovart_core::settings::Flags {
+            base_url: self.base_url.clone(),
+            access_key: self.ak.clone(),
+            secret_key: self.sk.clone(),
+            timeout: self.timeout,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,8 +23,8 @@ use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult, InputRespo
 use rmcp::service::RequestContext;
 use serde_json::{Map, Value, json};
 
-use crate::flow::outcome::download_if_asked;
-use crate::flow::settle::estimated_cost;
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::flow::settle::estimated_cost;
 
 use super::confirmation::{self, Confirmations};
 use super::jobs::{self, Job};
@@ -279,8 +279,9 @@ fn spawn_task(
         "Lovart status: running",
         move |link| async move {
             let work = task_work(&shared, &quiet, &id, after, first, &link);
-            work.await
-                .unwrap_or_else(|error| results::error(&crate::failure::in_thread(&id, error)))
+            work.await.unwrap_or_else(|error| {
+                results::error(&lovart_core::failure::in_thread(&id, error))
+            })
         },
     )
 }
@@ -365,11 +366,11 @@ async fn task_work(
             .output_dir
             .clone()
             .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-        crate::download::ensure_output_dir(&dir)?;
+        lovart_core::download::ensure_output_dir(&dir)?;
         let files = super::params::file_options(
             after.name.as_deref(),
             after.sidecar,
-            crate::flow::threads::origin_of(job.ctx, thread_id),
+            lovart_core::flow::threads::origin_of(job.ctx, thread_id),
         )?;
         output = download_if_asked(output, true, &dir, &files, job.ctx).await?;
     }

@@ -18,25 +18,25 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::api::{ApiClient, ToolConfig};
-use crate::cli::ReasoningMode;
-use crate::ctx::Ctx;
-use crate::failure::{InvalidInput, in_thread};
-use crate::flow::outcome::download_if_asked;
-use crate::flow::poll::Settled;
-use crate::flow::project;
-use crate::flow::send::{
+use lovart_core::api::{ApiClient, ToolConfig};
+use lovart_core::failure::{InvalidInput, in_thread};
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::flow::poll::Settled;
+use lovart_core::flow::project;
+use lovart_core::flow::send::ReasoningMode;
+use lovart_core::flow::send::{
     Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
     warn_about_unknown_tools, warn_state_not_saved,
 };
-use crate::flow::settle::{PendingShape, settle, settled_output};
-use crate::python::prefix_stripped;
+use lovart_core::flow::settle::{PendingShape, settle, settled_output};
+use lovart_core::python::prefix_stripped;
+use lovart_core::settings::Settings;
 
 use super::params::{
     ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
 };
 use super::progress::{Progress, status_channel};
-use crate::files::record::Origin;
+use lovart_core::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
 pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
@@ -50,7 +50,7 @@ const ELICITATION_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a generation tool call works with.
 pub struct Job<'a> {
-    pub ctx: &'a Ctx,
+    pub ctx: &'a Settings,
     pub client: ApiClient,
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
@@ -121,7 +121,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
     let mut files = file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
     if params.download {
-        crate::download::ensure_output_dir(&output_dir)?;
+        lovart_core::download::ensure_output_dir(&output_dir)?;
     }
     let project_id = project::validated_or_new(client, ctx, params.project_id.as_deref()).await?;
     let message = Message {
@@ -225,13 +225,13 @@ async fn wait_on(
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
     if on.download {
-        crate::download::ensure_output_dir(&output_dir)?;
+        lovart_core::download::ensure_output_dir(&output_dir)?;
     }
     let thread_id = on.thread_id;
     let files = file_options(
         on.name.as_deref(),
         on.sidecar,
-        crate::flow::threads::origin_of(job.ctx, thread_id),
+        lovart_core::flow::threads::origin_of(job.ctx, thread_id),
     )?;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {

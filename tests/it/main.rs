@@ -21,6 +21,7 @@ mod projects_and_threads;
 mod retries;
 mod robustness;
 mod sandbox_persistence;
+mod settings;
 #[cfg(unix)]
 mod signals;
 mod skill;
