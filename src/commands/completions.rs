@@ -23,10 +23,10 @@ pub fn run(args: CompletionsArgs) -> Result<()> {
             "dynamic": args.dynamic,
             "script": script,
         });
-        crate::ctx::print_line(&crate::python::dumps_pretty(&answer, false));
+        lovart_core::settings::print_line(&lovart_core::python::dumps_pretty(&answer, false));
         return Ok(());
     }
     // print_line appends a newline; the generators already end with one.
-    crate::ctx::print_line(script.strip_suffix('\n').unwrap_or(&script));
+    lovart_core::settings::print_line(script.strip_suffix('\n').unwrap_or(&script));
     Ok(())
 }

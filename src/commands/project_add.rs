@@ -6,11 +6,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectAddArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::project::rename_on_server;
-use crate::python::dumps_pretty;
+use lovart_core::flow::project::rename_on_server;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ProjectAddArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ProjectAddArgs, ctx: &Settings) -> Result<()> {
     let saved_name = ctx.state.update(|state| {
         state.add_project(&args.project_id, &args.name);
         state.project_name(&args.project_id)

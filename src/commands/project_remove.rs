@@ -8,11 +8,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::hints::warn;
-use crate::python::dumps_pretty;
+use lovart_core::flow::hints::warn;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let known = ctx.state.update(|state| {
         let known = state.has_project(&args.project_id);
         state.remove_project(&args.project_id);

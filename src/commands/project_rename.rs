@@ -5,11 +5,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectRenameArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::project::rename_on_server;
-use crate::python::dumps_pretty;
+use lovart_core::flow::project::rename_on_server;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ProjectRenameArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ProjectRenameArgs, ctx: &Settings) -> Result<()> {
     ctx.state
         .update(|state| state.rename_project(&args.project_id, &args.name))?;
     rename_on_server(ctx, &args.project_id, &args.name).await;

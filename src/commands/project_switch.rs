@@ -7,12 +7,12 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::failure::{Hinted, NotFound};
-use crate::flow::threads::ambiguous;
-use crate::python::dumps_pretty;
+use lovart_core::failure::{Hinted, NotFound};
+use lovart_core::flow::threads::ambiguous;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let given = &args.project_id;
     let switched = ctx
         .state

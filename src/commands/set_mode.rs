@@ -4,11 +4,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::failure::InvalidInput;
-use crate::python::dumps_compact;
+use lovart_core::failure::InvalidInput;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: SetModeArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let (mode, unlimited) = if args.fast {
         ("fast", false)

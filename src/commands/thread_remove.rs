@@ -9,12 +9,12 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ThreadArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::hints::warn;
-use crate::flow::threads::resolve_thread_id;
-use crate::python::dumps_pretty;
+use lovart_core::flow::hints::warn;
+use lovart_core::flow::threads::resolve_thread_id;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ThreadArgs, ctx: &Settings) -> Result<()> {
     let thread_id = resolve_thread_id(ctx, &args.thread_id)?;
     let known = ctx.state.update(|state| {
         let known = state.thread_ids().contains(&thread_id);

@@ -5,7 +5,7 @@
 //! an assistant cut off); the request is then dropped without an answer and
 //! the client waits for its own timeout. So stdin reaches rmcp through this
 //! relay: line by line, each lone surrogate escape rewritten to `\ufffd`
-//! ([`crate::python::repair_lone_surrogates`]), every other byte untouched.
+//! ([`lovart_core::python::repair_lone_surrogates`]), every other byte untouched.
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, DuplexStream};
 
@@ -28,7 +28,7 @@ where
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            let repaired = crate::python::repair_lone_surrogates(&line);
+            let repaired = lovart_core::python::repair_lone_surrogates(&line);
             if writer.write_all(&repaired).await.is_err() {
                 break;
             }

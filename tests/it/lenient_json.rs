@@ -176,6 +176,7 @@ fn an_mcp_call_with_a_lone_surrogate_gets_an_answer() {
     );
     let answer = answer_to(2);
     assert!(answer.get("result").is_some(), "{answer}");
+    drop(stdin);
     let _ = child.kill();
     let _ = child.wait();
 }

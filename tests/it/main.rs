@@ -7,6 +7,7 @@ mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
 mod error_kinds;
+mod files;
 mod generation_flows;
 mod hostile;
 mod hostile_network;
@@ -20,8 +21,10 @@ mod projects_and_threads;
 mod retries;
 mod robustness;
 mod sandbox_persistence;
+mod settings;
 #[cfg(unix)]
 mod signals;
+mod skill;
 mod support;
 mod terminal_experience;
 mod watch_events;
