@@ -14,7 +14,7 @@ pub mod environment;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::api::{ApiClient, ClientSettings};
 use crate::download::{DownloadLimits, Downloader};
@@ -162,10 +162,11 @@ impl Settings {
     /// `--timeout` as a duration; zero or negative is refused.
     pub fn timeout(&self) -> Result<Duration> {
         if self.timeout <= 0 {
-            bail!(
+            return Err(crate::failure::InvalidInput(format!(
                 "--timeout must be a positive number of seconds, got {}",
                 self.timeout
-            );
+            ))
+            .into());
         }
         Ok(Duration::from_secs(self.timeout as u64))
     }
