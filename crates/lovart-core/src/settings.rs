@@ -14,7 +14,7 @@ pub mod environment;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::api::{ApiClient, ClientSettings};
 use crate::download::{DownloadLimits, Downloader};
@@ -162,10 +162,11 @@ impl Settings {
     /// `--timeout` as a duration; zero or negative is refused.
     pub fn timeout(&self) -> Result<Duration> {
         if self.timeout <= 0 {
-            bail!(
+            return Err(crate::failure::InvalidInput(format!(
                 "--timeout must be a positive number of seconds, got {}",
                 self.timeout
-            );
+            ))
+            .into());
         }
         Ok(Duration::from_secs(self.timeout as u64))
     }
@@ -205,9 +206,14 @@ impl Settings {
         }
     }
 
-    /// An artifact downloader with these settings' TLS, limits and progress.
+    /// An artifact downloader with these settings' TLS, limits and progress,
+    /// recording every file in the download history beside the state file.
     pub fn downloader(&self) -> Result<Downloader> {
-        Ok(Downloader::new(self.insecure_tls, self.download_limits)?.with_progress(self.progress))
+        Ok(Downloader::new(self.insecure_tls, self.download_limits)?
+            .with_progress(self.progress)
+            .with_history(crate::files::history::History::beside_state(
+                self.state.path(),
+            )))
     }
 }
 
