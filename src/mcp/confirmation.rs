@@ -245,7 +245,7 @@ mod tests {
                 .resume("generate", &state, None)
                 .is_err()
         );
-        let mut forged = state.clone();
+        let mut forged = state;
         forged.push('x');
         let error = confirmations
             .resume("generate", &forged, None)

@@ -77,7 +77,7 @@ async fn a_task_is_created_polled_and_completes_with_the_files() {
     .await;
     assert_eq!(
         world.thread_ids(),
-        [id.clone()],
+        std::slice::from_ref(&id),
         "the task id is the thread id"
     );
     let done = until(&client, &id, TaskStatus::Completed).await;
@@ -174,7 +174,7 @@ async fn cancelling_a_task_stops_waiting_and_keeps_the_thread() {
         polls,
         "no poll after cancel"
     );
-    assert_eq!(world.thread_ids(), [id.clone()]);
+    assert_eq!(world.thread_ids(), std::slice::from_ref(&id));
     // `wait` as a task picks the thread up again.
     let again = start(&client, "wait", json!({"thread_id": id, "download": false})).await;
     assert_eq!(again, id);
