@@ -115,7 +115,10 @@ pub async fn answer(
         {
             return Ok(CallToolResponse::InputRequired(question));
         }
-        Ok(finish(shared, output, None).await.into())
+        let approved = job.approved_cost.lock().expect("approved cost lock").take();
+        Ok(finish(shared, output, approved.map(Value::from))
+            .await
+            .into())
     };
     let outcome = tokio::select! {
         outcome = body => outcome,
@@ -372,6 +375,7 @@ impl Shared {
             peer: request.peer.clone(),
             progress: Progress::of(request),
             elicit,
+            approved_cost: std::sync::Mutex::new(None),
         })
     }
 }
