@@ -27,8 +27,8 @@ use rmcp::service::RequestContext;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::failure::InvalidInput;
-use crate::flow::settle::estimated_cost;
+use lovart_core::failure::InvalidInput;
+use lovart_core::flow::settle::estimated_cost;
 
 /// How long a user has to answer a 2026-07-28 question.
 pub const ANSWER_WINDOW: Duration = Duration::from_secs(15 * 60);

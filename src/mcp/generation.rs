@@ -23,8 +23,8 @@ use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult, InputRespo
 use rmcp::service::RequestContext;
 use serde_json::{Map, Value, json};
 
-use crate::flow::outcome::download_if_asked;
-use crate::flow::settle::estimated_cost;
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::flow::settle::estimated_cost;
 
 use super::confirmation::{self, Confirmations};
 use super::jobs::{self, Job};
@@ -53,6 +53,9 @@ struct After {
     output_dir: Option<String>,
     max_credits: Option<f64>,
     wait_seconds: Option<f64>,
+    /// The file name template and sidecar choice of `name`/`sidecar`.
+    name: Option<String>,
+    sidecar: bool,
 }
 
 impl Call {
@@ -71,18 +74,24 @@ impl Call {
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
             Self::Wait(p) => After {
                 download: p.download,
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
             Self::Confirm(p) => After {
                 download: p.download,
                 output_dir: p.output_dir.clone(),
                 max_credits: p.max_credits,
                 wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
             },
         }
     }
@@ -195,6 +204,8 @@ fn confirm_params(thread_id: &str, after: &After) -> ConfirmParams {
         download: after.download,
         output_dir: after.output_dir.clone(),
         max_credits: after.max_credits,
+        name: after.name.clone(),
+        sidecar: after.sidecar,
     }
 }
 
@@ -248,6 +259,8 @@ pub fn resume_task(
         output_dir: None,
         max_credits: None,
         wait_seconds: None,
+        name: None,
+        sidecar: false,
     };
     spawn_task(server, request, thread_id, after, None)
 }
@@ -269,8 +282,9 @@ fn spawn_task(
         "Lovart status: running",
         move |link| async move {
             let work = task_work(&shared, &quiet, &id, after, first, &link);
-            work.await
-                .unwrap_or_else(|error| results::error(&crate::failure::in_thread(&id, error)))
+            work.await.unwrap_or_else(|error| {
+                results::error(&lovart_core::failure::in_thread(&id, error))
+            })
         },
     )
 }
@@ -293,6 +307,8 @@ async fn task_work(
             download: false,
             output_dir: None,
             max_credits: after.max_credits,
+            name: None,
+            sidecar: false,
         };
         let job = &job;
         async move {
@@ -303,6 +319,8 @@ async fn task_work(
                     download: false,
                     output_dir: None,
                     max_credits: wait.max_credits,
+                    name: None,
+                    sidecar: false,
                 };
                 jobs::confirm(job, params).await
             } else {
@@ -351,8 +369,13 @@ async fn task_work(
             .output_dir
             .clone()
             .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-        crate::download::ensure_output_dir(&dir)?;
-        output = download_if_asked(output, true, &dir, job.ctx).await?;
+        lovart_core::download::ensure_output_dir(&dir)?;
+        let files = super::params::file_options(
+            after.name.as_deref(),
+            after.sidecar,
+            lovart_core::flow::threads::origin_of(job.ctx, thread_id),
+        )?;
+        output = download_if_asked(output, true, &dir, &files, job.ctx).await?;
     }
     Ok(finish(shared, output, approved).await)
 }

@@ -1,11 +1,11 @@
 //! `lovart mcp`: a Model Context Protocol server over stdio, on rmcp (the
 //! official Rust SDK).
 //!
-//! Every tool composes the same [`crate::flow`] steps as the CLI command of
+//! Every tool composes the same [`lovart_core::flow`] steps as the CLI command of
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
-//! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
+//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`]). Calls run concurrently (rmcp spawns
 //! each request); the state file is shared with the CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
 //!
@@ -20,6 +20,7 @@ mod confirmation;
 mod generation;
 mod handler;
 mod images;
+mod input;
 mod jobs;
 mod params;
 mod progress;
@@ -42,10 +43,10 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServiceExt, tool, tool_router};
 use serde_json::{Map, Value, json};
 
-use crate::api::ApiClient;
-use crate::catalog::{self, Tool};
-use crate::ctx::Ctx;
-use crate::flow::outcome::download_if_asked;
+use lovart_core::api::ApiClient;
+use lovart_core::catalog::{self, Tool};
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::settings::Settings;
 
 use confirmation::Confirmations;
 use generation::Call;
@@ -57,13 +58,13 @@ use resources::Artifacts;
 use tasks::Tasks;
 
 /// Serves on stdin/stdout until the client closes stdin.
-pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
+pub async fn serve_stdio(ctx: Settings) -> Result<()> {
     let server = LovartServer::new(ctx);
     if let Err(error) = server.shared.api() {
         eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
     }
     let service = server
-        .serve(rmcp::transport::stdio())
+        .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
         .await
         .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
     service
@@ -75,7 +76,7 @@ pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
 
 /// What every call shares.
 struct Shared {
-    ctx: Ctx,
+    ctx: Settings,
     /// One connection pool for every call; None when the keys or URL are unusable.
     client: Option<ApiClient>,
     /// The downloaded files, served as resources.
@@ -103,7 +104,7 @@ pub struct LovartServer {
 }
 
 impl LovartServer {
-    fn new(ctx: Ctx) -> Self {
+    fn new(ctx: Settings) -> Self {
         let client = ctx.api().ok();
         Self {
             shared: Arc::new(Shared {
@@ -221,11 +222,17 @@ impl LovartServer {
             let output_dir = params
                 .output_dir
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let files = params::file_options(
+                params.name.as_deref(),
+                params.sidecar,
+                lovart_core::flow::threads::origin_of(ctx, &params.thread_id),
+            )?;
             if params.download {
-                crate::download::ensure_output_dir(&output_dir)?;
+                lovart_core::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
-            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+            let result =
+                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
             Ok(generation::finish(&self.shared, result, None).await)
         })
         .await
@@ -412,8 +419,8 @@ impl LovartServer {
 }
 
 /// The live catalog, or the built-in copy when it cannot be had (as `models`).
-async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
-    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+async fn load_catalog(ctx: &Settings) -> (&'static str, Vec<Tool>) {
+    match catalog::live_or_builtin(ctx).await {
         (tools, None) => ("live", tools),
         (tools, Some(why)) => {
             eprintln!(

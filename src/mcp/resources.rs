@@ -24,7 +24,7 @@ use rmcp::ErrorData;
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde_json::{Map, Value};
 
-use crate::python::{is_truthy, py_str};
+use lovart_core::python::{is_truthy, py_str};
 
 /// The URI scheme of artifacts.
 pub const SCHEME: &str = "lovart://";

@@ -12,10 +12,10 @@ use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::{Map, Value};
 
-use crate::failure::ErrorObject;
-use crate::flow::outcome::result_text_lines;
-use crate::flow::settle::estimated_cost;
-use crate::python::{dumps_compact, is_truthy, py_str};
+use lovart_core::failure::ErrorObject;
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::settle::estimated_cost;
+use lovart_core::python::{dumps_compact, is_truthy, py_str};
 
 use super::images;
 

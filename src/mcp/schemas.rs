@@ -21,7 +21,7 @@ use rmcp::model::{CallToolResult, Icon, JsonObject};
 use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
 
-use crate::failure::InvalidInput;
+use lovart_core::failure::InvalidInput;
 
 /// The prefix rmcp gives an argument that fails to deserialize.
 const ARGUMENT_ERROR_PREFIX: &str = "failed to deserialize parameters:";
