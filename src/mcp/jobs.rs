@@ -291,7 +291,7 @@ async fn settle_asking(
             return Ok((settled, approved));
         }
         *job.approved_cost.lock().expect("approved cost lock") =
-            crate::flow::settle::estimated_cost(pending);
+            lovart_core::flow::settle::estimated_cost(pending);
         job.client.confirm(thread_id).await?;
         job.progress.report("confirmed by the user").await;
         approved = true;
