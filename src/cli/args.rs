@@ -4,6 +4,8 @@
 use clap::{ArgAction, Args, ValueEnum, ValueHint};
 use clap_complete::engine::ArgValueCandidates;
 
+use super::FileArgs;
+
 /// The value parser of the hidden positional of `chat`, `send` and `watch`:
 /// a bare word there is a prompt without `--prompt`, refused with the fix.
 fn refuse_positional_prompt(word: &str) -> Result<String, String> {
@@ -51,6 +53,8 @@ pub struct BatchArgs {
     /// Folder for downloads (a row's own output_dir wins)
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Journal file [default: FILE.journal.jsonl, or ~/.lovart/batches/ for stdin]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<String>,
@@ -80,7 +84,7 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-    /// No effect (accepted like on every command)
+    /// Print `{"shell", "dynamic", "script"}` instead of the bare script
     #[arg(long)]
     pub json: bool,
     /// Print a script that asks lovart at each completion, so that
@@ -96,11 +100,11 @@ pub enum ReasoningMode {
     Fast,
 }
 
-impl ReasoningMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Thinking => "thinking",
-            Self::Fast => "fast",
+impl From<ReasoningMode> for lovart_core::flow::send::ReasoningMode {
+    fn from(mode: ReasoningMode) -> Self {
+        match mode {
+            ReasoningMode::Thinking => Self::Thinking,
+            ReasoningMode::Fast => Self::Fast,
         }
     }
 }
@@ -144,6 +148,8 @@ pub struct ChatArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// JSON: model preferences by category, e.g. '{"IMAGE":["generate_image_midjourney"]}'
     #[arg(long, value_name = "JSON")]
     pub prefer_models: Option<String>,
@@ -207,8 +213,10 @@ pub struct WatchArgs {
     /// Folder the artifacts are downloaded to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Poll interval in seconds
-    #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -261,6 +269,8 @@ pub struct ConfirmArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a further pending step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -280,6 +290,8 @@ pub struct WaitArgs {
     /// Folder for downloads
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -322,6 +334,8 @@ pub struct ResultArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +346,8 @@ pub struct DownloadArgs {
     /// Folder the files go to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Start of each file name: <prefix>_<hash><extension>
     #[arg(long, default_value = "lovart")]
     pub prefix: String,
@@ -426,52 +442,4 @@ pub struct SandboxArgs {
     /// Multiply the rate-limit windows (0.01: a "minute" lasts 0.6 s)
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub rate_scale: f64,
-}
-
-#[derive(Debug, Args)]
-pub struct SkillArgs {
-    #[command(subcommand)]
-    pub command: SkillCommand,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SkillCommand {
-    /// Print the skill file (SKILL.md) this binary carries
-    #[command(after_help = "Example:\n  lovart skill show > SKILL.md")]
-    Show(JsonArgs),
-    /// Write the skill where an assistant looks for skills
-    #[command(after_help = SKILL_INSTALL_HELP)]
-    Install(SkillInstallArgs),
-}
-
-pub const SKILL_INSTALL_HELP: &str = "\
-Writes DIR/lovart-skill/SKILL.md (the skill of this binary's version) and a
-record of what it wrote (.lovart-skill.json). Run it again after upgrading
-lovart: a file an earlier install wrote is updated, one you changed by hand is
-kept unless --force.
-
-Examples:
-  lovart skill install --agent claude            # ~/.claude/skills/lovart-skill
-  lovart skill install --agent codex --project   # ./.agents/skills/lovart-skill
-  lovart skill install --dir ~/my-skills";
-
-#[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["agent", "dir"]))]
-pub struct SkillInstallArgs {
-    /// The assistant whose skills folder receives it (codex and agents: the
-    /// cross-client ~/.agents/skills)
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::skill::agent_ids()))]
-    pub agent: Option<String>,
-    /// The skills folder to write into (the skill goes into DIR/lovart-skill)
-    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
-    pub dir: Option<std::path::PathBuf>,
-    /// The assistant's folder in the current project instead of your home's
-    #[arg(long, requires = "agent")]
-    pub project: bool,
-    /// Replace a SKILL.md that was changed by hand or not written by lovart
-    #[arg(long)]
-    pub force: bool,
-    /// Print what was done as JSON
-    #[arg(long)]
-    pub json: bool,
 }

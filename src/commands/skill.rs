@@ -1,5 +1,5 @@
 //! `skill show` and `skill install`: the assistant skill this binary carries
-//! ([`crate::skill`]), printed as is or written where an assistant looks.
+//! ([`lovart_core::skill`]), printed as is or written where an assistant looks.
 //!
 //! `install` prints one line (`installed lovart-skill 0.1.0 → PATH`, or
 //! `updated … (was 0.0.9)`, `unchanged`, `replaced`), or with `--json` the
@@ -12,10 +12,10 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::{SkillArgs, SkillCommand, SkillInstallArgs};
-use crate::ctx::print_line;
-use crate::failure::{Hinted, InvalidInput, Kind};
-use crate::python::dumps_pretty;
-use crate::skill::{self, Action, ChangedByUser};
+use lovart_core::failure::{Hinted, InvalidInput, Kind};
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::print_line;
+use lovart_core::skill::{self, Action, ChangedByUser};
 
 pub fn run(args: SkillArgs) -> Result<()> {
     match args.command {
