@@ -419,3 +419,132 @@ fn help_lists_the_placeholders_with_an_example() {
     }
     assert!(help.stdout.contains("--sidecar"));
 }
+
+#[cfg(feature = "mcp")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_tools_take_name_and_sidecar_and_record_history() {
+    use crate::mcp::{Recorder, call, connect, structured, succeeded};
+    let world = World::sandbox();
+    let out = world.out_dir();
+    let client = connect(&world, Recorder::default()).await;
+    let generated = call(
+        &client,
+        "generate",
+        serde_json::json!({"prompt": "a red fox", "output_dir": out, "name": "fox/{thread8}-{index}", "sidecar": true}),
+    )
+    .await;
+    let output = succeeded(&generated);
+    let thread = output["thread_id"].as_str().unwrap();
+    let path = output["downloaded"][0]["local_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(path, format!("{out}/fox/{}-1.png", &thread[..8]));
+    let sidecar: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{path}.json")).unwrap()).unwrap();
+    assert_eq!(text(&sidecar, "prompt"), "a red fox");
+    assert_eq!(text(&sidecar, "sha256"), sha256_hex(Path::new(&path)));
+    assert_eq!(history_lines(&world).len(), 1);
+
+    let refused = call(
+        &client,
+        "result",
+        serde_json::json!({"thread_id": thread, "download": true, "name": "../up"}),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert_eq!(
+        structured(&refused)["error"]["kind"],
+        "invalid_input",
+        "{refused:?}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[test]
+fn batch_rows_are_named_by_the_template_and_recorded() {
+    let world = World::sandbox();
+    let rows = world.home.path().join("rows.txt");
+    std::fs::write(&rows, "a cat\na dog\n").unwrap();
+    let done = run(world
+        .lovart()
+        .env("LOVART_RATE_SCALE", "0.01")
+        .args([
+            "batch",
+            rows.to_str().unwrap(),
+            "--download",
+            "--output-dir",
+            &world.out_dir(),
+        ])
+        .args(["--name", "{prompt}/{index}", "--sidecar"]));
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let out = world.out_dir();
+    for prompt in ["a-cat", "a-dog"] {
+        let path = format!("{out}/{prompt}/1.png");
+        assert!(Path::new(&path).is_file(), "{path}");
+        assert!(Path::new(&format!("{path}.json")).is_file());
+    }
+    let mut prompts: Vec<String> = history_lines(&world)
+        .iter()
+        .map(|line| text(line, "prompt"))
+        .collect();
+    prompts.sort();
+    assert_eq!(prompts, ["a cat", "a dog"]);
+}
+
+#[test]
+fn wait_and_download_take_a_template_too() {
+    let world = World::sandbox();
+    let out = world.out_dir();
+    let (thread, _) = world.send("a quiet harbour at dawn");
+    let waited = run(world.lovart().args([
+        "wait",
+        "--thread-id",
+        &thread,
+        "--json",
+        "--download",
+        "--output-dir",
+        &out,
+        "--name",
+        "{prompt}-{thread8}",
+    ]));
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
+    // The prompt of a thread sent earlier is its saved topic.
+    assert_eq!(
+        local_paths(&waited.json()),
+        [format!(
+            "{out}/a-quiet-harbour-at-dawn-{}.png",
+            &thread[..8]
+        )]
+    );
+    let url = format!("{}/files/{thread}/1.png", world.url());
+    let fetched = run(world.lovart().args([
+        "download",
+        "--urls",
+        &url,
+        "--output-dir",
+        &out,
+        "--name",
+        "urls/{index}.{ext}",
+    ]));
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    // Already downloaded into this folder: found where it is, not fetched again.
+    let fetched = fetched.json();
+    assert_eq!(local_paths(&fetched), local_paths(&waited.json()));
+    assert_eq!(fetched["downloaded"][0]["new"], false);
+    let other = format!("{out}2");
+    let fetched = run(world.lovart().args([
+        "download",
+        "--urls",
+        &url,
+        "--output-dir",
+        &other,
+        "--name",
+        "urls/{index}.{ext}",
+    ]));
+    assert_eq!(
+        local_paths(&fetched.json()),
+        [format!("{other}/urls/1.png")]
+    );
+    assert_eq!(history_lines(&world).len(), 2);
+}
