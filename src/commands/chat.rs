@@ -45,7 +45,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         tools,
     };
     let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
-    let files = crate::flow::outcome::file_options(
+    let files = super::file_options(
         &args.files,
         Origin {
             prompt: Some(args.prompt.clone()),

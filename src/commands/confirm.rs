@@ -24,10 +24,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
     let thread_id = args.thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
     client.confirm(thread_id).await?;
-    let files = crate::flow::outcome::file_options(
-        &args.files,
-        crate::flow::threads::origin_of(ctx, thread_id),
-    );
+    let files = super::file_options(&args.files, crate::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),

@@ -20,7 +20,7 @@ pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|url| ArtifactRef::new(json!("image"), url.clone()))
         .collect();
-    let files = crate::flow::outcome::file_options(&args.files, Origin::default());
+    let files = super::file_options(&args.files, Origin::default());
     let downloaded = crate::flow::outcome::downloader(ctx)?
         .download_all(&artifacts, &args.output_dir, &args.prefix, &files)
         .await?;

@@ -12,7 +12,7 @@ use crate::files::gallery::{GalleryEntry, render_gallery};
 use crate::python::dumps_pretty;
 
 pub fn run(args: GalleryArgs, ctx: &Ctx) -> Result<()> {
-    let filter = crate::flow::library::filter(&args.filter);
+    let filter = super::history_filter(&args.filter);
     let entries: Vec<GalleryEntry> = crate::flow::library::listed(ctx, &filter)?
         .into_iter()
         .map(|(record, exists)| GalleryEntry { record, exists })

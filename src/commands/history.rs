@@ -9,7 +9,7 @@ use crate::ctx::{Ctx, print_line};
 use crate::python::dumps_pretty;
 
 pub fn run(args: HistoryArgs, ctx: &Ctx) -> Result<()> {
-    let filter = crate::flow::library::filter(&args.filter);
+    let filter = super::history_filter(&args.filter);
     let listed = crate::flow::library::listed(ctx, &filter)?;
     if args.json {
         let records: Vec<Value> = listed

@@ -1,6 +1,7 @@
 //! One module per command, named after it; each exposes `run(args, &Ctx)`
 //! (`async` when it talks to the network). Commands compose the steps of
-//! [`crate::flow`] and never import one another.
+//! [`crate::flow`] and never import one another; what several of them read
+//! from their flags the same way is here ([`file_options`], [`history_filter`]).
 
 mod batch;
 mod chat;
@@ -36,8 +37,11 @@ mod watch;
 
 use anyhow::Result;
 
-use crate::cli::Command;
+use crate::cli::{Command, FileArgs, HistoryFilterArgs};
 use crate::ctx::Ctx;
+use crate::download::FileOptions;
+use crate::files::history::HistoryFilter;
+use crate::files::record::Origin;
 
 pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
     match command {
@@ -72,5 +76,25 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Completions(args) => completions::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(_) => mcp::run(ctx).await,
+    }
+}
+
+/// `--name`/`--sidecar` of a downloading command, with what it knows of the thread.
+fn file_options(args: &FileArgs, origin: Origin) -> FileOptions {
+    FileOptions {
+        name: args.name.clone(),
+        sidecar: args.sidecar,
+        origin,
+    }
+}
+
+/// The filter flags of `history` and `gallery`.
+fn history_filter(args: &HistoryFilterArgs) -> HistoryFilter {
+    let given = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
+    HistoryFilter {
+        project_id: given(&args.project),
+        thread_id: given(&args.thread),
+        since: args.since,
+        kind: given(&args.kind),
     }
 }

@@ -15,7 +15,7 @@ pub async fn run(args: ResultArgs, ctx: &Ctx) -> Result<()> {
     }
     let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let result = client.result(&thread_id).await?;
-    let files = crate::flow::outcome::file_options(
+    let files = super::file_options(
         &args.files,
         crate::flow::threads::origin_of(ctx, &thread_id),
     );

@@ -23,10 +23,7 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
     let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let thread_id = thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    let files = crate::flow::outcome::file_options(
-        &args.files,
-        crate::flow::threads::origin_of(ctx, thread_id),
-    );
+    let files = super::file_options(&args.files, crate::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),

@@ -83,7 +83,7 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
         downloader: crate::flow::outcome::downloader(ctx)?,
         thread_id: &thread_id,
         output_dir: &args.output_dir,
-        files: crate::flow::outcome::file_options(&args.files, origin),
+        files: super::file_options(&args.files, origin),
         seen: HashSet::new(),
     };
     let interval = ctx.waits.seconds(args.interval as f64);

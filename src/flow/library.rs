@@ -7,20 +7,8 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::cli::HistoryFilterArgs;
 use crate::ctx::Ctx;
 use crate::files::history::{History, HistoryFilter, newest_first};
-
-/// The flags as a filter.
-pub fn filter(args: &HistoryFilterArgs) -> HistoryFilter {
-    let given = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
-    HistoryFilter {
-        project_id: given(&args.project),
-        thread_id: given(&args.thread),
-        since: args.since,
-        kind: given(&args.kind),
-    }
-}
 
 /// The history of the state folder `ctx` uses.
 pub fn history(ctx: &Ctx) -> History {

@@ -6,11 +6,9 @@ use anyhow::Result;
 use lovart_wire::reply::{ArtifactView, ResultView, fields};
 use serde_json::{Map, Value, json};
 
-use crate::cli::FileArgs;
 use crate::ctx::Ctx;
 use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::files::history::History;
-use crate::files::record::Origin;
 use crate::python::{is_py_whitespace, is_truthy, py_str};
 
 /// The reference's sentence for a thread that ended with text only.
@@ -109,15 +107,6 @@ pub async fn download_artifacts(
     downloader(ctx)?
         .download_all(&collect_artifacts(result), output_dir, "lovart", &files)
         .await
-}
-
-/// `--name`/`--sidecar` of a command, with what it knows of the thread.
-pub fn file_options(args: &FileArgs, origin: Origin) -> FileOptions {
-    FileOptions {
-        name: args.name.clone(),
-        sidecar: args.sidecar,
-        origin,
-    }
 }
 
 /// The downloader of a command: its progress display, and the history
