@@ -4,7 +4,7 @@
 use clap::{ArgAction, Args, ValueEnum, ValueHint};
 use clap_complete::engine::ArgValueCandidates;
 
-use crate::files::naming::{NAME_HELP, NameTemplate};
+use super::FileArgs;
 
 /// The value parser of the hidden positional of `chat`, `send` and `watch`:
 /// a bare word there is a prompt without `--prompt`, refused with the fix.
@@ -69,17 +69,6 @@ pub struct BatchArgs {
     pub max_credits: Option<f64>,
 }
 
-/// Where downloaded files go by name, and what is written beside them.
-#[derive(Debug, Clone, Args)]
-pub struct FileArgs {
-    #[arg(long, value_name = "TEMPLATE", value_parser = NameTemplate::parse, help = NAME_HELP)]
-    pub name: Option<NameTemplate>,
-    /// Write <file>.json beside each downloaded file: prompt, thread, project,
-    /// URL, type, MIME type, size, sha256, time, lovart version
-    #[arg(long)]
-    pub sidecar: bool,
-}
-
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
     /// Only this category: IMAGE, VIDEO, 3D, …
@@ -95,7 +84,7 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-    /// No effect (accepted like on every command)
+    /// Print `{"shell", "dynamic", "script"}` instead of the bare script
     #[arg(long)]
     pub json: bool,
     /// Print a script that asks lovart at each completion, so that
@@ -111,11 +100,11 @@ pub enum ReasoningMode {
     Fast,
 }
 
-impl ReasoningMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Thinking => "thinking",
-            Self::Fast => "fast",
+impl From<ReasoningMode> for lovart_core::flow::send::ReasoningMode {
+    fn from(mode: ReasoningMode) -> Self {
+        match mode {
+            ReasoningMode::Thinking => Self::Thinking,
+            ReasoningMode::Fast => Self::Fast,
         }
     }
 }
@@ -227,7 +216,7 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub files: FileArgs,
     /// Poll interval in seconds
-    #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -453,45 +442,4 @@ pub struct SandboxArgs {
     /// Multiply the rate-limit windows (0.01: a "minute" lasts 0.6 s)
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub rate_scale: f64,
-}
-
-/// The filters `history` and `gallery` share.
-#[derive(Debug, Clone, Args)]
-pub struct HistoryFilterArgs {
-    /// Only files of this project
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
-    pub project: Option<String>,
-    /// Only files of this thread (a prefix works)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
-    pub thread: Option<String>,
-    /// Only files downloaded since T: 30m, 2h, 7d, 2026-11-29, 2026-11-29T14:00:00+01:00
-    #[arg(long, value_name = "T", value_parser = crate::files::history::parse_since)]
-    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
-    /// Only files of this type: image, video, audio, 3d, …
-    #[arg(long = "type", value_name = "TYPE")]
-    pub kind: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    #[command(flatten)]
-    pub filter: HistoryFilterArgs,
-    /// Print the records as JSON (each with "exists")
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct GalleryArgs {
-    #[command(flatten)]
-    pub filter: HistoryFilterArgs,
-    /// Where to write the page [default: gallery.html in the state folder]
-    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub out: Option<String>,
-    /// Open the page in the default browser
-    #[arg(long)]
-    pub open: bool,
-    /// Print {"gallery", "files", "threads"} as JSON instead of the path
-    #[arg(long)]
-    pub json: bool,
 }

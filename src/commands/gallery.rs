@@ -7,19 +7,19 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::GalleryArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::files::gallery::{GalleryEntry, render_gallery};
-use crate::python::dumps_pretty;
+use lovart_core::files::gallery::{GalleryEntry, render_gallery};
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: GalleryArgs, ctx: &Ctx) -> Result<()> {
-    let filter = super::history_filter(&args.filter);
-    let entries: Vec<GalleryEntry> = crate::flow::library::listed(ctx, &filter)?
+pub fn run(args: GalleryArgs, ctx: &Settings) -> Result<()> {
+    let filter = args.filter.filter();
+    let entries: Vec<GalleryEntry> = lovart_core::flow::library::listed(ctx, &filter)?
         .into_iter()
         .map(|(record, exists)| GalleryEntry { record, exists })
         .collect();
     let out = match &args.out {
         Some(out) => PathBuf::from(out),
-        None => crate::flow::library::history(ctx)
+        None => lovart_core::flow::library::history(ctx)
             .path()
             .with_file_name("gallery.html"),
     };

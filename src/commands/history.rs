@@ -5,12 +5,12 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::cli::HistoryArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_pretty;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: HistoryArgs, ctx: &Ctx) -> Result<()> {
-    let filter = super::history_filter(&args.filter);
-    let listed = crate::flow::library::listed(ctx, &filter)?;
+pub fn run(args: HistoryArgs, ctx: &Settings) -> Result<()> {
+    let filter = args.filter.filter();
+    let listed = lovart_core::flow::library::listed(ctx, &filter)?;
     if args.json {
         let records: Vec<Value> = listed
             .into_iter()

@@ -1,7 +1,6 @@
-//! One module per command, named after it; each exposes `run(args, &Ctx)`
+//! One module per command, named after it; each exposes `run(args, &Settings)`
 //! (`async` when it talks to the network). Commands compose the steps of
-//! [`crate::flow`] and never import one another; what several of them read
-//! from their flags the same way is here ([`file_options`], [`history_filter`]).
+//! [`lovart_core::flow`] and never import one another.
 
 mod batch;
 mod chat;
@@ -27,6 +26,7 @@ mod result;
 mod sandbox;
 mod send;
 mod set_mode;
+mod skill;
 mod status;
 mod thread_remove;
 mod threads;
@@ -37,13 +37,10 @@ mod watch;
 
 use anyhow::Result;
 
-use crate::cli::{Command, FileArgs, HistoryFilterArgs};
-use crate::ctx::Ctx;
-use crate::download::FileOptions;
-use crate::files::history::HistoryFilter;
-use crate::files::record::Origin;
+use crate::cli::Command;
+use lovart_core::settings::Settings;
 
-pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
+pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
     match command {
         Command::Chat(args) => chat::run(args, ctx).await,
         Command::Send(args) => send::run(args, ctx).await,
@@ -67,34 +64,15 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Threads(args) => threads::run(args, ctx),
         Command::ThreadRemove(args) => thread_remove::run(args, ctx),
         #[cfg(feature = "sandbox")]
-        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args, ctx).await,
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
         Command::History(args) => history::run(args, ctx),
         Command::Gallery(args) => gallery::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(_) => mcp::run(ctx).await,
-    }
-}
-
-/// `--name`/`--sidecar` of a downloading command, with what it knows of the thread.
-fn file_options(args: &FileArgs, origin: Origin) -> FileOptions {
-    FileOptions {
-        name: args.name.clone(),
-        sidecar: args.sidecar,
-        origin,
-    }
-}
-
-/// The filter flags of `history` and `gallery`.
-fn history_filter(args: &HistoryFilterArgs) -> HistoryFilter {
-    let given = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
-    HistoryFilter {
-        project_id: given(&args.project),
-        thread_id: given(&args.thread),
-        since: args.since,
-        kind: given(&args.kind),
     }
 }

@@ -215,13 +215,13 @@ pub struct SetModeParams {
 pub fn file_options(
     name: Option<&str>,
     sidecar: bool,
-    origin: crate::files::record::Origin,
-) -> anyhow::Result<crate::download::FileOptions> {
+    origin: lovart_core::files::record::Origin,
+) -> anyhow::Result<lovart_core::download::FileOptions> {
     let name = name
-        .map(crate::files::naming::NameTemplate::parse)
+        .map(lovart_core::files::naming::NameTemplate::parse)
         .transpose()
-        .map_err(|why| crate::failure::InvalidInput(format!("name: {why}")))?;
-    Ok(crate::download::FileOptions {
+        .map_err(|why| lovart_core::failure::InvalidInput(format!("name: {why}")))?;
+    Ok(lovart_core::download::FileOptions {
         name,
         sidecar,
         origin,
