@@ -19,6 +19,7 @@ use anyhow::Result;
 use crate::api::{ApiClient, ClientSettings};
 use crate::download::{DownloadLimits, Downloader};
 use crate::failure::{ExitCodes, Hinted, Kind, MissingKeys};
+use crate::files::history::History;
 use crate::progress::Progress;
 use crate::state::StateStore;
 use crate::timing::Waits;
@@ -207,13 +208,11 @@ impl Settings {
     }
 
     /// An artifact downloader with these settings' TLS, limits and progress,
-    /// recording every file in the download history beside the state file.
+    /// recording every file it writes in the history beside the state file.
     pub fn downloader(&self) -> Result<Downloader> {
         Ok(Downloader::new(self.insecure_tls, self.download_limits)?
             .with_progress(self.progress)
-            .with_history(crate::files::history::History::beside_state(
-                self.state.path(),
-            )))
+            .with_history(History::beside_state(self.state.path())))
     }
 }
 
