@@ -180,3 +180,34 @@ fn a_send_that_never_connected_is_a_network_error_not_an_unknown_outcome() {
             .args(["send", "--prompt", "a cat", "--project-id", "p1", "--json"]));
     assert_eq!(failed.json()["error"]["kind"], "network");
 }
+
+#[cfg(feature = "mcp")]
+#[test]
+fn mcp_generate_reuses_the_key_of_a_lost_send_of_the_same_request() {
+    use crate::mcp::{Recorder, call, connect, succeeded};
+
+    let sandbox = World::sandbox();
+    let (stand_in, _) = late_sends(&sandbox, 1);
+    let world = World::with_server(stand_in.base_url);
+    let lost = lovart_with_short_timeout(&world, &["send", "--prompt", "a cat", "--json"]);
+    assert_eq!(lost.json()["error"]["kind"], "outcome_unknown");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let output = runtime.block_on(async {
+        let client = connect(&world, Recorder::default()).await;
+        let result = call(
+            &client,
+            "generate",
+            serde_json::json!({"prompt": "a cat", "output_dir": world.out_dir()}),
+        )
+        .await;
+        let output = succeeded(&result).clone();
+        let _ = client.cancel().await;
+        output
+    });
+    assert_eq!(output["final_status"], "done");
+    let keys = idempotency_keys(&sandbox);
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(sandbox.server().thread_count(), 1, "billed once");
+}

@@ -70,7 +70,7 @@ pub async fn send_and_record(
     let prompt = message.prompt.clone();
     let into_thread = message.thread_id.clone().filter(|id| !id.is_empty());
     let request = message.into_request(project_id);
-    let pending = remember_send(client, ctx, &request).await;
+    let pending = remember_send(client, ctx, &request, None).await;
     let thread_id = match client
         .send_with_key(&request, &pending.idempotency_key)
         .await
@@ -109,12 +109,15 @@ pub async fn remember_send(
     client: &ApiClient,
     ctx: &Settings,
     request: &SendRequest,
+    known_key: Option<String>,
 ) -> PendingSend {
     let body = crate::python::dumps_compact(&request.body(), true);
     let chat_url = client.url(lovart_wire::paths::CHAT);
     let folder = ctx.state.folder().to_path_buf();
+    let known = known_key.clone();
     let begun = tokio::task::spawn_blocking(move || {
-        pending_sends::begin(&folder, &chat_url, &body).map_err(|why| why.to_string())
+        pending_sends::begin(&folder, &chat_url, &body, known.as_deref())
+            .map_err(|why| why.to_string())
     })
     .await
     .unwrap_or_else(|why| Err(why.to_string()));
@@ -133,7 +136,7 @@ pub async fn remember_send(
                 "warning: cannot note the send in {} ({why}); if its answer is lost, sending it again may bill it twice",
                 ctx.state.folder().display()
             );
-            PendingSend::unrecorded()
+            PendingSend::unrecorded(known_key.as_deref())
         }
     }
 }

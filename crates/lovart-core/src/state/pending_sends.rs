@@ -43,10 +43,11 @@ pub struct PendingSend {
 }
 
 impl PendingSend {
-    /// A key not written anywhere (no state folder to write it to).
-    pub fn unrecorded() -> Self {
+    /// A key not written anywhere (no state folder to write it to, or the
+    /// same request in flight elsewhere): `known_key`, else a new one.
+    pub fn unrecorded(known_key: Option<&str>) -> Self {
         Self {
-            idempotency_key: new_key(),
+            idempotency_key: known_key.map_or_else(new_key, str::to_string),
             reused_after: None,
             record: None,
         }
@@ -83,11 +84,18 @@ fn record_name(base_url: &str, body: &str) -> String {
     hex::encode(digest.finalize())
 }
 
-/// The key for sending `body` (compact JSON) to `base_url`: the key of the
-/// same request's unanswered send within [`REUSE_WINDOW`], else a new one,
-/// written to its record (in `state_folder`) before this returns. Errors are
-/// `Err` with the reason; the caller sends anyway, with [`PendingSend::unrecorded`].
-pub fn begin(state_folder: &Path, base_url: &str, body: &str) -> std::io::Result<PendingSend> {
+/// The key for sending `body` (compact JSON) to `base_url`: `known_key` when
+/// the caller has one on record already (a batch row's journaled key), else
+/// the key of the same request's unanswered send within [`REUSE_WINDOW`],
+/// else a new one; written to its record (in `state_folder`) before this
+/// returns. Errors are `Err` with the reason; the caller sends anyway, with
+/// [`PendingSend::unrecorded`].
+pub fn begin(
+    state_folder: &Path,
+    base_url: &str,
+    body: &str,
+    known_key: Option<&str>,
+) -> std::io::Result<PendingSend> {
     let folder = state_folder.join(FOLDER);
     platform::create_private_dir(&folder)?;
     sweep(&folder);
@@ -96,7 +104,7 @@ pub fn begin(state_folder: &Path, base_url: &str, body: &str) -> std::io::Result
     if fs4::FileExt::try_lock(&file).is_err() {
         // The same request is in flight in another run: this one is a
         // second request of its own.
-        return Ok(PendingSend::unrecorded());
+        return Ok(PendingSend::unrecorded(known_key));
     }
     let now = now_secs();
     let mut text = String::new();
@@ -108,9 +116,13 @@ pub fn begin(state_folder: &Path, base_url: &str, body: &str) -> std::io::Result
         let valid_key = key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit());
         (valid_key && age < REUSE_WINDOW).then_some((key, age))
     });
-    let (idempotency_key, reused_after) = match earlier {
-        Some((key, age)) => (key, Some(age)),
-        None => (new_key(), None),
+    let (idempotency_key, reused_after) = match (known_key, earlier) {
+        (Some(known), earlier) => {
+            let age = earlier.filter(|(key, _)| key == known).map(|(_, age)| age);
+            (known.to_string(), age)
+        }
+        (None, Some((key, age))) => (key, Some(age)),
+        (None, None) => (new_key(), None),
     };
     let record: Value = json!({"idempotency_key": idempotency_key, "sent_at": now});
     file.set_len(0)?;
@@ -156,26 +168,26 @@ mod tests {
     #[test]
     fn an_unanswered_send_lends_its_key_to_the_same_request() {
         let folder = tempfile::tempdir().unwrap();
-        let first = begin(folder.path(), "http://x", BODY).unwrap();
+        let first = begin(folder.path(), "http://x", BODY, None).unwrap();
         let key = first.idempotency_key.clone();
         assert_eq!(first.reused_after, None);
         drop(first);
-        let again = begin(folder.path(), "http://x", BODY).unwrap();
+        let again = begin(folder.path(), "http://x", BODY, None).unwrap();
         assert_eq!(again.idempotency_key, key);
         assert!(again.reused_after.is_some());
-        let other = begin(folder.path(), "http://x", r#"{"prompt": "a dog"}"#).unwrap();
+        let other = begin(folder.path(), "http://x", r#"{"prompt": "a dog"}"#, None).unwrap();
         assert_ne!(other.idempotency_key, key);
-        let elsewhere = begin(folder.path(), "http://y", BODY).unwrap();
+        let elsewhere = begin(folder.path(), "http://y", BODY, None).unwrap();
         assert_ne!(elsewhere.idempotency_key, key);
     }
 
     #[test]
     fn an_answered_send_is_forgotten() {
         let folder = tempfile::tempdir().unwrap();
-        let first = begin(folder.path(), "http://x", BODY).unwrap();
+        let first = begin(folder.path(), "http://x", BODY, None).unwrap();
         let key = first.idempotency_key.clone();
         first.answered();
-        let next = begin(folder.path(), "http://x", BODY).unwrap();
+        let next = begin(folder.path(), "http://x", BODY, None).unwrap();
         assert_ne!(next.idempotency_key, key);
         assert_eq!(next.reused_after, None);
     }
@@ -183,16 +195,29 @@ mod tests {
     #[test]
     fn a_send_in_flight_is_not_a_retry() {
         let folder = tempfile::tempdir().unwrap();
-        let in_flight = begin(folder.path(), "http://x", BODY).unwrap();
-        let concurrent = begin(folder.path(), "http://x", BODY).unwrap();
+        let in_flight = begin(folder.path(), "http://x", BODY, None).unwrap();
+        let concurrent = begin(folder.path(), "http://x", BODY, None).unwrap();
         assert_ne!(concurrent.idempotency_key, in_flight.idempotency_key);
         assert_eq!(concurrent.reused_after, None);
     }
 
     #[test]
+    fn a_known_key_is_the_one_on_record() {
+        let folder = tempfile::tempdir().unwrap();
+        let earlier = begin(folder.path(), "http://x", BODY, None).unwrap();
+        drop(earlier);
+        let journaled = "0123456789abcdef0123456789abcdef";
+        let row = begin(folder.path(), "http://x", BODY, Some(journaled)).unwrap();
+        assert_eq!(row.idempotency_key, journaled);
+        drop(row);
+        let again = begin(folder.path(), "http://x", BODY, None).unwrap();
+        assert_eq!(again.idempotency_key, journaled);
+    }
+
+    #[test]
     fn an_old_record_is_not_reused() {
         let folder = tempfile::tempdir().unwrap();
-        let first = begin(folder.path(), "http://x", BODY).unwrap();
+        let first = begin(folder.path(), "http://x", BODY, None).unwrap();
         let key = first.idempotency_key.clone();
         drop(first);
         let path = folder
@@ -205,7 +230,7 @@ mod tests {
             format!(r#"{{"idempotency_key":"{key}","sent_at":{stale}}}"#),
         )
         .unwrap();
-        let next = begin(folder.path(), "http://x", BODY).unwrap();
+        let next = begin(folder.path(), "http://x", BODY, None).unwrap();
         assert_ne!(next.idempotency_key, key);
     }
 }

@@ -289,8 +289,8 @@ async fn send(
         },
     }
     .into_request(&shared.project_id);
-    let pending = remember_send(&shared.client, shared.ctx, &request).await;
-    let key = journaled_key.unwrap_or_else(|| pending.idempotency_key.clone());
+    let pending = remember_send(&shared.client, shared.ctx, &request, journaled_key).await;
+    let key = pending.idempotency_key.clone();
     let key = key.as_str();
     let deadline = Instant::now() + shared.settings.timeout;
     let mut unanswered = 0;
