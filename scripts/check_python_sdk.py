@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import base64
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,7 +36,16 @@ def outer(args):
     venv = os.path.join(ROOT, "target", "python-sdk-venv")
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        made = subprocess.run([sys.executable, "-m", "venv", venv])
+        if made.returncode != 0 and shutil.which("apt-get"):
+            # Debian ships venv's pip bootstrap apart.
+            version = f"{sys.version_info.major}.{sys.version_info.minor}"
+            subprocess.run(["apt-get", "install", "-y", "-q", f"python{version}-venv"],
+                           stdout=subprocess.DEVNULL)
+            shutil.rmtree(venv, ignore_errors=True)
+            made = subprocess.run([sys.executable, "-m", "venv", venv])
+        if made.returncode != 0:
+            raise SystemExit("cannot make a Python venv (install python3-venv)")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--upgrade", "mcp"], check=True
     )
@@ -92,6 +102,7 @@ async def drive(mode, lovart, env, out):
         return links[0].mime_type, len(data)
 
     server = StdioServerParameters(command=lovart, args=["mcp"], env=env)
+    started = time.perf_counter()
     async with Client(server, mode=mode, elicitation_callback=answering(True)) as client:
         negotiated = client.protocol_version
         result = await client.call_tool(
@@ -101,7 +112,9 @@ async def drive(mode, lovart, env, out):
         assert output.get("approved_by_user") is True, output
         mime, size = await read_back(client, result, output)
         print(f"  {mode}: negotiated {negotiated}; generate -> asked "
-              f"{len(answers)}x -> approved -> done, {mime} {size} bytes read back")
+              f"{len(answers)}x -> approved -> done, {mime} {size} bytes read back "
+              f"({time.perf_counter() - started:.2f} s with start-up)")
+    started = time.perf_counter()
 
     async with Client(server, mode=mode, elicitation_callback=answering(False)) as client:
         result = await client.call_tool(
@@ -114,7 +127,7 @@ async def drive(mode, lovart, env, out):
         assert done["final_status"] == "done", done
         mime, size = await read_back(client, confirmed, done)
         print(f"  {mode}: generate -> declined -> pending_confirmation -> confirm -> done, "
-              f"{mime} {size} bytes read back")
+              f"{mime} {size} bytes read back ({time.perf_counter() - started:.2f} s with start-up)")
     return negotiated
 
 

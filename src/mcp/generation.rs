@@ -124,7 +124,10 @@ pub async fn answer(
         {
             return Ok(CallToolResponse::InputRequired(question));
         }
-        Ok(finish(shared, output, None).await.into())
+        let approved = job.approved_cost.lock().expect("approved cost lock").take();
+        Ok(finish(shared, output, approved.map(Value::from))
+            .await
+            .into())
     };
     let outcome = tokio::select! {
         outcome = body => outcome,
@@ -395,6 +398,7 @@ impl Shared {
             peer: request.peer.clone(),
             progress: Progress::of(request),
             elicit,
+            approved_cost: std::sync::Mutex::new(None),
         })
     }
 }

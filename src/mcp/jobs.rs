@@ -57,6 +57,8 @@ pub struct Job<'a> {
     /// Whether a pending step may be put to the user with `elicitation/create`
     /// (not inside a task, whose questions go through `tasks/update`).
     pub elicit: bool,
+    /// The estimated cost of a step the user approved during the call, when stated.
+    pub approved_cost: std::sync::Mutex<Option<f64>>,
 }
 
 /// The end of a call's wall-clock budget.
@@ -288,6 +290,8 @@ async fn settle_asking(
         if approved || !ask_user(job, pending, budget.left()).await {
             return Ok((settled, approved));
         }
+        *job.approved_cost.lock().expect("approved cost lock") =
+            lovart_core::flow::settle::estimated_cost(pending);
         job.client.confirm(thread_id).await?;
         job.progress.report("confirmed by the user").await;
         approved = true;

@@ -14,8 +14,9 @@ use rmcp::model::{
     SkillResources,
 };
 
-/// The skill file, as shipped in the repository.
-pub const SKILL_MD: &str = include_str!("../../skills/lovart-skill/SKILL.md");
+/// The skill file, as shipped in the repository: the one copy the binary
+/// carries (`lovart skill show` prints the same bytes).
+pub const SKILL_MD: &str = lovart_core::skill::SKILL_MD;
 /// Its resource URI.
 pub const SKILL_URI: &str = "skill://lovart-skill/SKILL.md";
 

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::support::{World, artifact_name, run, text};
 
+mod library;
+
 /// A 300-character prompt in three scripts that asks the sandbox for four images.
 fn long_unicode_prompt() -> String {
     let mut prompt = String::from("variations of ");
@@ -249,100 +251,6 @@ fn two_concurrent_chat_downloads_leave_two_intact_history_lines() {
 }
 
 #[test]
-fn history_lists_newest_first_filters_and_marks_missing_files() {
-    let world = World::sandbox();
-    let cat = chat(&world, "a cat", &[]);
-    let song = chat(&world, "a calm song", &[]);
-    std::fs::remove_file(&local_paths(&cat)[0]).unwrap();
-    let listed = run(world.lovart().args(["history", "--json"]));
-    assert_eq!(listed.code, 0, "{}", listed.stderr);
-    let listed = listed.json();
-    let listed = listed.as_array().unwrap();
-    assert_eq!(listed.len(), 2);
-    assert_eq!(text(&listed[0], "prompt"), "a calm song");
-    assert_eq!(listed[0]["exists"], true);
-    assert_eq!(listed[1]["exists"], false);
-
-    let plain = run(world.lovart().args(["history"]));
-    let lines: Vec<&str> = plain.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", plain.stdout);
-    assert!(lines[1].contains("(missing)") && lines[1].contains("a cat"));
-    assert!(!lines[0].contains("(missing)"));
-
-    let thread = text(&song, "thread_id");
-    for (flags, expected) in [
-        (vec!["--type", "AUDIO"], 1),
-        (vec!["--thread", &thread[..6]], 1),
-        (vec!["--project", "nope"], 0),
-        (vec!["--since", "1h"], 2),
-        (vec!["--since", "2999-01-01"], 0),
-    ] {
-        let mut args = vec!["history", "--json"];
-        args.extend(flags.iter().copied());
-        let filtered = run(world.lovart().args(&args));
-        assert_eq!(
-            filtered.json().as_array().unwrap().len(),
-            expected,
-            "{flags:?}"
-        );
-    }
-    let bad = run(world.lovart().args(["history", "--since", "soon"]));
-    assert_eq!(bad.code, 2);
-}
-
-#[test]
-fn the_gallery_is_one_local_page_grouped_by_thread() {
-    let world = World::sandbox();
-    let cat = chat(&world, "a <b>cat</b>", &[]);
-    chat(&world, "a calm song", &[]);
-    chat(&world, "a 3d model", &[]);
-    let page_path = world.home.path().join("pages/gallery.html");
-    let made =
-        run(world
-            .lovart()
-            .args(["gallery", "--out", page_path.to_str().unwrap(), "--json"]));
-    assert_eq!(made.code, 0, "{}", made.stderr);
-    let made = made.json();
-    assert_eq!(made["files"], 3);
-    assert_eq!(made["threads"], 3);
-    let page = std::fs::read_to_string(&page_path).unwrap();
-    assert!(page.contains("a &lt;b&gt;cat&lt;/b&gt;"));
-    assert!(!page.contains("<b>cat"));
-    assert!(
-        !page.contains("http://") && !page.contains("https://"),
-        "a network URL in the page"
-    );
-    let image = format!(
-        "../out/{}",
-        Path::new(&local_paths(&cat)[0])
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-    );
-    assert!(page.contains(&format!("<img src=\"{image}\"")), "{page}");
-    assert!(page.contains("<audio src=\"../out/"));
-    assert!(page.contains("3d file: "));
-    assert!(page.contains(&format!(
-        "lovart chat --thread-id {}",
-        text(&cat, "thread_id")
-    )));
-    // Newest thread first.
-    assert!(page.find("3d file").unwrap() < page.find("&lt;b&gt;cat").unwrap());
-
-    // Default place: the state folder.
-    let default = run(world.lovart().args(["gallery", "--type", "image"]));
-    assert_eq!(default.code, 0, "{}", default.stderr);
-    let default_path = world.home.path().join(".lovart/gallery.html");
-    assert_eq!(default.stdout.trim(), default_path.to_str().unwrap());
-    assert!(
-        std::fs::read_to_string(default_path)
-            .unwrap()
-            .contains("1 files in 1 threads")
-    );
-}
-
-#[test]
 fn watch_with_a_timed_template_downloads_each_artifact_once() {
     let world = World::sandbox();
     let watch = run(world.lovart().args([
@@ -418,4 +326,133 @@ fn help_lists_the_placeholders_with_an_example() {
         );
     }
     assert!(help.stdout.contains("--sidecar"));
+}
+
+#[cfg(feature = "mcp")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_tools_take_name_and_sidecar_and_record_history() {
+    use crate::mcp::{Recorder, call, connect, structured, succeeded};
+    let world = World::sandbox();
+    let out = world.out_dir();
+    let client = connect(&world, Recorder::default()).await;
+    let generated = call(
+        &client,
+        "generate",
+        serde_json::json!({"prompt": "a red fox", "output_dir": out, "name": "fox/{thread8}-{index}", "sidecar": true}),
+    )
+    .await;
+    let output = succeeded(&generated);
+    let thread = output["thread_id"].as_str().unwrap();
+    let path = output["downloaded"][0]["local_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(path, format!("{out}/fox/{}-1.png", &thread[..8]));
+    let sidecar: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{path}.json")).unwrap()).unwrap();
+    assert_eq!(text(&sidecar, "prompt"), "a red fox");
+    assert_eq!(text(&sidecar, "sha256"), sha256_hex(Path::new(&path)));
+    assert_eq!(history_lines(&world).len(), 1);
+
+    let refused = call(
+        &client,
+        "result",
+        serde_json::json!({"thread_id": thread, "download": true, "name": "../up"}),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert_eq!(
+        structured(&refused)["error"]["kind"],
+        "invalid_input",
+        "{refused:?}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[test]
+fn batch_rows_are_named_by_the_template_and_recorded() {
+    let world = World::sandbox();
+    let rows = world.home.path().join("rows.txt");
+    std::fs::write(&rows, "a cat\na dog\n").unwrap();
+    let done = run(world
+        .lovart()
+        .env("LOVART_RATE_SCALE", "0.01")
+        .args([
+            "batch",
+            rows.to_str().unwrap(),
+            "--download",
+            "--output-dir",
+            &world.out_dir(),
+        ])
+        .args(["--name", "{prompt}/{index}", "--sidecar"]));
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let out = world.out_dir();
+    for prompt in ["a-cat", "a-dog"] {
+        let path = format!("{out}/{prompt}/1.png");
+        assert!(Path::new(&path).is_file(), "{path}");
+        assert!(Path::new(&format!("{path}.json")).is_file());
+    }
+    let mut prompts: Vec<String> = history_lines(&world)
+        .iter()
+        .map(|line| text(line, "prompt"))
+        .collect();
+    prompts.sort();
+    assert_eq!(prompts, ["a cat", "a dog"]);
+}
+
+#[test]
+fn wait_and_download_take_a_template_too() {
+    let world = World::sandbox();
+    let out = world.out_dir();
+    let (thread, _) = world.send("a quiet harbour at dawn");
+    let waited = run(world.lovart().args([
+        "wait",
+        "--thread-id",
+        &thread,
+        "--json",
+        "--download",
+        "--output-dir",
+        &out,
+        "--name",
+        "{prompt}-{thread8}",
+    ]));
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
+    // The prompt of a thread sent earlier is its saved topic.
+    assert_eq!(
+        local_paths(&waited.json()),
+        [format!(
+            "{out}/a-quiet-harbour-at-dawn-{}.png",
+            &thread[..8]
+        )]
+    );
+    let url = format!("{}/files/{thread}/1.png", world.url());
+    let fetched = run(world.lovart().args([
+        "download",
+        "--urls",
+        &url,
+        "--output-dir",
+        &out,
+        "--name",
+        "urls/{index}.{ext}",
+    ]));
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    // Already downloaded into this folder: found where it is, not fetched again.
+    let fetched = fetched.json();
+    assert_eq!(local_paths(&fetched), local_paths(&waited.json()));
+    assert_eq!(fetched["downloaded"][0]["new"], false);
+    let other = format!("{out}2");
+    let fetched = run(world.lovart().args([
+        "download",
+        "--urls",
+        &url,
+        "--output-dir",
+        &other,
+        "--name",
+        "urls/{index}.{ext}",
+    ]));
+    assert_eq!(
+        local_paths(&fetched.json()),
+        [format!("{other}/urls/1.png")]
+    );
+    assert_eq!(history_lines(&world).len(), 2);
 }

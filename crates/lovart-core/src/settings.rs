@@ -19,6 +19,7 @@ use anyhow::Result;
 use crate::api::{ApiClient, ClientSettings};
 use crate::download::{DownloadLimits, Downloader};
 use crate::failure::{ExitCodes, Hinted, Kind, MissingKeys};
+use crate::files::history::History;
 use crate::progress::Progress;
 use crate::state::StateStore;
 use crate::timing::Waits;
@@ -206,9 +207,12 @@ impl Settings {
         }
     }
 
-    /// An artifact downloader with these settings' TLS, limits and progress.
+    /// An artifact downloader with these settings' TLS, limits and progress,
+    /// recording every file it writes in the history beside the state file.
     pub fn downloader(&self) -> Result<Downloader> {
-        Ok(Downloader::new(self.insecure_tls, self.download_limits)?.with_progress(self.progress))
+        Ok(Downloader::new(self.insecure_tls, self.download_limits)?
+            .with_progress(self.progress)
+            .with_history(History::beside_state(self.state.path())))
     }
 }
 

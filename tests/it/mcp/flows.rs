@@ -202,6 +202,9 @@ async fn max_credits_or_the_users_yes_confirm_and_a_no_does_not() {
     let output = succeeded(&approved);
     assert_eq!(output["final_status"], "done");
     assert_eq!(output["approved_by_user"], true);
+    let cost = &approved.meta.as_ref().expect("_meta").0["io.lovart/cost"];
+    assert_eq!(cost["estimated_credits"], 40.0);
+    assert_eq!(cost["step"], "approved");
     assert_eq!(world.count("POST", "/chat/confirm"), 2);
     client.cancel().await.unwrap();
 }

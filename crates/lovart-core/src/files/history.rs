@@ -198,7 +198,7 @@ pub fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
         .filter(|record| filter.matches(record))
         .collect();
     // Stable: records of one moment keep the newest-appended-first order.
-    kept.sort_by_key(|record| std::cmp::Reverse(downloaded_at(record)));
+    kept.sort_by_cached_key(|record| std::cmp::Reverse(downloaded_at(record)));
     kept
 }
 
