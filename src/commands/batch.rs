@@ -6,11 +6,13 @@ use anyhow::Result;
 
 use crate::cli::BatchArgs;
 use crate::ctx::Ctx;
-use crate::flow::batch::{Settings, run as run_batch};
+use crate::flow::batch::{Settings, default_concurrency, run as run_batch};
 
 pub async fn run(args: BatchArgs, ctx: &Ctx) -> Result<()> {
     let settings = Settings {
-        concurrency: usize::from(args.concurrency),
+        concurrency: args
+            .concurrency
+            .map_or_else(default_concurrency, usize::from),
         download: args.download,
         output_dir: args.output_dir,
         journal: args.journal.map(Into::into),

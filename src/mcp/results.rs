@@ -1,7 +1,8 @@
 //! Tool results: `structuredContent` holds what the CLI prints with `--json`
 //! for the same flow; `content` holds a short text for the assistant, an
-//! image block per downloaded picture (scaled down, [`super::images`]) and a
-//! `file://` resource link per downloaded file. A failure is a tool result
+//! image block per downloaded picture (scaled down, all of them within one
+//! budget, [`super::images`]) and a `file://` resource link per downloaded
+//! file, typed by its content. A failure is a tool result
 //! with `isError: true` and the CLI's JSON error object, never a protocol error.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::{Map, Value};
 
+use crate::download::media_type;
 use crate::failure::ErrorObject;
 use crate::flow::outcome::result_text_lines;
 use crate::flow::settle::estimated_cost;
@@ -104,8 +106,9 @@ pub fn summary(output: &Map<String, Value>) -> String {
     lines.join("\n")
 }
 
-/// Downloaded files: an image block per picture (at most [`MAX_IMAGE_BLOCKS`])
-/// and a resource link per file, in the result's order.
+/// Downloaded files: an image block per picture (at most [`MAX_IMAGE_BLOCKS`],
+/// all within the inline budget, [`images::inline_budget`]) and a resource
+/// link per file with its true MIME type, in the result's order.
 async fn file_blocks(output: &Map<String, Value>) -> Vec<ContentBlock> {
     let paths: Vec<PathBuf> = match output.get("downloaded") {
         Some(Value::Array(items)) => items
@@ -115,27 +118,46 @@ async fn file_blocks(output: &Map<String, Value>) -> Vec<ContentBlock> {
             .collect(),
         _ => Vec::new(),
     };
+    let budget = images::inline_budget();
+    let files = tokio::task::spawn_blocking(move || files_with_previews(paths, budget))
+        .await
+        .unwrap_or_default();
     let mut blocks = Vec::new();
-    let mut images_left = MAX_IMAGE_BLOCKS;
-    for path in paths {
-        let mime_type = mime_of(&path);
-        // A file without an extension may still be a picture: the preview reads its bytes.
-        let maybe_picture = mime_type.starts_with("image/") || path.extension().is_none();
-        if images_left > 0 && maybe_picture {
-            let file = path.clone();
-            let preview = tokio::task::spawn_blocking(move || images::preview_of_file(&file))
-                .await
-                .ok()
-                .flatten();
-            if let Some(preview) = preview {
-                images_left -= 1;
-                let data = base64::engine::general_purpose::STANDARD.encode(&preview.bytes);
-                blocks.push(ContentBlock::image(data, preview.mime_type));
-            }
+    for (path, mime_type, preview) in files {
+        if let Some(preview) = preview {
+            let data = base64::engine::general_purpose::STANDARD.encode(&preview.bytes);
+            blocks.push(ContentBlock::image(data, preview.mime_type));
         }
         blocks.push(link(&path, mime_type));
     }
     blocks
+}
+
+/// Each file with its MIME type and, for the first [`MAX_IMAGE_BLOCKS`]
+/// pictures, its preview within `budget`. CPU-bound (reads and scales).
+fn files_with_previews(
+    paths: Vec<PathBuf>,
+    budget: usize,
+) -> Vec<(PathBuf, &'static str, Option<images::Preview>)> {
+    let mime_types: Vec<&'static str> = paths.iter().map(|path| mime_of(path)).collect();
+    let pictures: Vec<usize> = (0..paths.len())
+        .filter(|&at| mime_types[at].starts_with("image/"))
+        .take(MAX_IMAGE_BLOCKS)
+        .collect();
+    let picture_paths: Vec<PathBuf> = pictures.iter().map(|&at| paths[at].clone()).collect();
+    let mut previews: Vec<Option<images::Preview>> = paths.iter().map(|_| None).collect();
+    for (at, preview) in pictures
+        .into_iter()
+        .zip(images::previews_within(&picture_paths, budget))
+    {
+        previews[at] = preview;
+    }
+    paths
+        .into_iter()
+        .zip(mime_types)
+        .zip(previews)
+        .map(|((path, mime_type), preview)| (path, mime_type, preview))
+        .collect()
 }
 
 /// A `resource_link` to a local file (`file://`, percent-encoded).
@@ -157,25 +179,11 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The MIME type of a downloaded file, from its extension.
+/// The MIME type of a downloaded file: what its bytes show, else its
+/// extension ([`media_type::of_file`]); a WAV saved under the reference's
+/// `.png` name is still `audio/wav`.
 fn mime_of(path: &Path) -> &'static str {
-    let extension = path
-        .extension()
-        .map(|extension| extension.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "mp4" => "video/mp4",
-        "webm" => "video/webm",
-        "mov" => "video/quicktime",
-        "wav" => "audio/wav",
-        "mp3" => "audio/mpeg",
-        "glb" => "model/gltf-binary",
-        _ => "application/octet-stream",
-    }
+    media_type::of_file(path).map_or("application/octet-stream", |media| media.mime)
 }
 
 #[cfg(test)]
@@ -219,9 +227,61 @@ mod tests {
     }
 
     #[test]
-    fn mime_types_follow_extensions() {
+    fn mime_types_follow_content_then_extensions() {
         assert_eq!(mime_of(Path::new("/a/b.PNG")), "image/png");
         assert_eq!(mime_of(Path::new("/a/b.mp4")), "video/mp4");
+        assert_eq!(mime_of(Path::new("/a/b.glb")), "model/gltf-binary");
         assert_eq!(mime_of(Path::new("/a/b.bin")), "application/octet-stream");
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("lovart_0123456789ab.png");
+        std::fs::write(&wav, b"RIFF\x24\0\0\0WAVEfmt ").unwrap();
+        assert_eq!(mime_of(&wav), "audio/wav");
+    }
+
+    /// Four detailed 2048 px pictures: the whole JSON-RPC line of the result
+    /// stays under the 1 MiB several clients accept, and every file is there
+    /// (an image block within the budget, and a link each).
+    #[tokio::test]
+    async fn four_detailed_big_pictures_fit_in_one_message() {
+        let started = std::time::Instant::now();
+        let dir = tempfile::tempdir().unwrap();
+        let mut downloaded = Vec::new();
+        for seed in 1..=4u32 {
+            let pixels = images::detailed_picture(2048, seed);
+            let path = dir.path().join(format!("lovart_{seed}.png"));
+            image::save_buffer_with_format(
+                &path,
+                &pixels,
+                2048,
+                2048,
+                image::ColorType::Rgb8,
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+            downloaded.push(json!({
+                "type": "image", "url": format!("https://cdn/{seed}"),
+                "local_path": path.to_str().unwrap(), "new": true
+            }));
+        }
+        let output = object(json!({
+            "thread_id": "t1", "final_status": "done", "project_id": "p1",
+            "downloaded": downloaded,
+        }));
+        eprintln!("made in {:?}", started.elapsed());
+        let result = generation(output).await;
+        eprintln!("result in {:?}", started.elapsed());
+        let line =
+            serde_json::to_string(&json!({"jsonrpc": "2.0", "id": 1, "result": result})).unwrap();
+        assert!(line.len() < 1024 * 1024, "{} bytes", line.len());
+        let images: Vec<_> = result.content.iter().filter_map(|b| b.as_image()).collect();
+        let links: Vec<_> = result
+            .content
+            .iter()
+            .filter_map(|b| b.as_resource_link())
+            .collect();
+        assert_eq!(links.len(), 4);
+        assert_eq!(images.len(), 4, "every picture fits once scaled down");
+        let inline: usize = images.iter().map(|image| image.data.len()).sum();
+        assert!(inline <= images::DEFAULT_INLINE_BUDGET, "{inline}");
     }
 }

@@ -23,4 +23,4 @@ mod row;
 pub mod rows;
 mod runner;
 
-pub use runner::{Settings, run};
+pub use runner::{Settings, default_concurrency, run};

@@ -59,6 +59,9 @@ pub struct Shared<'a> {
     /// `LOVART_RATE_SCALE`: multiplies the windows and every `Retry-After`.
     pub rate_scale: f64,
     pub stats: Stats,
+    /// One downloader for every row (with `--download`), so the transfers of
+    /// all rows together stay within its bound.
+    pub downloader: Option<Downloader>,
 }
 
 /// How a row ended.
@@ -404,7 +407,10 @@ async fn download(
         None => shared.settings.output_dir.clone(),
     };
     crate::download::ensure_output_dir(&output_dir)?;
-    let downloader = Downloader::new(shared.ctx.insecure_tls)?;
+    let downloader = match &shared.downloader {
+        Some(downloader) => downloader,
+        None => &Downloader::new(shared.ctx.insecure_tls)?,
+    };
     let downloaded = downloader
         .download_all(&collect_artifacts(result), &output_dir, "lovart")
         .await

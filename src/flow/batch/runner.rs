@@ -40,6 +40,16 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+/// Rows worked on at once when `--concurrency` is not given: as many as the
+/// chat tier lets the batch send in its longest window (600 an hour), so the
+/// rate limiter alone paces the sends and the poll pacing alone the queries.
+/// A row waiting for its turn costs a small future; a row past this many
+/// could not be sent within the hour anyway.
+pub fn default_concurrency() -> usize {
+    let (per_minute, per_hour) = Tier::Chat.limits();
+    per_minute.max(per_hour) as usize
+}
+
 /// How often the query calls made are journaled (for a resumed batch).
 const QUERY_JOURNAL_EVERY: Duration = Duration::from_secs(1);
 
@@ -132,6 +142,10 @@ pub async fn run(file: &str, settings: Settings, ctx: &Ctx) -> Result<()> {
         settings: &settings,
         rate_scale: scale,
         stats: Stats::default(),
+        downloader: match settings.download {
+            true => Some(crate::download::Downloader::new(ctx.insecure_tls)?),
+            false => None,
+        },
     };
     let total = rows.len();
     if settled_before > 0 {
