@@ -7,7 +7,9 @@ limit, as with a CDN that caps each connection). `lovart download --urls …`
 fetches all N at once; the floor is one file's time, SIZE / RATE, when every
 transfer runs side by side (the old bound of 4 at once made 8 files take two
 rounds). Prints the wall time (process start-up included), the floor, the
-most transfers the server saw at once, and whether every file arrived whole.
+most transfers the server saw at once, and whether every file arrived whole;
+and, first, one file alone: what start-up and one transfer cost on this
+machine, the best N files can do when they all run side by side.
 
 Usage: scripts/bench_downloads.py [--bin target/release/lovart] [--files 8]
        [--size-mib 64] [--rate-mib 64] [--runs 3]
@@ -91,11 +93,10 @@ def main():
         "LOVART_ACCESS_KEY": "ak_bench",
         "LOVART_SECRET_KEY": "sk_bench",
     }
-    walls = []
-    for run in range(args.runs):
+    def fetch(count, tag):
         Throttled.peak = 0
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as out:
-            urls = [f"{base}/run{run}/file{i}.png" for i in range(args.files)]
+            urls = [f"{base}/{tag}/file{i}.png" for i in range(count)]
             start = time.monotonic()
             proc = subprocess.run(
                 [binary, "download", "--urls", *urls, "--output-dir", out],
@@ -106,14 +107,22 @@ def main():
                 1 for name in os.listdir(out)
                 if os.path.getsize(os.path.join(out, name)) == Throttled.size
             )
-        walls.append(wall)
-        print(f"run {run + 1}: {wall:.2f} s ({wall / floor:.2f}x the floor); "
-              f"at most {Throttled.peak} transfers at once; {whole}/{args.files} files whole; "
-              f"exit {proc.returncode}", flush=True)
         if proc.returncode != 0:
             print(proc.stderr.decode(errors="replace"), file=sys.stderr)
+        return wall, whole, proc.returncode
+
+    alone = min(fetch(1, f"alone{run}")[0] for run in range(args.runs))
+    print(f"one file alone: {alone:.2f} s (start-up and one transfer)", flush=True)
+    walls = []
+    for run in range(args.runs):
+        wall, whole, code = fetch(args.files, f"run{run}")
+        walls.append(wall)
+        print(f"run {run + 1}: {wall:.2f} s ({wall / floor:.2f}x the floor, {wall / alone:.2f}x one file); "
+              f"at most {Throttled.peak} transfers at once; {whole}/{args.files} files whole; "
+              f"exit {code}", flush=True)
     best = min(walls)
-    print(f"best: {best:.2f} s = {best / floor:.2f}x the floor of {floor:.2f} s")
+    print(f"best: {best:.2f} s = {best / floor:.2f}x the floor of {floor:.2f} s, "
+          f"{best / alone:.2f}x one file alone")
     server.shutdown()
 
 
