@@ -157,7 +157,7 @@ fn dir_entries(dir: &Path) -> Vec<String> {
 fn file_name(url: &str, kind: &Value, prefix: &str) -> String {
     match naming(url, kind, prefix) {
         Naming::Fixed(name) => name,
-        other => panic!("{url}: named from its content: {other:?}"),
+        other @ Naming::FromContent { .. } => panic!("{url}: named from its content: {other:?}"),
     }
 }
 
