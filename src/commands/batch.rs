@@ -1,23 +1,25 @@
 //! `batch`: send every prompt of a file (or stdin), wait for each thread,
 //! print one JSON line per row as it settles; resumable from its journal.
-//! The work is [`crate::flow::batch`]'s.
+//! The work is [`lovart_core::flow::batch`]'s.
 
 use anyhow::Result;
 
 use crate::cli::BatchArgs;
-use crate::ctx::Ctx;
-use crate::flow::batch::{Settings, default_concurrency, run as run_batch};
+use lovart_core::flow::batch::{BatchOptions, default_concurrency, run as run_batch};
+use lovart_core::settings::Settings;
 
-pub async fn run(args: BatchArgs, ctx: &Ctx) -> Result<()> {
-    let settings = Settings {
+pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
+    let settings = BatchOptions {
         concurrency: args
             .concurrency
             .map_or_else(default_concurrency, usize::from),
         download: args.download,
         output_dir: args.output_dir,
+        name: args.files.name,
+        sidecar: args.files.sidecar,
         journal: args.journal.map(Into::into),
         project_id: args.project_id,
-        mode: args.mode,
+        mode: args.mode.map(Into::into),
         max_credits: args.max_credits,
         timeout: ctx.timeout()?,
     };

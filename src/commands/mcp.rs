@@ -4,8 +4,8 @@
 
 use anyhow::Result;
 
-use crate::ctx::Ctx;
+use lovart_core::settings::Settings;
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub async fn run(ctx: &Settings) -> Result<()> {
     crate::mcp::serve_stdio(ctx.for_server()).await
 }

@@ -1,9 +1,11 @@
 //! Tool results: `structuredContent` holds what the CLI prints with `--json`
 //! for the same flow; `content` holds a short text for the assistant, an
-//! image block per downloaded picture (scaled down, all of them within one
-//! budget, [`super::images`]) and a `file://` resource link per downloaded
-//! file, typed by its content. A failure is a tool result
-//! with `isError: true` and the CLI's JSON error object, never a protocol error.
+//! image block per downloaded picture (scaled down, all of a result's within
+//! one budget, [`super::images`]) and a
+//! `resource_link` per downloaded file, to its `lovart://` resource
+//! ([`super::resources`]). A download that failed is said in the text. A
+//! failure is a tool result with `isError: true` and the CLI's JSON error
+//! object, never a protocol error.
 
 use std::path::{Path, PathBuf};
 
@@ -11,11 +13,10 @@ use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::{Map, Value};
 
-use crate::download::media_type;
-use crate::failure::ErrorObject;
-use crate::flow::outcome::result_text_lines;
-use crate::flow::settle::estimated_cost;
-use crate::python::{dumps_compact, is_truthy, py_str};
+use lovart_core::failure::ErrorObject;
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::settle::estimated_cost;
+use lovart_core::python::{dumps_compact, is_truthy, py_str};
 
 use super::images;
 
@@ -44,10 +45,14 @@ pub fn data(answer: Value, key: &str) -> CallToolResult {
 }
 
 /// The result of `generate`, `wait`, `confirm` or `result`: the settled
-/// output, a summary saying what to do next, pictures and file links.
-pub async fn generation(output: Map<String, Value>) -> CallToolResult {
+/// output, a summary saying what to do next, pictures and links to the
+/// downloaded files (`files`: each file's path and resource, in order).
+pub async fn generation(
+    output: Map<String, Value>,
+    files: Vec<(PathBuf, Resource)>,
+) -> CallToolResult {
     let mut content = vec![ContentBlock::text(summary(&output))];
-    content.extend(file_blocks(&output).await);
+    content.extend(file_blocks(files).await);
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(Value::Object(output));
     result
@@ -103,87 +108,99 @@ pub fn summary(output: &Map<String, Value>) -> String {
             .into_iter()
             .map(|line| line.trim_start_matches('\n').to_string()),
     );
+    lines.extend(failed_downloads(output));
     lines.join("\n")
 }
 
-/// Downloaded files: an image block per picture (at most [`MAX_IMAGE_BLOCKS`],
-/// all within the inline budget, [`images::inline_budget`]) and a resource
-/// link per file with its true MIME type, in the result's order.
-async fn file_blocks(output: &Map<String, Value>) -> Vec<ContentBlock> {
-    let paths: Vec<PathBuf> = match output.get("downloaded") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| item.get("local_path").filter(|path| is_truthy(path)))
-            .map(|path| absolute(Path::new(&py_str(path))))
-            .collect(),
-        _ => Vec::new(),
+/// A line per artifact whose download failed, and what to do.
+fn failed_downloads(output: &Map<String, Value>) -> Vec<String> {
+    let Some(Value::Array(items)) = output.get("downloaded") else {
+        return Vec::new();
     };
+    let failed: Vec<String> = items
+        .iter()
+        .filter(|item| item.get("error").is_some_and(is_truthy))
+        .map(|item| {
+            format!(
+                "Download failed: {} ({}).",
+                text_of_value(item.get("url")),
+                text_of_value(item.get("error"))
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        return failed;
+    }
+    let thread_id = text_of(output, "thread_id");
+    let mut lines = failed;
+    lines.push(format!(
+        "The files are still on Lovart's server: call `result` with thread_id \"{thread_id}\" and \
+         download true to try again."
+    ));
+    lines
+}
+
+fn text_of_value(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(value) => py_str(value),
+    }
+}
+
+/// Downloaded files: an image block per picture (the first
+/// [`MAX_IMAGE_BLOCKS`], all of them within the inline budget,
+/// [`images::inline_budget`]) and a resource link per file, in the result's order.
+async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
+    let pictures: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, (path, resource))| {
+            let mime_type = resource.mime_type.as_deref().unwrap_or("");
+            // A file without an extension may still be a picture: the preview reads its bytes.
+            mime_type.starts_with("image/") || path.extension().is_none()
+        })
+        .map(|(at, _)| at)
+        .take(MAX_IMAGE_BLOCKS)
+        .collect();
+    let paths: Vec<PathBuf> = pictures.iter().map(|&at| files[at].0.clone()).collect();
     let budget = images::inline_budget();
-    let files = tokio::task::spawn_blocking(move || files_with_previews(paths, budget))
+    let previews = tokio::task::spawn_blocking(move || images::previews_within(&paths, budget))
         .await
         .unwrap_or_default();
+    let mut preview_of: Vec<Option<images::Preview>> = files.iter().map(|_| None).collect();
+    for (at, preview) in pictures.into_iter().zip(previews) {
+        preview_of[at] = preview;
+    }
     let mut blocks = Vec::new();
-    for (path, mime_type, preview) in files {
+    for ((_, resource), preview) in files.into_iter().zip(preview_of) {
         if let Some(preview) = preview {
             let data = base64::engine::general_purpose::STANDARD.encode(&preview.bytes);
             blocks.push(ContentBlock::image(data, preview.mime_type));
         }
-        blocks.push(link(&path, mime_type));
+        blocks.push(ContentBlock::resource_link(resource));
     }
     blocks
 }
 
-/// Each file with its MIME type and, for the first [`MAX_IMAGE_BLOCKS`]
-/// pictures, its preview within `budget`. CPU-bound (reads and scales).
-fn files_with_previews(
-    paths: Vec<PathBuf>,
-    budget: usize,
-) -> Vec<(PathBuf, &'static str, Option<images::Preview>)> {
-    let mime_types: Vec<&'static str> = paths.iter().map(|path| mime_of(path)).collect();
-    let pictures: Vec<usize> = (0..paths.len())
-        .filter(|&at| mime_types[at].starts_with("image/"))
-        .take(MAX_IMAGE_BLOCKS)
-        .collect();
-    let picture_paths: Vec<PathBuf> = pictures.iter().map(|&at| paths[at].clone()).collect();
-    let mut previews: Vec<Option<images::Preview>> = paths.iter().map(|_| None).collect();
-    for (at, preview) in pictures
-        .into_iter()
-        .zip(images::previews_within(&picture_paths, budget))
-    {
-        previews[at] = preview;
-    }
-    paths
-        .into_iter()
-        .zip(mime_types)
-        .zip(previews)
-        .map(|((path, mime_type), preview)| (path, mime_type, preview))
-        .collect()
-}
-
-/// A `resource_link` to a local file (`file://`, percent-encoded).
-fn link(path: &Path, mime_type: &str) -> ContentBlock {
-    let uri = reqwest::Url::from_file_path(path)
-        .map_or_else(|()| format!("file://{}", path.display()), String::from);
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
+/// The MIME type of a downloaded file, from its extension.
+pub fn mime_of(path: &Path) -> &'static str {
+    let extension = path
+        .extension()
+        .map(|extension| extension.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let mut resource = Resource::new(uri, name).with_mime_type(mime_type);
-    if let Ok(meta) = std::fs::metadata(path) {
-        resource = resource.with_size(meta.len());
+    match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mov" => "video/quicktime",
+        "wav" => "audio/wav",
+        "mp3" => "audio/mpeg",
+        "glb" => "model/gltf-binary",
+        _ => "application/octet-stream",
     }
-    ContentBlock::resource_link(resource)
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The MIME type of a downloaded file: what its bytes show, else its
-/// extension ([`media_type::of_file`]); a WAV saved under the reference's
-/// `.png` name is still `audio/wav`.
-fn mime_of(path: &Path) -> &'static str {
-    media_type::of_file(path).map_or("application/octet-stream", |media| media.mime)
 }
 
 #[cfg(test)]
@@ -227,59 +244,39 @@ mod tests {
     }
 
     #[test]
-    fn mime_types_follow_content_then_extensions() {
+    fn mime_types_follow_extensions() {
         assert_eq!(mime_of(Path::new("/a/b.PNG")), "image/png");
         assert_eq!(mime_of(Path::new("/a/b.mp4")), "video/mp4");
-        assert_eq!(mime_of(Path::new("/a/b.glb")), "model/gltf-binary");
         assert_eq!(mime_of(Path::new("/a/b.bin")), "application/octet-stream");
-        let dir = tempfile::tempdir().unwrap();
-        let wav = dir.path().join("lovart_0123456789ab.png");
-        std::fs::write(&wav, b"RIFF\x24\0\0\0WAVEfmt ").unwrap();
-        assert_eq!(mime_of(&wav), "audio/wav");
     }
 
-    /// Four detailed 2048 px pictures: the whole JSON-RPC line of the result
-    /// stays under the 1 MiB several clients accept, and every file is there
-    /// (an image block within the budget, and a link each).
+    /// Four detailed 2048 px pictures: the JSON-RPC line of their blocks stays
+    /// under the 1 MiB several clients accept, and every file is there (an
+    /// image block within the budget, and a link each).
     #[tokio::test]
     async fn four_detailed_big_pictures_fit_in_one_message() {
-        let started = std::time::Instant::now();
         let dir = tempfile::tempdir().unwrap();
-        let mut downloaded = Vec::new();
+        let mut files = Vec::new();
         for seed in 1..=4u32 {
-            let pixels = images::detailed_picture(2048, seed);
             let path = dir.path().join(format!("lovart_{seed}.png"));
-            image::save_buffer_with_format(
-                &path,
-                &pixels,
-                2048,
-                2048,
-                image::ColorType::Rgb8,
-                image::ImageFormat::Png,
-            )
-            .unwrap();
-            downloaded.push(json!({
-                "type": "image", "url": format!("https://cdn/{seed}"),
-                "local_path": path.to_str().unwrap(), "new": true
-            }));
+            std::fs::write(&path, images::detailed_png(2048, seed)).unwrap();
+            let uri = format!("lovart://thread/t1/lovart_{seed}.png");
+            let resource =
+                Resource::new(uri, format!("lovart_{seed}.png")).with_mime_type("image/png");
+            files.push((path, resource));
         }
-        let output = object(json!({
-            "thread_id": "t1", "final_status": "done", "project_id": "p1",
-            "downloaded": downloaded,
-        }));
-        eprintln!("made in {:?}", started.elapsed());
-        let result = generation(output).await;
-        eprintln!("result in {:?}", started.elapsed());
-        let line =
-            serde_json::to_string(&json!({"jsonrpc": "2.0", "id": 1, "result": result})).unwrap();
+        let content = file_blocks(files).await;
+        let line = serde_json::to_string(&json!({
+            "jsonrpc": "2.0", "id": 1, "result": {"content": content}
+        }))
+        .unwrap();
         assert!(line.len() < 1024 * 1024, "{} bytes", line.len());
-        let images: Vec<_> = result.content.iter().filter_map(|b| b.as_image()).collect();
-        let links: Vec<_> = result
-            .content
+        let images: Vec<_> = content.iter().filter_map(|b| b.as_image()).collect();
+        let links = content
             .iter()
-            .filter_map(|b| b.as_resource_link())
-            .collect();
-        assert_eq!(links.len(), 4);
+            .filter(|b| b.as_resource_link().is_some())
+            .count();
+        assert_eq!(links, 4);
         assert_eq!(images.len(), 4, "every picture fits once scaled down");
         let inline: usize = images.iter().map(|image| image.data.len()).sum();
         assert!(inline <= images::DEFAULT_INLINE_BUDGET, "{inline}");
