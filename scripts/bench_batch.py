@@ -15,8 +15,13 @@
    `LOVART_RATE_SCALE`, `LOVART_WAIT_SCALE`), so the 16.7 "hours" the chat tier
    needs pass in about a minute. Prints the batch's peak RSS (VmHWM).
 
+   `--scale S` runs part 1 the same way (every window and wait times S on
+   both sides), so a figure takes seconds instead of minutes; the ratio to
+   the floor is what to compare (start-up weighs a little more at small S).
+   Without `--concurrency`, the batch runs with no flags: its defaults.
+
 Usage: scripts/bench_batch.py [--bin target/release/lovart] [--rows 120]
-       [--concurrency 120] [--skip-big] [--big-rows 10000]
+       [--concurrency N] [--scale 1.0] [--skip-big] [--big-rows 10000]
 """
 
 import argparse
@@ -77,8 +82,9 @@ def run_batch(binary, base_url, rows, concurrency, scale, home):
         env["LOVART_WAIT_SCALE"] = str(scale)
     peak = [0]
     start = time.monotonic()
+    flags = [] if concurrency is None else ["--concurrency", str(concurrency)]
     proc = subprocess.Popen(
-        [binary, "batch", path, "--concurrency", str(concurrency)],
+        [binary, "batch", path, *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -128,7 +134,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default="target/release/lovart")
     parser.add_argument("--rows", type=int, default=120)
-    parser.add_argument("--concurrency", type=int, default=120)
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--big-rows", type=int, default=10_000)
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-small", action="store_true")
@@ -138,19 +145,23 @@ def main():
         sys.exit(f"no binary at {binary}: cargo build --release (or --bin target/debug/lovart)")
 
     if not args.skip_small:
+        scale = args.scale
+        rate = ["--rate-scale", str(scale)] if scale != 1.0 else []
         # 120 sends at 60 a minute: the last 60 go at 60 s at the earliest.
-        limits_floor = 60.0 * ((args.rows - 1) // 60)
+        limits_floor = 60.0 * scale * ((args.rows - 1) // 60)
         # One row alone, against its own sandbox (the limits are per account).
-        proc, log, url = start_sandbox(binary, [])
+        proc, log, url = start_sandbox(binary, rate)
         with tempfile.TemporaryDirectory() as home:
-            _, one_row, _, _, _ = run_batch(binary, url, 1, 1, 1.0, home)
+            _, one_row, _, _, _ = run_batch(binary, url, 1, 1, scale, home)
         stop_sandbox(proc, log)
         floor = limits_floor + one_row
-        proc, log, url = start_sandbox(binary, [])
-        print(f"one row alone: {one_row:.1f} s; the limits hold the last send {limits_floor:.0f} s", flush=True)
+        proc, log, url = start_sandbox(binary, rate)
+        print(f"one row alone: {one_row:.2f} s; the limits hold the last send {limits_floor:.1f} s", flush=True)
         with tempfile.TemporaryDirectory() as home:
-            code, wall, lines, err, _ = run_batch(binary, url, args.rows, args.concurrency, 1.0, home)
-        report(f"{args.rows} prompts, real limits and waits, --concurrency {args.concurrency}",
+            code, wall, lines, err, _ = run_batch(binary, url, args.rows, args.concurrency, scale, home)
+        flags = "no flags" if args.concurrency is None else f"--concurrency {args.concurrency}"
+        waits = "real limits and waits" if scale == 1.0 else f"limits and waits scaled by {scale}"
+        report(f"{args.rows} prompts, {waits}, {flags}",
                code, wall, lines, err, stop_sandbox(proc, log), args.rows, floor)
 
     if not args.skip_big:

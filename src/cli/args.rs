@@ -44,9 +44,10 @@ pub struct BatchArgs {
     /// Prompts, one per line (plain text or JSONL); `-` reads stdin
     #[arg(value_name = "FILE")]
     pub file: String,
-    /// Rows worked on at once
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    pub concurrency: u16,
+    /// Rows worked on at once [default: 600, the sends the chat tier allows
+    /// in an hour: the rate limits alone pace the batch]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: Option<u16>,
     /// Download every row's artifacts
     #[arg(long)]
     pub download: bool,

@@ -5,12 +5,14 @@
 use anyhow::Result;
 
 use crate::cli::BatchArgs;
-use lovart_core::flow::batch::{BatchOptions, run as run_batch};
+use lovart_core::flow::batch::{BatchOptions, default_concurrency, run as run_batch};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
     let settings = BatchOptions {
-        concurrency: usize::from(args.concurrency),
+        concurrency: args
+            .concurrency
+            .map_or_else(default_concurrency, usize::from),
         download: args.download,
         output_dir: args.output_dir,
         name: args.files.name,

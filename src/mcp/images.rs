@@ -1,4 +1,5 @@
-//! Pictures for image blocks: small enough for a model's context.
+//! Pictures for image blocks: small enough for a model's context, and all of
+//! one result's together small enough for the clients' message limits.
 //!
 //! A PNG, JPEG or WebP file of at most [`MAX_SIDE`] px on its long side and
 //! [`PASS_THROUGH_BYTES`] bytes goes as it is; a bigger PNG or JPEG is decoded,
@@ -11,9 +12,17 @@
 //! `jpeg-encoder`) on purpose: the general `image` crate and its colour
 //! management took a large share of a first build, for formats Lovart does not
 //! send. Decoded pictures are bounded by [`MAX_DECODED_BYTES`].
+//!
+//! One result's blocks share a budget of base64 bytes ([`inline_budget`]:
+//! `LOVART_MCP_INLINE_IMAGE_BYTES`, [`DEFAULT_INLINE_BUDGET`] by default;
+//! several clients refuse a message over 1 MiB). When the pictures exceed it,
+//! the budget is shared out smallest first (a picture under its share keeps
+//! its preview and leaves the rest to the others), a bigger one is scaled
+//! further down ([`SMALLER_SIDES`]) until it fits its share, and one that fits
+//! at no size gets no block: the caller still links every file.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Longest side of a picture in an image block.
 pub const MAX_SIDE: u32 = 1024;
@@ -25,6 +34,25 @@ const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 const MAX_DECODED_BYTES: usize = 512 * 1024 * 1024;
 /// Quality of re-encoded JPEGs.
 const JPEG_QUALITY: u8 = 85;
+/// The long sides tried, in turn, for a picture over its share of the budget.
+const SMALLER_SIDES: [u32; 6] = [768, 512, 384, 256, 192, 128];
+/// Base64 bytes of image data one result may carry: with the rest of the
+/// result (texts, links, the structured output: a few KiB) well under 1 MiB.
+pub const DEFAULT_INLINE_BUDGET: usize = 640 * 1024;
+
+/// The inline image budget: `LOVART_MCP_INLINE_IMAGE_BYTES` (a whole number
+/// of bytes; 0 sends no image blocks), else [`DEFAULT_INLINE_BUDGET`].
+pub fn inline_budget() -> usize {
+    std::env::var("LOVART_MCP_INLINE_IMAGE_BYTES")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .unwrap_or(DEFAULT_INLINE_BUDGET)
+}
+
+/// Size of `bytes` once base64-encoded, as it travels in an image block.
+pub fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3) * 4
+}
 
 /// A picture ready for an image block.
 #[derive(Debug)]
@@ -33,33 +61,114 @@ pub struct Preview {
     pub mime_type: &'static str,
 }
 
-/// The preview of an image file, or None when it is not a picture we can read.
-/// CPU-bound: call it from a blocking task.
-pub fn preview_of_file(path: &Path) -> Option<Preview> {
+/// Previews of `paths` (pictures or not) whose base64 sizes add up to at
+/// most `budget`, in the same order; None where a file is no picture or
+/// fits at no size. CPU-bound: call it from a blocking task.
+pub fn previews_within(paths: &[PathBuf], budget: usize) -> Vec<Option<Preview>> {
+    let mut candidates: Vec<Option<Candidate>> =
+        paths.iter().map(|path| candidate_of_file(path)).collect();
+    let size = |candidate: &Candidate| base64_len(candidate.preview.bytes.len());
+    let total: usize = candidates.iter().flatten().map(size).sum();
+    if total > budget {
+        let mut order: Vec<usize> = (0..candidates.len())
+            .filter(|&at| candidates[at].is_some())
+            .collect();
+        order.sort_by_key(|&at| candidates[at].as_ref().map_or(0, size));
+        let mut left = budget;
+        let mut sharing = order.len();
+        for at in order {
+            let share = left / sharing;
+            sharing -= 1;
+            let Some(candidate) = candidates[at].as_mut() else {
+                continue;
+            };
+            if size(candidate) > share {
+                match candidate.shrink(share) {
+                    Some(preview) => candidate.preview = preview,
+                    None => {
+                        candidates[at] = None;
+                        continue;
+                    }
+                }
+            }
+            left -= size(candidate);
+        }
+    }
+    candidates
+        .into_iter()
+        .map(|candidate| candidate.map(|candidate| candidate.preview))
+        .collect()
+}
+
+/// A picture's preview, with what a smaller one can be made from.
+struct Candidate {
+    preview: Preview,
+    /// The picture decoded, at most [`MAX_SIDE`]; None when the preview is
+    /// the file itself (decoded only if it must shrink).
+    picture: Option<Picture>,
+}
+
+impl Candidate {
+    /// The preview at the largest of [`SMALLER_SIDES`] (below the current
+    /// size) whose base64 fits `share`, if any.
+    fn shrink(&self, share: usize) -> Option<Preview> {
+        let decoded;
+        let picture = match &self.picture {
+            Some(picture) => picture,
+            None => {
+                decoded = decode(&self.preview.bytes)?;
+                &decoded
+            }
+        };
+        let long_side = picture.width.max(picture.height);
+        SMALLER_SIDES
+            .iter()
+            .filter(|&&side| side < long_side)
+            .map(|&side| encode(&picture.scaled_within(side)))
+            .find_map(|preview| preview.filter(|preview| base64_len(preview.bytes.len()) <= share))
+    }
+}
+
+fn candidate_of_file(path: &Path) -> Option<Candidate> {
     let size = std::fs::metadata(path).ok()?.len();
     if size > MAX_FILE_BYTES {
         return None;
     }
-    preview(std::fs::read(path).ok()?)
+    candidate(std::fs::read(path).ok()?)
 }
 
 /// The preview of an encoded picture.
+#[cfg(test)]
 pub fn preview(bytes: Vec<u8>) -> Option<Preview> {
+    Some(candidate(bytes)?.preview)
+}
+
+fn candidate(bytes: Vec<u8>) -> Option<Candidate> {
     let format = Format::of(&bytes)?;
     let (width, height) = format.dimensions(&bytes)?;
     if width.max(height) <= MAX_SIDE && bytes.len() <= PASS_THROUGH_BYTES {
-        return Some(Preview {
-            bytes,
-            mime_type: format.mime_type(),
+        let mime_type = format.mime_type();
+        return Some(Candidate {
+            preview: Preview { bytes, mime_type },
+            picture: None,
         });
     }
-    let picture = match format {
-        Format::Png => decode_png(&bytes)?,
-        Format::Jpeg => decode_jpeg(&bytes)?,
-        Format::WebP => return None,
-    };
+    let picture = decode(&bytes)?;
     drop(bytes);
-    encode(&picture.fit_within(MAX_SIDE))
+    let picture = picture.fit_within(MAX_SIDE);
+    Some(Candidate {
+        preview: encode(&picture)?,
+        picture: Some(picture),
+    })
+}
+
+/// The pixels of a PNG or JPEG (a WebP is not decoded).
+fn decode(bytes: &[u8]) -> Option<Picture> {
+    match Format::of(bytes)? {
+        Format::Png => decode_png(bytes),
+        Format::Jpeg => decode_jpeg(bytes),
+        Format::WebP => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +245,7 @@ fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// 8-bit pixels, 1 to 4 channels (grey, grey+alpha, RGB, RGBA).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Picture {
     width: u32,
     height: u32,
@@ -147,6 +256,11 @@ struct Picture {
 impl Picture {
     fn has_alpha(&self) -> bool {
         self.channels == 2 || self.channels == 4
+    }
+
+    /// A scaled-down copy whose long side is at most `side`.
+    fn scaled_within(&self, side: u32) -> Self {
+        self.clone().fit_within(side)
     }
 
     /// Scaled down, keeping the aspect ratio, so that the long side is at most `side`.
@@ -286,6 +400,40 @@ fn encode(picture: &Picture) -> Option<Preview> {
         bytes: out,
         mime_type: "image/jpeg",
     })
+}
+
+/// A PNG of a `side` px square "detailed" picture: mid-grey with fine grain
+/// (xorshift noise of 16 levels, a 256 px tile repeated), which a JPEG at
+/// quality 85 keeps at about 2 bits a pixel, as it does a detailed photograph.
+/// Stored uncompressed, so that making it is quick in a debug build.
+#[cfg(test)]
+pub fn detailed_png(side: u32, seed: u32) -> Vec<u8> {
+    const TILE: usize = 256;
+    let mut state = seed | 1;
+    let mut tile = Vec::with_capacity(TILE * TILE * 3 + 4);
+    while tile.len() < TILE * TILE * 3 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        tile.extend((state & 0x0F0F_0F0F).to_le_bytes().map(|level| 120 + level));
+    }
+    let width = side as usize;
+    let mut pixels = Vec::with_capacity(width * width * 3);
+    for y in 0..width {
+        let row = &tile[(y % TILE) * TILE * 3..][..TILE * 3];
+        for x in (0..width).step_by(TILE) {
+            pixels.extend_from_slice(&row[..(width - x).min(TILE) * 3]);
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::NoCompression);
+    let mut writer = encoder.write_header().expect("a PNG header");
+    writer.write_image_data(&pixels).expect("PNG data");
+    writer.finish().expect("a whole PNG");
+    out
 }
 
 #[cfg(test)]

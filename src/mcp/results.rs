@@ -1,6 +1,7 @@
 //! Tool results: `structuredContent` holds what the CLI prints with `--json`
 //! for the same flow; `content` holds a short text for the assistant, an
-//! image block per downloaded picture (scaled down, [`super::images`]) and a
+//! image block per downloaded picture (scaled down, all of a result's within
+//! one budget, [`super::images`]) and a
 //! `resource_link` per downloaded file, to its `lovart://` resource
 //! ([`super::resources`]). A download that failed is said in the text. A
 //! failure is a tool result with `isError: true` and the CLI's JSON error
@@ -146,26 +147,35 @@ fn text_of_value(value: Option<&Value>) -> String {
     }
 }
 
-/// Downloaded files: an image block per picture (at most [`MAX_IMAGE_BLOCKS`])
-/// and a resource link per file, in the result's order.
+/// Downloaded files: an image block per picture (the first
+/// [`MAX_IMAGE_BLOCKS`], all of them within the inline budget,
+/// [`images::inline_budget`]) and a resource link per file, in the result's order.
 async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
+    let pictures: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, (path, resource))| {
+            let mime_type = resource.mime_type.as_deref().unwrap_or("");
+            // A file without an extension may still be a picture: the preview reads its bytes.
+            mime_type.starts_with("image/") || path.extension().is_none()
+        })
+        .map(|(at, _)| at)
+        .take(MAX_IMAGE_BLOCKS)
+        .collect();
+    let paths: Vec<PathBuf> = pictures.iter().map(|&at| files[at].0.clone()).collect();
+    let budget = images::inline_budget();
+    let previews = tokio::task::spawn_blocking(move || images::previews_within(&paths, budget))
+        .await
+        .unwrap_or_default();
+    let mut preview_of: Vec<Option<images::Preview>> = files.iter().map(|_| None).collect();
+    for (at, preview) in pictures.into_iter().zip(previews) {
+        preview_of[at] = preview;
+    }
     let mut blocks = Vec::new();
-    let mut images_left = MAX_IMAGE_BLOCKS;
-    for (path, resource) in files {
-        let mime_type = resource.mime_type.as_deref().unwrap_or("");
-        // A file without an extension may still be a picture: the preview reads its bytes.
-        let maybe_picture = mime_type.starts_with("image/") || path.extension().is_none();
-        if images_left > 0 && maybe_picture {
-            let file = path.clone();
-            let preview = tokio::task::spawn_blocking(move || images::preview_of_file(&file))
-                .await
-                .ok()
-                .flatten();
-            if let Some(preview) = preview {
-                images_left -= 1;
-                let data = base64::engine::general_purpose::STANDARD.encode(&preview.bytes);
-                blocks.push(ContentBlock::image(data, preview.mime_type));
-            }
+    for ((_, resource), preview) in files.into_iter().zip(preview_of) {
+        if let Some(preview) = preview {
+            let data = base64::engine::general_purpose::STANDARD.encode(&preview.bytes);
+            blocks.push(ContentBlock::image(data, preview.mime_type));
         }
         blocks.push(ContentBlock::resource_link(resource));
     }
@@ -238,5 +248,37 @@ mod tests {
         assert_eq!(mime_of(Path::new("/a/b.PNG")), "image/png");
         assert_eq!(mime_of(Path::new("/a/b.mp4")), "video/mp4");
         assert_eq!(mime_of(Path::new("/a/b.bin")), "application/octet-stream");
+    }
+
+    /// Four detailed 2048 px pictures: the JSON-RPC line of their blocks stays
+    /// under the 1 MiB several clients accept, and every file is there (an
+    /// image block within the budget, and a link each).
+    #[tokio::test]
+    async fn four_detailed_big_pictures_fit_in_one_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for seed in 1..=4u32 {
+            let path = dir.path().join(format!("lovart_{seed}.png"));
+            std::fs::write(&path, images::detailed_png(2048, seed)).unwrap();
+            let uri = format!("lovart://thread/t1/lovart_{seed}.png");
+            let resource =
+                Resource::new(uri, format!("lovart_{seed}.png")).with_mime_type("image/png");
+            files.push((path, resource));
+        }
+        let content = file_blocks(files).await;
+        let line = serde_json::to_string(&json!({
+            "jsonrpc": "2.0", "id": 1, "result": {"content": content}
+        }))
+        .unwrap();
+        assert!(line.len() < 1024 * 1024, "{} bytes", line.len());
+        let images: Vec<_> = content.iter().filter_map(|b| b.as_image()).collect();
+        let links = content
+            .iter()
+            .filter(|b| b.as_resource_link().is_some())
+            .count();
+        assert_eq!(links, 4);
+        assert_eq!(images.len(), 4, "every picture fits once scaled down");
+        let inline: usize = images.iter().map(|image| image.data.len()).sum();
+        assert!(inline <= images::DEFAULT_INLINE_BUDGET, "{inline}");
     }
 }

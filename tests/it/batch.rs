@@ -348,3 +348,37 @@ fn a_batch_stays_within_both_tiers_of_a_sandbox_enforcing_them() {
     );
     assert_eq!(world.count("POST", "/chat"), 75);
 }
+
+/// With no flags the rate limiter alone paces the sends: rows that never
+/// settle do not hold the others back (the old default of 16 rows at once
+/// stopped at 16 sends until a row ended), and 100 sends need a second chat
+/// window, so the limiter did pace them.
+#[test]
+fn without_flags_only_the_rate_limits_pace_the_sends() {
+    let world = World::sandbox();
+    let prompts: Vec<String> = (1..=100).map(|i| format!("forever {i}")).collect();
+    let file = rows_file(&world, "rows.txt", &(prompts.join("\n") + "\n"));
+    let mut command = world.lovart_process();
+    command
+        .env("LOVART_RATE_SCALE", "0.01")
+        .args(["--timeout", "600", "batch", &file])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    // Not a speed bound: how long to wait before calling the sends stuck.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while world.count("POST", "/chat") < 100 && std::time::Instant::now() < give_up {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = world.count("POST", "/chat");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(sent, 100, "sends before any row settled");
+    let refused = world
+        .server()
+        .requests()
+        .iter()
+        .filter(|request| request.status == 429)
+        .count();
+    assert_eq!(refused, 0);
+}

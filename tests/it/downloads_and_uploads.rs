@@ -126,17 +126,44 @@ fn audio_and_3d_artifacts_keep_their_extensions_and_bytes() {
     assert!(std::fs::read(path).unwrap().starts_with(b"glTF"));
 }
 
+/// A URL without an extension: an image is `.png` and a video `.mp4` (the
+/// reference's names, chosen before downloading); every other type is named
+/// from what arrives (the sandbox sends `audio/wav`, `model/gltf-binary`),
+/// where the reference wrote `.png`. The next run finds the file again.
 #[test]
-fn urls_without_extension_fall_back_to_png_or_mp4_for_video() {
+fn urls_without_extension_are_named_png_mp4_or_from_their_content() {
     let world = World::sandbox();
-    for prompt in ["a cat noext", "lofi music noext"] {
+    let cases = [
+        ("a cat noext", ".png", &b"\x89PNG"[..]),
+        ("a calm song noext", ".wav", &b"RIFF"[..]),
+        ("a 3d chair noext", ".glb", &b"glTF"[..]),
+    ];
+    for (prompt, extension, magic) in cases {
         let result = chat_download(&world, prompt);
-        let url = result["downloaded"][0]["url"].as_str().unwrap();
-        assert!(!url.ends_with(".png") && !url.ends_with(".wav"), "{url}");
-        let path = result["downloaded"][0]["local_path"].as_str().unwrap();
+        let item = &result["downloaded"][0];
+        let url = item["url"].as_str().unwrap();
+        assert!(!url.rsplit('/').next().unwrap().contains('.'), "{url}");
+        let path = item["local_path"].as_str().unwrap();
         assert!(
-            path.ends_with(&artifact_name("lovart", url, ".png")),
-            "{path}"
+            path.ends_with(&artifact_name("lovart", url, extension)),
+            "{prompt}: {path}"
+        );
+        assert!(std::fs::read(path).unwrap().starts_with(magic), "{path}");
+        assert_eq!(item["new"], true);
+        let thread = result["thread_id"].as_str().unwrap();
+        let again = run(world.lovart().args([
+            "result",
+            "--thread-id",
+            thread,
+            "--download",
+            "--output-dir",
+            &world.out_dir(),
+        ]));
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        let item = &again.json()["downloaded"][0];
+        assert_eq!(
+            (item["local_path"].as_str(), &item["new"]),
+            (Some(path), &json!(false))
         );
     }
     let pending = chat_download(&world, "a video noext");

@@ -2,8 +2,20 @@
 //!
 //! File names, skip rules and the JSON items are the reference's; the transfer
 //! is not: each file streams to a temporary file in the output folder and is
-//! renamed into place only when complete, and a result's artifacts download
-//! concurrently while the reported order stays the result's order.
+//! renamed into place only when complete, and all of a result's artifacts
+//! download at once (up to [`CONCURRENCY`] transfers per [`Downloader`]) while
+//! the reported order stays the result's order.
+//!
+//! Reference names: `<prefix>_<sha1(url)[:12]><ext>`, `ext` being the URL's
+//! own extension (Python's `splitext`) when it has one. A URL without one
+//! gets the reference's `.png` for an image and `.mp4` for a video: the
+//! reference decides those before downloading, and the name is part of the
+//! contract (scripts read `local_path`, and a non-empty file of that name is
+//! not fetched again, by either program). Every other type (audio, 3D,
+//! unknown) is named from what arrives ([`media_type`]: `Content-Type`, then
+//! the file's first bytes; `.bin` when neither says), where the reference
+//! wrote `.png` whatever the bytes: the name is chosen when the temporary file
+//! is renamed, and a later run finds it under any extension it could have got.
 //!
 //! A transfer fails (and its temporary file goes) when it stalls (less than
 //! [`MIN_PROGRESS`] bytes in `LOVART_DOWNLOAD_STALL_SECS`, 60 by default),
@@ -14,6 +26,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -52,8 +65,14 @@ impl ArtifactRef {
     }
 }
 
-/// How many artifacts transfer at once.
-const CONCURRENCY: usize = 4;
+pub mod media_type;
+
+/// How many artifacts one [`Downloader`] transfers at once: every file of a
+/// result (they rarely number more), bounded so that a batch sharing one
+/// downloader does not open a connection per file.
+pub const CONCURRENCY: usize = 16;
+/// The extension of a file named from its content when the content says nothing.
+const UNKNOWN_EXTENSION: &str = ".bin";
 /// The reference's `urlopen(..., timeout=60)`: the default stall period.
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// A transfer must move at least this much in each stall period (or end).
@@ -164,20 +183,70 @@ pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
     }
 }
 
-/// The reference's extension: `splitext(url.split("?")[0])`, else by kind.
-fn extension_for(url: &str, kind: &Value) -> String {
+/// How an artifact's file is named by the reference's rule.
+#[derive(Debug, Clone, PartialEq)]
+enum Naming {
+    /// The whole name is known before downloading.
+    Fixed(String),
+    /// `<stem><ext>`, `ext` from what the download turns out to be.
+    FromContent { stem: String },
+}
+
+impl Naming {
+    /// The names a finished download of this artifact may have, the
+    /// reference's first.
+    fn candidates(&self) -> Vec<String> {
+        match self {
+            Self::Fixed(name) => vec![name.clone()],
+            Self::FromContent { stem } => media_type::known_extensions()
+                .chain([UNKNOWN_EXTENSION])
+                .map(|extension| format!("{stem}{extension}"))
+                .collect(),
+        }
+    }
+
+    /// The final name, once the answer's type and first bytes are known.
+    fn finish(&self, content_type: Option<&str>, head: &[u8]) -> String {
+        match self {
+            Self::Fixed(name) => name.clone(),
+            Self::FromContent { stem } => {
+                let extension = media_type::of_download(content_type, head)
+                    .map_or(UNKNOWN_EXTENSION, |media| media.extension);
+                format!("{stem}{extension}")
+            }
+        }
+    }
+
+    /// What a progress bar calls the transfer.
+    fn label(&self) -> &str {
+        match self {
+            Self::Fixed(name) => name,
+            Self::FromContent { stem } => stem,
+        }
+    }
+}
+
+/// The reference's extension: `splitext(url.split("?")[0])`, else `.mp4` for
+/// a video and `.png` for an image; `None` for any other type, whose
+/// extension comes from the download.
+fn extension_for(url: &str, kind: &Value) -> Option<String> {
     let before_query = url.split('?').next().unwrap_or("");
-    match crate::python::splitext_ext(before_query) {
-        "" if kind.as_str() == Some("video") => ".mp4".to_string(),
-        "" => ".png".to_string(),
-        ext => ext.to_string(),
+    match (crate::python::splitext_ext(before_query), kind.as_str()) {
+        ("", Some("video")) => Some(".mp4".to_string()),
+        ("", Some("image")) => Some(".png".to_string()),
+        ("", _) => None,
+        (ext, _) => Some(ext.to_string()),
     }
 }
 
 /// `<prefix>_<sha1(url)[:12]><ext>`.
-fn file_name(url: &str, kind: &Value, prefix: &str) -> String {
+fn naming(url: &str, kind: &Value, prefix: &str) -> Naming {
     let digest = hex::encode(Sha1::digest(url.as_bytes()));
-    format!("{prefix}_{}{}", &digest[..12], extension_for(url, kind))
+    let stem = format!("{prefix}_{}", &digest[..12]);
+    match extension_for(url, kind) {
+        Some(extension) => Naming::Fixed(format!("{stem}{extension}")),
+        None => Naming::FromContent { stem },
+    }
 }
 
 /// One transfer's progress bar; taken off the screen when dropped, whether the
@@ -194,7 +263,8 @@ impl Drop for TransferBar {
     }
 }
 
-/// Downloads artifacts into one folder.
+/// Downloads artifacts. One downloader may serve many results (a batch shares
+/// one): its transfers are bounded together.
 pub struct Downloader {
     client: reqwest::Client,
     /// Progress bars on stderr, one per transfer, when asked for.
@@ -207,6 +277,8 @@ pub struct Downloader {
     max_bytes: u64,
     /// Where every file written is recorded, when set.
     history: Option<History>,
+    /// Transfers under way, across every `download_all` of this downloader.
+    transfers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Downloader {
@@ -229,6 +301,7 @@ impl Downloader {
             stall,
             max_bytes,
             history: None,
+            transfers: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
         })
     }
 
@@ -338,8 +411,12 @@ impl Downloader {
     ) -> (Value, Option<FileRecord>) {
         let ArtifactRef { kind, url, .. } = artifact;
         let placed = match &batch.files.name {
+            // Only the transfers take a permit: a file kept on disk waits for none.
             None => self.download_as_reference(artifact, batch).await,
-            Some(template) => self.download_named(artifact, index, template, batch).await,
+            Some(template) => {
+                let _permit = self.transfers.acquire().await;
+                self.download_named(artifact, index, template, batch).await
+            }
         };
         match placed {
             Ok(named::Placed::Kept(local_path)) => (
@@ -363,37 +440,46 @@ impl Downloader {
         }
     }
 
-    /// The reference's name, and its skip rule: a non-empty file of that name is kept.
+    /// The reference's name, and its skip rule: a non-empty file of that name
+    /// (or, for a name chosen from the content, of any name it could have
+    /// got) is kept.
     async fn download_as_reference(
         &self,
         artifact: &ArtifactRef,
         batch: &named::Batch<'_>,
     ) -> Result<named::Placed> {
-        let name = file_name(&artifact.url, &artifact.kind, batch.prefix);
-        let local_path = crate::python::join(batch.output_dir, &name);
-        let existing = tokio::fs::metadata(&local_path).await;
-        if existing.is_ok_and(|meta| meta.len() > 0) {
-            return Ok(named::Placed::Kept(local_path));
+        let naming = naming(&artifact.url, &artifact.kind, batch.prefix);
+        for name in naming.candidates() {
+            let local_path = crate::python::join(batch.output_dir, &name);
+            let existing = tokio::fs::metadata(&local_path).await;
+            if existing.is_ok_and(|meta| meta.len() > 0) {
+                return Ok(named::Placed::Kept(local_path));
+            }
         }
-        let fetched = self.fetch(&artifact.url, Path::new(&local_path)).await?;
+        let _permit = self.transfers.acquire().await;
+        let (local_path, fetched) = self.fetch(&artifact.url, batch.output_dir, &naming).await?;
         Ok(named::Placed::Written(local_path, fetched))
     }
 
-    /// Streams `url` into a temporary file next to `final_path`, then renames it
-    /// into place. On any error the temporary file is removed (also when the
-    /// future is dropped mid-transfer).
-    async fn fetch(&self, url: &str, final_path: &Path) -> Result<named::Fetched> {
-        let dir = match final_path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
+    /// Streams `url` into a temporary file in `output_dir`, then renames it
+    /// to its final name (chosen by `naming` from the answer's type and first
+    /// bytes); returns that path. On any error the temporary file is removed
+    /// (also when the future is dropped mid-transfer).
+    async fn fetch(
+        &self,
+        url: &str,
+        output_dir: &str,
+        naming: &Naming,
+    ) -> Result<(String, named::Fetched)> {
+        let dir = match output_dir {
+            "" => Path::new("."),
+            dir => Path::new(dir),
         };
-        let name = final_path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let (temp_path, fetched) = self.fetch_to_temp(url, dir, &name).await?;
-        temp_path.persist(final_path)?;
-        Ok(fetched)
+        let (temp_path, fetched) = self.fetch_to_temp(url, dir, naming.label()).await?;
+        let name = naming.finish(fetched.content_type.as_deref(), &fetched.head);
+        let local_path = crate::python::join(output_dir, &name);
+        temp_path.persist(&local_path)?;
+        Ok((local_path, fetched))
     }
 
     /// Streams `url` into a temporary file in `dir` (removed on any error,
@@ -447,7 +533,8 @@ impl Downloader {
             tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
         let bar = self.transfer_bar(label, expected);
         let mut hasher = sha2::Sha256::new();
-        let mut head = Vec::with_capacity(crate::files::media::SNIFF_LEN);
+        let sniff_len = crate::files::media::SNIFF_LEN.max(media_type::SNIFF_LEN);
+        let mut head = Vec::with_capacity(sniff_len);
         let mut received: u64 = 0;
         // Each stall period must bring MIN_PROGRESS bytes (or the end).
         let mut window_end = tokio::time::Instant::now() + self.stall;
@@ -471,7 +558,7 @@ impl Downloader {
             {
                 bail!("more than its Content-Length of {expected} bytes");
             }
-            let wanted = crate::files::media::SNIFF_LEN.saturating_sub(head.len());
+            let wanted = sniff_len.saturating_sub(head.len());
             head.extend_from_slice(&chunk[..wanted.min(chunk.len())]);
             hasher.update(&chunk);
             writer.write_all(&chunk).await?;

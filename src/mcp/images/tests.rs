@@ -114,3 +114,51 @@ fn non_pictures_get_no_preview() {
     assert!(preview(Vec::new()).is_none());
     assert!(preview(b"\x89PNG\r\n\x1a\nnot really".to_vec()).is_none());
 }
+
+fn total(previews: &[Option<Preview>]) -> usize {
+    previews
+        .iter()
+        .flatten()
+        .map(|p| base64_len(p.bytes.len()))
+        .sum()
+}
+
+#[test]
+fn the_budget_is_shared_smallest_first_and_big_pictures_shrink() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        detailed_png(600, 1),
+        png_bytes(32, 32, 3, |_, _| vec![9, 9, 9]),
+        detailed_png(600, 2),
+    ];
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .enumerate()
+        .map(|(at, bytes)| {
+            let path = dir.path().join(format!("{at}.png"));
+            std::fs::write(&path, bytes).unwrap();
+            path
+        })
+        .collect();
+    let alone: Vec<usize> = previews_within(&paths, usize::MAX)
+        .iter()
+        .map(|p| base64_len(p.as_ref().unwrap().bytes.len()))
+        .collect();
+    let budget = alone[1] + alone[0] / 2;
+    let previews = previews_within(&paths, budget);
+    assert!(total(&previews) <= budget);
+    // The small one is kept as it was; the big ones shrink but stay.
+    assert_eq!(
+        base64_len(previews[1].as_ref().unwrap().bytes.len()),
+        alone[1]
+    );
+    for at in [0, 2] {
+        let (width, _) = dimensions(previews[at].as_ref().unwrap());
+        assert!(width < 600, "{width}");
+    }
+    // No budget: no blocks at all.
+    assert!(previews_within(&paths, 0).iter().all(Option::is_none));
+    // Within the budget: the previews at their usual size.
+    let roomy = previews_within(&paths, alone.iter().sum());
+    assert_eq!(total(&roomy), alone.iter().sum::<usize>());
+}

@@ -267,3 +267,39 @@ async fn a_short_budget_returns_running_and_wait_picks_it_up() {
     );
     client.cancel().await.unwrap();
 }
+
+/// Audio and 3D behind URLs without an extension: saved under the type that
+/// arrived, linked with its true MIME type, and given no image block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_audio_and_3d_are_linked_with_their_true_mime_types() {
+    let world = World::sandbox();
+    let out = world.out_dir();
+    let client = connect(&world, Recorder::default()).await;
+    for (prompt, extension, mime_type) in [
+        ("a calm song noext", ".wav", "audio/wav"),
+        ("a 3d chair noext", ".glb", "model/gltf-binary"),
+    ] {
+        let result = call(
+            &client,
+            "generate",
+            json!({"prompt": prompt, "output_dir": out}),
+        )
+        .await;
+        let output = succeeded(&result);
+        let path = output["downloaded"][0]["local_path"].as_str().unwrap();
+        assert!(path.ends_with(extension), "{path}");
+        let link = result
+            .content
+            .iter()
+            .find_map(|block| block.as_resource_link())
+            .expect("a resource link");
+        assert_eq!(link.mime_type.as_deref(), Some(mime_type), "{prompt}");
+        assert!(
+            result
+                .content
+                .iter()
+                .all(|block| block.as_image().is_none())
+        );
+    }
+    client.cancel().await.unwrap();
+}

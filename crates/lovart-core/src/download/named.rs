@@ -191,8 +191,10 @@ impl Downloader {
         template: &NameTemplate,
         batch: &Batch<'_>,
     ) -> Result<Placed> {
-        let guess = extension_for(&artifact.url, &artifact.kind);
-        let guess = guess.trim_start_matches('.');
+        // A type the reference names by itself, else the content decides (below).
+        let extension = extension_for(&artifact.url, &artifact.kind)
+            .unwrap_or_else(|| super::UNKNOWN_EXTENSION.to_string());
+        let guess = extension.trim_start_matches('.');
         let guessed = batch.render(template, artifact, index, guess);
         if let Some(local_path) = batch.already_here(&artifact.url, &guessed) {
             return Ok(Placed::Kept(local_path));

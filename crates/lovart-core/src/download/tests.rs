@@ -41,17 +41,30 @@ async fn serve() -> (String, Log) {
     (base, requests)
 }
 
+/// The start of a WAV file.
+const WAV_HEAD: &str = "RIFF\x24\0\0\0WAVEfmt ";
+
 /// Canned answers: a 404, a body shorter than its Content-Length (then a
-/// close, or a hang), an empty body, a redirect, slow bodies, else 11 bytes.
+/// close, or a hang), an empty body, a redirect, files without an extension
+/// (typed, untyped, unknown), slow bodies, else 11 bytes.
 async fn answer(socket: &mut tokio::net::TcpStream, path: &str) {
     if hostile_answer(socket, path).await {
         return;
     }
-    let (status, extra, body) = match path {
+    let (status, extra, body) = match path.split('?').next().unwrap_or_default() {
         "/missing.png" => ("404 Not Found", "", "no!"),
         "/truncated.png" | "/hang.png" => ("200 OK", "Content-Length: 1000\r\n", "0123456789"),
         "/empty.png" => ("200 OK", "", ""),
         "/redirect" => ("302 Found", "Location: /data.png\r\n", ""),
+        "/noext/wav-typed" => ("200 OK", "Content-Type: audio/wav\r\n", WAV_HEAD),
+        "/noext/wav-untyped" => (
+            "200 OK",
+            "Content-Type: application/octet-stream\r\n",
+            WAV_HEAD,
+        ),
+        "/noext/glb" => ("200 OK", "", "glTF\x02\0\0\0"),
+        "/noext/mystery" => ("200 OK", "Content-Type: text/x-unknown\r\n", "????"),
+        "/wav.png" => ("200 OK", "Content-Type: audio/wav\r\n", WAV_HEAD),
         slow if slow.starts_with("/slow/") => ("200 OK", "", slow),
         _ => ("200 OK", "", "image bytes"),
     };
@@ -142,6 +155,14 @@ fn dir_entries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The name a download of `url` gets when it is known before downloading.
+fn file_name(url: &str, kind: &Value, prefix: &str) -> String {
+    match naming(url, kind, prefix) {
+        Naming::Fixed(name) => name,
+        other @ Naming::FromContent { .. } => panic!("{url}: named from its content: {other:?}"),
+    }
+}
+
 #[test]
 fn extension_rules_follow_python_splitext() {
     let (image, video) = (json!("image"), json!("video"));
@@ -159,11 +180,30 @@ fn extension_rules_follow_python_splitext() {
         ("https://a/b/c.", &image, "."),
         ("https://a/b/clip", &video, ".mp4"),
         ("https://a/b/clip.webm", &video, ".webm"),
-        ("https://a/b/song", &json!("audio"), ".png"),
-        ("https://a/b/thing", &json!(["video"]), ".png"),
+        ("https://a/b/song.mp3", &json!("audio"), ".mp3"),
+        ("https://a/b/song.png", &json!("audio"), ".png"),
     ];
     for (url, kind, ext) in cases {
-        assert_eq!(extension_for(url, kind), ext, "{url}");
+        assert_eq!(extension_for(url, kind).as_deref(), Some(ext), "{url}");
+    }
+}
+
+/// Where the reference wrote `.png` whatever the bytes (audio, 3D, any other
+/// type, without an extension in the URL), the download decides.
+#[test]
+fn other_types_without_an_extension_are_named_from_their_content() {
+    for kind in [
+        json!("audio"),
+        json!("3d"),
+        json!("unknown"),
+        json!(["video"]),
+    ] {
+        assert_eq!(extension_for("https://a/b/song", &kind), None, "{kind}");
+        let stem = "l_468696994bef".to_string();
+        assert_eq!(
+            naming("https://a/b/song", &kind, "l"),
+            Naming::FromContent { stem }
+        );
     }
 }
 
@@ -228,17 +268,17 @@ fn output_dir_checks() {
     assert!(ensure_output_dir("").is_err());
 }
 
+/// Every file of a result transfers at once (the server sees them all
+/// overlap), the items keep the result's order, and past [`CONCURRENCY`]
+/// files (in one result or across results sharing the downloader) the rest wait.
 #[tokio::test]
-async fn concurrent_and_in_order() {
+async fn all_of_a_results_files_transfer_at_once_up_to_the_bound_in_order() {
     let (base, _) = serve().await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let urls: Vec<String> = (0..8).map(|i| format!("{base}/slow/{i}.png")).collect();
-    let started = Instant::now();
     let items = fetch_all(&urls, out, "lovart").await;
-    eprintln!("8 downloads of 300 ms each took {:?}", started.elapsed());
-    // Behaviour, not speed: the server saw the bounded number of transfers at once.
-    assert_eq!(SLOW_PEAK.load(Ordering::SeqCst), CONCURRENCY);
+    assert_eq!(SLOW_PEAK.swap(0, Ordering::SeqCst), 8, "all 8 at once");
     assert_eq!(items.len(), urls.len());
     for (item, url) in items.iter().zip(&urls) {
         let path = crate::python::join(out, &file_name(url, &json!("image"), "lovart"));
@@ -248,6 +288,100 @@ async fn concurrent_and_in_order() {
         assert_eq!(body, url.trim_start_matches(&base));
     }
     assert_eq!(dir_entries(dir.path()).len(), 8, "no temporary files left");
+
+    // Two results of 12 files each through one downloader: 16 at most.
+    let downloader = Downloader::new(false, DownloadLimits::DEFAULT).unwrap();
+    let batch = |first: usize| -> Vec<ArtifactRef> {
+        let urls: Vec<String> = (first..first + 12)
+            .map(|i| format!("{base}/slow/{i}.png"))
+            .collect();
+        artifacts(&urls)
+    };
+    let (one, two) = (batch(100), batch(200));
+    let options = FileOptions::default();
+    let (one, two) = tokio::join!(
+        downloader.download_all(&one, out, "l", &options),
+        downloader.download_all(&two, out, "l", &options)
+    );
+    assert_eq!(one.unwrap().len() + two.unwrap().len(), 24);
+    assert_eq!(SLOW_PEAK.load(Ordering::SeqCst), CONCURRENCY);
+}
+
+/// Files without an extension in their URL, of a type the reference does not
+/// name by itself: named from `Content-Type`, else their first bytes, else
+/// `.bin`; found again by the next run under that name (no second request),
+/// and found under the reference's `.png` when an older run left one there.
+#[tokio::test]
+async fn files_without_an_extension_are_named_from_what_arrives() {
+    let (base, log) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let audio = |path: &str| ArtifactRef::new(json!("audio"), format!("{base}{path}"));
+    let given = vec![
+        audio("/noext/wav-typed"),
+        audio("/noext/wav-untyped"),
+        ArtifactRef::new(json!("3d"), format!("{base}/noext/glb")),
+        audio("/noext/mystery"),
+        // The reference's names are kept: an image stays .png, and a URL's
+        // own extension wins over the content.
+        ArtifactRef::new(json!("image"), format!("{base}/noext/wav-typed?image")),
+        audio("/wav.png"),
+    ];
+    let stem = |artifact: &ArtifactRef| match naming(&artifact.url, &artifact.kind, "l") {
+        Naming::FromContent { stem } => stem,
+        Naming::Fixed(name) => name.rsplit_once('.').unwrap().0.to_string(),
+    };
+    let want: Vec<String> = given
+        .iter()
+        .zip([".wav", ".wav", ".glb", ".bin", ".png", ".png"])
+        .map(|(artifact, ext)| crate::python::join(out, &format!("{}{ext}", stem(artifact))))
+        .collect();
+    let downloader = Downloader::new(false, DownloadLimits::DEFAULT).unwrap();
+    let first = downloader
+        .download_all(&given, out, "l", &FileOptions::default())
+        .await
+        .unwrap();
+    let paths: Vec<&str> = first
+        .iter()
+        .map(|item| item["local_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, want);
+    assert!(first.iter().all(|item| item["new"] == json!(true)));
+    assert_eq!(std::fs::read(&want[0]).unwrap(), WAV_HEAD.as_bytes());
+
+    let requests = log.lock().unwrap().len();
+    let again = downloader
+        .download_all(&given, out, "l", &FileOptions::default())
+        .await
+        .unwrap();
+    let kept: Vec<Value> = first
+        .iter()
+        .cloned()
+        .map(|mut item| {
+            item["new"] = json!(false);
+            item
+        })
+        .collect();
+    assert_eq!(text(&json!(again)), text(&json!(kept)));
+    assert_eq!(log.lock().unwrap().len(), requests, "nothing fetched again");
+
+    // The reference named this WAV `.png`: a later run finds that file.
+    let older = audio("/noext/elsewhere");
+    let png = crate::python::join(out, &format!("{}.png", stem(&older)));
+    std::fs::write(&png, WAV_HEAD).unwrap();
+    let kept = downloader
+        .download_all(&[older], out, "l", &FileOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(kept[0]["local_path"], json!(png));
+    assert_eq!(kept[0]["new"], json!(false));
+    assert_eq!(log.lock().unwrap().len(), requests);
+    assert!(
+        !dir_entries(dir.path())
+            .iter()
+            .any(|name| name.starts_with(PARTIAL_PREFIX)),
+        "no temporary files left"
+    );
 }
 
 #[tokio::test]
@@ -361,7 +495,7 @@ async fn dripping_body_fails_as_a_stall_and_leaves_nothing() {
     .unwrap();
     let started = Instant::now();
     let error = downloader
-        .fetch(&format!("{base}/drip.png"), &dir.path().join("a.png"))
+        .fetch(&format!("{base}/drip.png"), out(&dir), &fixed("a.png"))
         .await
         .unwrap_err();
     assert!(error.to_string().starts_with("stalled"), "{error}");
@@ -383,7 +517,7 @@ async fn endless_body_stops_at_the_byte_limit_and_leaves_nothing() {
     )
     .unwrap();
     let error = downloader
-        .fetch(&format!("{base}/endless.png"), &dir.path().join("a.png"))
+        .fetch(&format!("{base}/endless.png"), out(&dir), &fixed("a.png"))
         .await
         .unwrap_err();
     assert_eq!(error.to_string(), "more than the limit of 1048576 bytes");
@@ -398,7 +532,7 @@ async fn endless_body_stops_at_the_byte_limit_and_leaves_nothing() {
     )
     .unwrap();
     let error = small
-        .fetch(&format!("{base}/data.png"), &dir.path().join("b.png"))
+        .fetch(&format!("{base}/data.png"), out(&dir), &fixed("b.png"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -416,7 +550,7 @@ async fn a_body_longer_than_its_length_is_never_written_past_it() {
     let target = dir.path().join("a.png");
     let outcome = Downloader::new(false, DownloadLimits::DEFAULT)
         .unwrap()
-        .fetch(&format!("{base}/longer.png"), &target)
+        .fetch(&format!("{base}/longer.png"), out(&dir), &fixed("a.png"))
         .await;
     match outcome {
         Ok(_) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
@@ -452,6 +586,14 @@ async fn stale_partials_are_swept_fresh_ones_kept() {
     ];
     want.sort();
     assert_eq!(names, want);
+}
+
+fn fixed(name: &str) -> Naming {
+    Naming::Fixed(name.to_string())
+}
+
+fn out(dir: &tempfile::TempDir) -> &str {
+    dir.path().to_str().unwrap()
 }
 
 fn artifact_file_name(url: &str) -> String {

@@ -23,4 +23,4 @@ mod row;
 pub mod rows;
 mod runner;
 
-pub use runner::{BatchOptions, run};
+pub use runner::{BatchOptions, default_concurrency, run};

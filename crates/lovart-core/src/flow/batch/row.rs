@@ -68,6 +68,9 @@ pub struct Shared<'a> {
     /// its own, while a later run (of anything) reuses their keys.
     pub unanswered: std::sync::Mutex<Vec<PendingSend>>,
     pub stats: Stats,
+    /// One downloader for every row (with `--download`), so the transfers of
+    /// all rows together stay within its bound.
+    pub downloader: Option<Downloader>,
 }
 
 /// How a row ended.
@@ -438,8 +441,15 @@ async fn download(
         None => shared.settings.output_dir.clone(),
     };
     crate::download::ensure_output_dir(&output_dir)?;
-    let downloader = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?
-        .with_history(History::beside_state(shared.ctx.state.path()));
+    let fallback;
+    let downloader = match &shared.downloader {
+        Some(downloader) => downloader,
+        None => {
+            fallback = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?
+                .with_history(History::beside_state(shared.ctx.state.path()));
+            &fallback
+        }
+    };
     let files = FileOptions {
         name: shared.settings.name.clone(),
         sidecar: shared.settings.sidecar,

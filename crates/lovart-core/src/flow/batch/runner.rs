@@ -22,6 +22,7 @@ use super::limiter::RateLimiter;
 use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
 use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::files::history::History;
 use crate::files::naming::NameTemplate;
 use crate::flow::send::ReasoningMode;
 use crate::python::dumps_compact;
@@ -43,6 +44,16 @@ pub struct BatchOptions {
     pub max_credits: Option<f64>,
     /// How long one row may wait for its thread.
     pub timeout: Duration,
+}
+
+/// Rows worked on at once when `--concurrency` is not given: as many as the
+/// chat tier lets the batch send in its longest window (600 an hour), so the
+/// rate limiter alone paces the sends and the poll pacing alone the queries.
+/// A row waiting for its turn costs a small future; a row past this many
+/// could not be sent within the hour anyway.
+pub fn default_concurrency() -> usize {
+    let (per_minute, per_hour) = Tier::Chat.limits();
+    per_minute.max(per_hour) as usize
 }
 
 /// How often the query calls made are journaled (for a resumed batch).
@@ -128,6 +139,13 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
         rate_scale: scale,
         stats: Stats::default(),
         unanswered: std::sync::Mutex::default(),
+        downloader: match settings.download {
+            true => Some(
+                crate::download::Downloader::new(ctx.insecure_tls, ctx.download_limits)?
+                    .with_history(History::beside_state(ctx.state.path())),
+            ),
+            false => None,
+        },
     };
     let total = rows.len();
     if settled_before > 0 {
