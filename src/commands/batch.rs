@@ -13,6 +13,8 @@ pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
         concurrency: usize::from(args.concurrency),
         download: args.download,
         output_dir: args.output_dir,
+        name: args.files.name,
+        sidecar: args.files.sidecar,
         journal: args.journal.map(Into::into),
         project_id: args.project_id,
         mode: args.mode.map(Into::into),

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::cli::ChatArgs;
 use lovart_core::api::ToolConfig;
+use lovart_core::files::record::Origin;
 use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::flow::project;
 use lovart_core::flow::send::{
@@ -44,6 +45,11 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
         tools,
     };
     let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
+    let files = args.files.options(Origin {
+        prompt: Some(args.prompt.clone()),
+        thread_id: Some(thread_id.clone()),
+        project_id: Some(project_id.clone()),
+    });
     let project_name = prefix_stripped(&args.prompt, 30);
     let topic = prefix_stripped(&args.prompt, 50);
 
@@ -56,6 +62,7 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.

@@ -23,7 +23,14 @@ pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
     }
     let thread_id = args.thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    client.confirm(thread_id).await?;
+    // A refused confirm concerns a known thread: the error object names it.
+    client
+        .confirm(thread_id)
+        .await
+        .map_err(|error| lovart_core::failure::in_thread(thread_id, error.into()))?;
+    let files = args
+        .files
+        .options(lovart_core::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
@@ -33,6 +40,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let status = result.get("final_status").map(py_str).unwrap_or_default();

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::cli::DownloadArgs;
 use lovart_core::download::ArtifactRef;
+use lovart_core::files::record::Origin;
 use lovart_core::python::dumps_pretty;
 use lovart_core::settings::{Settings, print_line};
 
@@ -17,14 +18,12 @@ pub async fn run(args: DownloadArgs, ctx: &Settings) -> Result<()> {
     let artifacts: Vec<ArtifactRef> = args
         .urls
         .iter()
-        .map(|url| ArtifactRef {
-            kind: json!("image"),
-            url: url.clone(),
-        })
+        .map(|url| ArtifactRef::new(json!("image"), url.clone()))
         .collect();
-    let downloader = ctx.downloader()?;
-    let downloaded = downloader
-        .download_all(&artifacts, &args.output_dir, &args.prefix)
+    let files = args.files.options(Origin::default());
+    let downloaded = ctx
+        .downloader()?
+        .download_all(&artifacts, &args.output_dir, &args.prefix, &files)
         .await?;
     print_line(&dumps_pretty(
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),

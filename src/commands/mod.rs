@@ -10,6 +10,8 @@ mod confirm;
 mod create_project;
 mod doctor;
 mod download;
+mod gallery;
+mod history;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod models;
@@ -24,6 +26,7 @@ mod result;
 mod sandbox;
 mod send;
 mod set_mode;
+mod skill;
 mod status;
 mod thread_remove;
 mod threads;
@@ -64,8 +67,11 @@ pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
         Command::Sandbox(args) => sandbox::run(args, ctx).await,
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
+        Command::History(args) => history::run(args, ctx),
+        Command::Gallery(args) => gallery::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(_) => mcp::run(ctx).await,
     }

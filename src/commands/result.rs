@@ -15,7 +15,10 @@ pub async fn run(args: ResultArgs, ctx: &Settings) -> Result<()> {
     }
     let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let result = client.result(&thread_id).await?;
-    let result = download_if_asked(result, args.download, &args.output_dir, ctx).await?;
+    let files = args
+        .files
+        .options(lovart_core::flow::threads::origin_of(ctx, &thread_id));
+    let result = download_if_asked(result, args.download, &args.output_dir, &files, ctx).await?;
     print_line(&dumps_pretty(&Value::Object(result), false));
     Ok(())
 }

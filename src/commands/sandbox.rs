@@ -21,10 +21,11 @@ use lovart_sandbox::{RateLimits, SandboxOptions, serve};
 
 pub async fn run(args: SandboxArgs, ctx: &Settings) -> Result<()> {
     if !(args.rate_scale.is_finite() && args.rate_scale > 0.0) {
-        anyhow::bail!(
+        return Err(lovart_core::failure::InvalidInput(format!(
             "--rate-scale must be a positive number, got {}",
             args.rate_scale
-        );
+        ))
+        .into());
     }
     let limits = RateLimits {
         time_scale: args.rate_scale,

@@ -1,9 +1,10 @@
 //! `set-mode`: fast (credits) or unlimited (queue).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
+use lovart_core::failure::InvalidInput;
 use lovart_core::python::dumps_compact;
 use lovart_core::settings::{Settings, print_line};
 
@@ -14,7 +15,7 @@ pub async fn run(args: SetModeArgs, ctx: &Settings) -> Result<()> {
     } else if args.unlimited {
         ("unlimited", true)
     } else {
-        bail!("specify --fast or --unlimited");
+        return Err(InvalidInput("specify --fast or --unlimited".into()).into());
     };
     let detail = client.set_mode(unlimited).await?;
     print_line(&dumps_compact(

@@ -23,6 +23,9 @@ pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
     let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let thread_id = thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
+    let files = args
+        .files
+        .options(lovart_core::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
@@ -32,6 +35,7 @@ pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let field = |key: &str| result.get(key).map(py_str);

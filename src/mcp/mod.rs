@@ -5,15 +5,30 @@
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
-//! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
+//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`]). Calls run concurrently (rmcp spawns
 //! each request); the state file is shared with the CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
+//!
+//! Protocols 2025-11-25 (sessions) and 2026-07-28 (stateless) are both
+//! served: [`generation`] picks how a generation answers (a result, an
+//! `input_required` confirmation from [`confirmation`], or a task of
+//! [`tasks`]); [`handler`] serves the protocol methods beyond tools: the
+//! artifacts as [`resources`], the skill ([`skills`]) and the tasks.
+//! [`schemas`] holds the tools' input and output schemas and icons.
 
+mod confirmation;
+mod generation;
+mod handler;
 mod images;
+mod input;
 mod jobs;
 mod params;
 mod progress;
+pub mod resources;
 mod results;
+mod schemas;
+mod skills;
+mod tasks;
 
 use std::future::Future;
 use std::path::Path;
@@ -21,10 +36,11 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use lovart_wire::reply::is_unlimited;
+use rmcp::handler::server::tool::{InputResponses, RequestState};
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResponse, CallToolResult};
 use rmcp::service::RequestContext;
-use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use rmcp::{RoleServer, ServiceExt, tool, tool_router};
 use serde_json::{Map, Value, json};
 
 use lovart_core::api::ApiClient;
@@ -32,12 +48,14 @@ use lovart_core::catalog::{self, Tool};
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::settings::Settings;
 
-use jobs::Job;
+use confirmation::Confirmations;
+use generation::Call;
 use params::{
     BillingMode, ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, ModelsParams, ResultParams,
     SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
 };
-use progress::Progress;
+use resources::Artifacts;
+use tasks::Tasks;
 
 /// Serves on stdin/stdout until the client closes stdin.
 pub async fn serve_stdio(ctx: Settings) -> Result<()> {
@@ -46,7 +64,7 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
         eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
     }
     let service = server
-        .serve(rmcp::transport::stdio())
+        .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
         .await
         .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
     service
@@ -61,6 +79,12 @@ struct Shared {
     ctx: Settings,
     /// One connection pool for every call; None when the keys or URL are unusable.
     client: Option<ApiClient>,
+    /// The downloaded files, served as resources.
+    artifacts: Artifacts,
+    /// The sealing key of 2026-07-28 confirmations.
+    confirmations: Confirmations,
+    /// The tasks of task-capable clients.
+    tasks: Tasks,
 }
 
 impl Shared {
@@ -83,18 +107,15 @@ impl LovartServer {
     fn new(ctx: Settings) -> Self {
         let client = ctx.api().ok();
         Self {
-            shared: Arc::new(Shared { ctx, client }),
+            shared: Arc::new(Shared {
+                ctx,
+                client,
+                artifacts: Artifacts::default(),
+                confirmations: Confirmations::default(),
+                tasks: Tasks::default(),
+            }),
             tool_router: Self::tool_router(),
         }
-    }
-
-    fn job(&self, request: &RequestContext<RoleServer>) -> Result<Job<'_>> {
-        Ok(Job {
-            ctx: &self.shared.ctx,
-            client: self.shared.api()?,
-            peer: request.peer.clone(),
-            progress: Progress::of(request),
-        })
     }
 }
 
@@ -125,54 +146,71 @@ impl LovartServer {
     /// Never confirm on your own;
     /// "abort": the job failed.
     /// To change a result, call generate again with its thread_id.
-    #[tool(annotations(title = "Generate with Lovart", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Generate with Lovart", open_world_hint = true),
+        input_schema = schemas::input::<GenerateParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn generate(
         &self,
         Parameters(params): Parameters<GenerateParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::generate(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        let call = Call::Generate(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// Keep waiting for a generation (after final_status "running"). Returns the same
     /// as `generate`: "done" with the files, "running" (call wait again),
     /// "pending_confirmation" (ask the user, then `confirm`), or "abort".
-    #[tool(annotations(title = "Wait for a Lovart generation", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Wait for a Lovart generation", open_world_hint = true),
+        input_schema = schemas::input::<WaitParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn wait(
         &self,
         Parameters(params): Parameters<WaitParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::wait(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        let call = Call::Wait(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// Approve a pending high-cost step (final_status "pending_confirmation") and wait for
     /// the result. ONLY call this after the user agreed to the stated cost: it spends
     /// their credits. Returns the same as `generate`.
-    #[tool(annotations(title = "Confirm a high-cost step", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Confirm a high-cost step", open_world_hint = true),
+        input_schema = schemas::input::<ConfirmParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn confirm(
         &self,
         Parameters(params): Parameters<ConfirmParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::confirm(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        let call = Call::Confirm(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// A thread's current result (items, artifacts, pending_confirmation), without
     /// waiting; with download, its files too.
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ResultParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn result(
         &self,
         Parameters(params): Parameters<ResultParams>,
@@ -184,18 +222,29 @@ impl LovartServer {
             let output_dir = params
                 .output_dir
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let files = params::file_options(
+                params.name.as_deref(),
+                params.sidecar,
+                lovart_core::flow::threads::origin_of(ctx, &params.thread_id),
+            )?;
             if params.download {
                 lovart_core::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
-            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
-            Ok(results::generation(result).await)
+            let result =
+                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+            Ok(generation::finish(&self.shared, result, None).await)
         })
         .await
     }
 
     /// A thread's status as the server gives it: "running", "done" or "abort".
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ThreadParams>(),
+        output_schema = schemas::status(),
+        icons = schemas::icons()
+    )]
     async fn status(
         &self,
         Parameters(params): Parameters<ThreadParams>,
@@ -210,7 +259,12 @@ impl LovartServer {
 
     /// Upload a local file to Lovart; returns its URL (usable in generate's attachments,
     /// though generate also takes local paths directly).
-    #[tool(annotations(open_world_hint = true))]
+    #[tool(
+        annotations(open_world_hint = true),
+        input_schema = schemas::input::<UploadParams>(),
+        output_schema = schemas::upload(),
+        icons = schemas::icons()
+    )]
     async fn upload(
         &self,
         Parameters(params): Parameters<UploadParams>,
@@ -230,7 +284,12 @@ impl LovartServer {
     /// The generation models (tool names) by category, for generate's prefer_models,
     /// include_tools and exclude_tools. `source` says whether the list is live or the
     /// built-in copy.
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ModelsParams>(),
+        output_schema = schemas::models(),
+        icons = schemas::icons()
+    )]
     async fn models(
         &self,
         Parameters(params): Parameters<ModelsParams>,
@@ -254,7 +313,12 @@ impl LovartServer {
     }
 
     /// Saved threads (most recent first) of the active project, another project, or all.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true),
+        input_schema = schemas::input::<ThreadsParams>(),
+        output_schema = schemas::threads(),
+        icons = schemas::icons()
+    )]
     async fn threads(
         &self,
         Parameters(params): Parameters<ThreadsParams>,
@@ -277,7 +341,11 @@ impl LovartServer {
     }
 
     /// Known projects and the active one (where generate works by default).
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true),
+        output_schema = schemas::projects(),
+        icons = schemas::icons()
+    )]
     async fn projects(&self, request: RequestContext<RoleServer>) -> CallToolResult {
         answer(&request, async {
             let state = self.shared.ctx.state.load()?;
@@ -301,7 +369,11 @@ impl LovartServer {
     }
 
     /// The account's generation mode: "fast" (credits) or "unlimited" (queued).
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        output_schema = schemas::mode(),
+        icons = schemas::icons()
+    )]
     async fn query_mode(&self, request: RequestContext<RoleServer>) -> CallToolResult {
         answer(&request, async {
             let detail = self.shared.api()?.query_mode().await?;
@@ -320,7 +392,12 @@ impl LovartServer {
 
     /// Switch the account's generation mode: "fast" (paid with credits) or "unlimited"
     /// (queued, no credits). Ask the user before switching.
-    #[tool(annotations(open_world_hint = true))]
+    #[tool(
+        annotations(open_world_hint = true),
+        input_schema = schemas::input::<SetModeParams>(),
+        output_schema = schemas::mode(),
+        icons = schemas::icons()
+    )]
     async fn set_mode(
         &self,
         Parameters(params): Parameters<SetModeParams>,
@@ -340,13 +417,6 @@ impl LovartServer {
         .await
     }
 }
-
-#[tool_handler(
-    router = self.tool_router,
-    name = "lovart",
-    instructions = "Lovart generates images, video, audio and 3D with a design agent. Call `generate` with a prompt; it returns within wait_seconds. final_status \"running\" means call `wait` with the thread_id; \"pending_confirmation\" means a high-cost step needs the user's approval: tell them the cost, ask, and call `confirm` only if they agree (never on your own). Reuse a thread_id to refine a result. Downloaded files appear as images and file:// links. Errors come as results with isError and error.kind/retryable."
-)]
-impl ServerHandler for LovartServer {}
 
 /// The live catalog, or the built-in copy when it cannot be had (as `models`).
 async fn load_catalog(ctx: &Settings) -> (&'static str, Vec<Tool>) {

@@ -11,12 +11,14 @@
 
 use std::time::Duration;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use serde_json::{Map, Value};
 
 use lovart_wire::paths::{PATH_PREFIX, TOOLS_CATALOG, USER_AGENT};
 
-use crate::api::{describe_request_error, http_error, read_answer, unwrap_envelope};
+use crate::api::{
+    ApiError, ApiErrorKind, describe_request_error, http_error, read_answer, unwrap_envelope,
+};
 use crate::python::is_truthy;
 
 /// Categories in the order the upstream docs list them; others follow, in the
@@ -81,11 +83,11 @@ pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<To
         .header("User-Agent", USER_AGENT)
         .send()
         .await
-        .map_err(|error| anyhow!(describe_request_error(&error)))?;
+        .map_err(|error| ApiError::new(ApiErrorKind::Connection, describe_request_error(&error)))?;
     let status = response.status();
     let body = read_answer(response, "GET /v1/openapi/tools/catalog")
         .await
-        .map_err(|reason| anyhow!(reason))?;
+        .map_err(|reason| ApiError::new(ApiErrorKind::Connection, reason))?;
     // The same envelope rules as every other call; only the signing differs.
     if !status.is_success() {
         return Err(http_error(status, &body).into());
@@ -94,7 +96,7 @@ pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<To
     let data = unwrap_envelope(&body, &reqwest::Method::GET, &path)?;
     let tools = tools_from_data(&data)?;
     if tools.is_empty() {
-        bail!("the catalog lists no tools");
+        return Err(ApiError::malformed("the catalog lists no tools").into());
     }
     Ok(tools)
 }
@@ -105,7 +107,7 @@ pub fn tools_from_data(data: &Value) -> Result<Vec<Tool>> {
     let tools = data
         .get("tools")
         .and_then(Value::as_array)
-        .ok_or_else(|| anyhow!("the answer has no tools list"))?;
+        .ok_or_else(|| ApiError::malformed("the answer has no tools list"))?;
     tools
         .iter()
         .enumerate()
@@ -114,7 +116,7 @@ pub fn tools_from_data(data: &Value) -> Result<Vec<Tool>> {
                 .get("name")
                 .and_then(Value::as_str)
                 .filter(|name| !name.is_empty())
-                .ok_or_else(|| anyhow!("tool #{} has no name", index + 1))?;
+                .ok_or_else(|| ApiError::malformed(format!("tool #{} has no name", index + 1)))?;
             let text = |field: &str| tool.get(field).and_then(Value::as_str).unwrap_or("");
             let display_name = match text("display_name") {
                 "" => name,
@@ -232,10 +234,11 @@ pub fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
         .iter()
         .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
     {
-        bail!(
+        return Err(crate::failure::InvalidInput(format!(
             "unknown category '{wanted}': the known categories are {}",
             known.join(", ")
-        );
+        ))
+        .into());
     }
     Ok(tools
         .into_iter()

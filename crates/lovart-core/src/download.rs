@@ -19,12 +19,18 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lovart_wire::reply::ResultView;
+use lovart_wire::reply::{ArtifactView, ResultView};
 use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
 
+use crate::files::history::History;
+use crate::files::record::{ArtifactFacts, FileRecord};
+
+mod named;
+
 use crate::progress::Progress;
+pub use named::FileOptions;
 
 /// One artifact URL of a result, with its `type` as the server gave it.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +38,18 @@ pub struct ArtifactRef {
     /// `type` of the artifact (`"unknown"` when missing), kept as JSON.
     pub kind: Value,
     pub url: String,
+    /// Tool, model and cost, when the result names them (for the records).
+    pub facts: ArtifactFacts,
+}
+
+impl ArtifactRef {
+    pub fn new(kind: Value, url: String) -> Self {
+        Self {
+            kind,
+            url,
+            facts: ArtifactFacts::default(),
+        }
+    }
 }
 
 /// How many artifacts transfer at once.
@@ -51,12 +69,22 @@ const STALE_PARTIAL_AGE: Duration = Duration::from_secs(3600);
 pub fn collect_artifacts(result: &Map<String, Value>) -> Vec<ArtifactRef> {
     let mut seen = HashSet::new();
     ResultView(result)
-        .artifacts()
-        .filter_map(|artifact| {
+        .items()
+        .iter()
+        .flat_map(|item| {
+            let artifacts = match item.get(lovart_wire::reply::fields::ARTIFACTS) {
+                Some(Value::Array(artifacts)) => artifacts.as_slice(),
+                _ => &[],
+            };
+            artifacts.iter().map(move |artifact| (item, artifact))
+        })
+        .filter_map(|(item, raw)| {
+            let artifact = ArtifactView(raw);
             let url = artifact.url()?;
             seen.insert(url.to_string()).then(|| ArtifactRef {
                 kind: artifact.kind().cloned().unwrap_or_else(|| json!("unknown")),
                 url: url.to_string(),
+                facts: ArtifactFacts::from_result(raw, item),
             })
         })
         .collect()
@@ -177,6 +205,8 @@ pub struct Downloader {
     stall: Duration,
     /// A transfer that passes this many bytes fails.
     max_bytes: u64,
+    /// Where every file written is recorded, when set.
+    history: Option<History>,
 }
 
 impl Downloader {
@@ -198,7 +228,14 @@ impl Downloader {
             colour: false,
             stall,
             max_bytes,
+            history: None,
         })
+    }
+
+    /// Appends a line to `history` for every file written.
+    pub fn with_history(mut self, history: History) -> Self {
+        self.history = Some(history);
+        self
     }
 
     /// Draws a progress bar per transfer (bytes, rate) on stderr. Only for a
@@ -245,57 +282,129 @@ impl Downloader {
 
     /// Downloads every artifact not already on disk; returns the reference's items
     /// (`{"type", "url", "local_path", "new"}` or the failure item) in input order.
-    /// Fails only when the output folder cannot be created.
+    /// `files` may name the files by a template and ask for sidecars; every
+    /// file written is recorded in the history. Fails only when the output
+    /// folder cannot be created.
     pub async fn download_all(
         &self,
         artifacts: &[ArtifactRef],
         output_dir: &str,
         prefix: &str,
+        files: &FileOptions,
     ) -> Result<Vec<Value>> {
         ensure_output_dir(output_dir)?;
         sweep_stale_partials(Path::new(output_dir));
         let mut seen = HashSet::new();
         // Owned items, so the stream's closures are not higher-ranked over a
         // borrow: rustc can then prove the future `Send` (the MCP server needs it).
-        let unique: Vec<ArtifactRef> = artifacts
+        let unique: Vec<(usize, ArtifactRef)> = artifacts
             .iter()
             .filter(|artifact| !artifact.url.is_empty() && seen.insert(artifact.url.as_str()))
             .cloned()
+            .enumerate()
+            .map(|(index, artifact)| (index + 1, artifact))
             .collect();
-        let items = futures_util::stream::iter(unique)
-            .map(|artifact| async move { self.download_one(&artifact, output_dir, prefix).await })
+        let batch = named::Batch::new(files, output_dir, prefix, self.history.as_ref());
+        let batch = &batch;
+        let outcomes: Vec<(Value, Option<FileRecord>)> = futures_util::stream::iter(unique)
+            .map(
+                |(index, artifact)| async move { self.download_one(&artifact, index, batch).await },
+            )
             .buffered(CONCURRENCY)
             .collect()
             .await;
         if let Some(bars) = &self.bars {
             let _ = bars.clear();
         }
-        Ok(items)
+        let records: Vec<Value> = outcomes
+            .iter()
+            .filter_map(|(_, record)| record.as_ref().map(FileRecord::to_json))
+            .collect();
+        if let Some(history) = &self.history
+            && let Err(why) = history.append(&records)
+        {
+            eprintln!("warning: the download history was not updated: {why:#}");
+        }
+        Ok(outcomes.into_iter().map(|(item, _)| item).collect())
     }
 
-    /// One artifact's item: skipped, fetched, or failed.
-    async fn download_one(&self, artifact: &ArtifactRef, output_dir: &str, prefix: &str) -> Value {
-        let ArtifactRef { kind, url } = artifact;
-        let local_path = crate::python::join(output_dir, &file_name(url, kind, prefix));
-        let existing = tokio::fs::metadata(&local_path).await;
-        if existing.is_ok_and(|meta| meta.len() > 0) {
-            return json!({"type": kind, "url": url, "local_path": local_path, "new": false});
-        }
-        match self.fetch(url, Path::new(&local_path)).await {
-            Ok(()) => json!({"type": kind, "url": url, "local_path": local_path, "new": true}),
+    /// One artifact's item (skipped, fetched, or failed), and the record of
+    /// the file when one was written.
+    async fn download_one(
+        &self,
+        artifact: &ArtifactRef,
+        index: usize,
+        batch: &named::Batch<'_>,
+    ) -> (Value, Option<FileRecord>) {
+        let ArtifactRef { kind, url, .. } = artifact;
+        let placed = match &batch.files.name {
+            None => self.download_as_reference(artifact, batch).await,
+            Some(template) => self.download_named(artifact, index, template, batch).await,
+        };
+        match placed {
+            Ok(named::Placed::Kept(local_path)) => (
+                json!({"type": kind, "url": url, "local_path": local_path, "new": false}),
+                None,
+            ),
+            Ok(named::Placed::Written(local_path, fetched)) => {
+                let record = batch.record(artifact, &local_path, &fetched);
+                (
+                    json!({"type": kind, "url": url, "local_path": local_path, "new": true}),
+                    Some(record),
+                )
+            }
             Err(why) => {
                 eprintln!("warning: download of {url} failed: {why:#}");
-                json!({
+                let item = json!({
                     "type": kind, "url": url, "local_path": null, "error": "download failed", "new": false
-                })
+                });
+                (item, None)
             }
         }
+    }
+
+    /// The reference's name, and its skip rule: a non-empty file of that name is kept.
+    async fn download_as_reference(
+        &self,
+        artifact: &ArtifactRef,
+        batch: &named::Batch<'_>,
+    ) -> Result<named::Placed> {
+        let name = file_name(&artifact.url, &artifact.kind, batch.prefix);
+        let local_path = crate::python::join(batch.output_dir, &name);
+        let existing = tokio::fs::metadata(&local_path).await;
+        if existing.is_ok_and(|meta| meta.len() > 0) {
+            return Ok(named::Placed::Kept(local_path));
+        }
+        let fetched = self.fetch(&artifact.url, Path::new(&local_path)).await?;
+        Ok(named::Placed::Written(local_path, fetched))
     }
 
     /// Streams `url` into a temporary file next to `final_path`, then renames it
     /// into place. On any error the temporary file is removed (also when the
     /// future is dropped mid-transfer).
-    async fn fetch(&self, url: &str, final_path: &Path) -> Result<()> {
+    async fn fetch(&self, url: &str, final_path: &Path) -> Result<named::Fetched> {
+        let dir = match final_path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let name = final_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (temp_path, fetched) = self.fetch_to_temp(url, dir, &name).await?;
+        temp_path.persist(final_path)?;
+        Ok(fetched)
+    }
+
+    /// Streams `url` into a temporary file in `dir` (removed on any error,
+    /// also when the future is dropped mid-transfer), with its size, SHA-256,
+    /// Content-Type and first bytes.
+    async fn fetch_to_temp(
+        &self,
+        url: &str,
+        dir: &Path,
+        label: &str,
+    ) -> Result<(tempfile::TempPath, named::Fetched)> {
         let parsed = reqwest::Url::parse(url)?;
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!("unsupported scheme {}", parsed.scheme());
@@ -320,11 +429,11 @@ impl Downloader {
                 self.max_bytes
             );
         }
-
-        let dir = match final_path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
         let mut builder = tempfile::Builder::new();
         builder.prefix(PARTIAL_PREFIX);
         #[cfg(unix)]
@@ -336,11 +445,9 @@ impl Downloader {
         let (file, temp_path) = builder.tempfile_in(dir)?.into_parts();
         let mut writer =
             tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
-        let name = final_path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let bar = self.transfer_bar(&name, expected);
+        let bar = self.transfer_bar(label, expected);
+        let mut hasher = sha2::Sha256::new();
+        let mut head = Vec::with_capacity(crate::files::media::SNIFF_LEN);
         let mut received: u64 = 0;
         // Each stall period must bring MIN_PROGRESS bytes (or the end).
         let mut window_end = tokio::time::Instant::now() + self.stall;
@@ -364,6 +471,9 @@ impl Downloader {
             {
                 bail!("more than its Content-Length of {expected} bytes");
             }
+            let wanted = crate::files::media::SNIFF_LEN.saturating_sub(head.len());
+            head.extend_from_slice(&chunk[..wanted.min(chunk.len())]);
+            hasher.update(&chunk);
             writer.write_all(&chunk).await?;
             if received - window_start_bytes >= MIN_PROGRESS {
                 window_start_bytes = received;
@@ -381,8 +491,13 @@ impl Downloader {
         {
             bail!("received {received} bytes of {expected}");
         }
-        temp_path.persist(final_path)?;
-        Ok(())
+        let fetched = named::Fetched {
+            size: received,
+            sha256: hex::encode(hasher.finalize()),
+            content_type,
+            head,
+        };
+        Ok((temp_path, fetched))
     }
 }
 

@@ -40,6 +40,11 @@ pub enum Kind {
     Network,
     /// No answer in time.
     Timeout,
+    /// A billable send got no answer: it may or may not have started a
+    /// generation. Not retryable as such: the same request sent again soon
+    /// after reuses its Idempotency-Key (see [`crate::state::pending_sends`]),
+    /// so it is billed once; check first with `lovart threads`.
+    OutcomeUnknown,
     /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); the generation goes on.
     Interrupted,
     /// Something on this machine: state file, output folder, local file.
@@ -58,6 +63,7 @@ impl Kind {
             Self::Server => "server",
             Self::Network => "network",
             Self::Timeout => "timeout",
+            Self::OutcomeUnknown => "outcome_unknown",
             Self::Interrupted => "interrupted",
             Self::Local => "local",
         }
@@ -83,6 +89,7 @@ impl Kind {
             Self::Server => 9,
             Self::Network => 10,
             Self::Timeout => 11,
+            Self::OutcomeUnknown => 13,
             Self::Local => 12,
             Self::Interrupted => 130,
         }
@@ -206,8 +213,10 @@ impl ErrorObject {
             thread_id,
             hint: None,
         };
+        let mut nothing_pending = false;
         if let Some(api) = cause.downcast_ref::<ApiError>() {
             object.kind = api_kind(api);
+            nothing_pending = api.kind == ApiErrorKind::NotApplicable;
             object.http_status = api.status;
             object.code.clone_from(&api.code);
             object.retry_after_s = api.retry_after.map(|wait| wait.as_secs().max(1));
@@ -225,6 +234,7 @@ impl ErrorObject {
         }
         object.hint = match hinted {
             Some(hinted) if !hinted.hints.is_empty() => Some(hinted.hints.join("\n")),
+            _ if nothing_pending => Some(nothing_pending_advice(object.thread_id.as_deref())),
             _ => advice(&object),
         };
         object
@@ -247,6 +257,9 @@ impl ErrorObject {
 
 /// The kind of an API error: the server's own code first, then the HTTP status.
 pub fn api_kind(error: &ApiError) -> Kind {
+    if error.kind == ApiErrorKind::NotApplicable {
+        return Kind::InvalidInput;
+    }
     match error.code.as_ref().and_then(Value::as_i64) {
         Some(codes::THREAD_BUSY) => return Kind::ThreadBusy,
         Some(codes::INSUFFICIENT_CREDITS) => return Kind::InsufficientCredits,
@@ -265,6 +278,14 @@ pub fn api_kind(error: &ApiError) -> Kind {
         (ApiErrorKind::Connection, _) => Kind::Network,
         _ => Kind::Server,
     }
+}
+
+/// A confirm refused because nothing waits for a yes: where to look instead.
+fn nothing_pending_advice(thread_id: Option<&str>) -> String {
+    let thread = thread_id.unwrap_or("<id>");
+    format!(
+        "thread {thread} has no step waiting for confirmation: `lovart result --thread-id {thread}` shows where it stands"
+    )
 }
 
 /// What the user can do about a failure whose cause is known.
@@ -291,6 +312,10 @@ fn advice(error: &ErrorObject) -> Option<String> {
             None => "rate limited: wait a minute before retrying".to_string(),
         },
         Kind::Network | Kind::Timeout => "check the network, LOVART_BASE_URL and any proxy settings (https_proxy, no_proxy)".to_string(),
+        Kind::OutcomeUnknown => format!(
+            "the send got no answer, so it may have started a generation: look before sending again (`lovart threads` lists the saved threads, `lovart status --thread-id <id>` checks one); the same request sent again within {} minutes reuses its Idempotency-Key, so it is started and billed once",
+            crate::state::pending_sends::REUSE_WINDOW.as_secs() / 60
+        ),
         _ => return resume,
     };
     Some(match resume {

@@ -150,6 +150,11 @@ impl StateStore {
         &self.path
     }
 
+    /// The folder of the state file, where its companions live.
+    pub fn folder(&self) -> &Path {
+        folder(&self.path)
+    }
+
     /// Reads the state (a missing or empty file is an empty state). The legacy
     /// flat form is migrated and saved at once; a file that is not JSON is moved
     /// aside with a warning on stderr.
@@ -200,7 +205,7 @@ impl StateStore {
         {
             return Ok(Read::Ok(Map::new()));
         }
-        Ok(match serde_json::from_slice::<Value>(&bytes) {
+        Ok(match crate::python::loads_bytes(&bytes) {
             Ok(Value::Object(data))
                 if data.contains_key("project_id") && !data.contains_key("projects") =>
             {
@@ -288,6 +293,7 @@ impl StateStore {
 }
 
 mod data;
+pub mod pending_sends;
 mod platform;
 #[cfg(test)]
 mod tests;

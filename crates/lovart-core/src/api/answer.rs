@@ -26,6 +26,8 @@ pub(super) fn is_retried_status(status: StatusCode) -> bool {
 pub(super) enum Failure {
     /// urllib's description of a transport failure (retried on a GET).
     Transport(String),
+    /// The same, when no connection was made: the request never left.
+    Unconnected(String),
     /// The answer is larger than [`MAX_ANSWER_BYTES`] (not retried).
     TooLarge,
 }
@@ -35,10 +37,14 @@ pub(super) enum Failure {
 pub(super) async fn send_and_read(
     request: RequestBuilder,
 ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), Failure> {
-    let response = request
-        .send()
-        .await
-        .map_err(|error| Failure::Transport(describe_transport_error(&error)))?;
+    let response = request.send().await.map_err(|error| {
+        let reason = describe_transport_error(&error);
+        if error.is_connect() {
+            Failure::Unconnected(reason)
+        } else {
+            Failure::Transport(reason)
+        }
+    })?;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = read_capped(response).await?;
@@ -74,7 +80,7 @@ pub async fn read_answer(response: reqwest::Response, call: &str) -> Result<Vec<
     read_capped(response)
         .await
         .map_err(|failure| match failure {
-            Failure::Transport(reason) => reason,
+            Failure::Transport(reason) | Failure::Unconnected(reason) => reason,
             Failure::TooLarge => format!(
                 "the answer to {call} is larger than {} MiB",
                 MAX_ANSWER_BYTES / (1024 * 1024)
@@ -113,6 +119,7 @@ pub(crate) fn unfollowed_redirect(
         status: Some(status.as_u16()),
         retry_after: None,
         code: None,
+        unsent: false,
     }
 }
 
@@ -182,7 +189,10 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 /// body has non-empty details; `HTTP <status>: <body>` when the body is not a
 /// JSON object.
 pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
-    let message = match ErrorBody::parse(body) {
+    let fields = crate::python::loads_bytes(body)
+        .ok()
+        .and_then(ErrorBody::from_value);
+    let message = match &fields {
         Some(fields) => {
             let mut message = match fields.message.as_ref().or(fields.error.as_ref()) {
                 Some(value) => py_str(value),
@@ -208,7 +218,8 @@ pub(crate) fn http_error(status: StatusCode, body: &[u8]) -> ApiError {
         message,
         status: Some(status.as_u16()),
         retry_after: None,
-        code: ErrorBody::parse(body).and_then(|fields| fields.code),
+        code: fields.and_then(|fields| fields.code),
+        unsent: false,
     }
 }
 
@@ -216,7 +227,7 @@ pub(crate) fn unwrap_envelope(body: &[u8], method: &Method, path: &str) -> Resul
     let text = std::str::from_utf8(body).map_err(|_| {
         ApiError::malformed(format!("the answer to {method} {path} is not UTF-8 text"))
     })?;
-    let answer: Value = serde_json::from_str(text).map_err(|_| {
+    let answer: Value = crate::python::loads(text).map_err(|_| {
         let mut preview: String = text.trim().chars().take(80).collect();
         if preview.is_empty() {
             preview = "an empty body".to_string();

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use lovart_wire::envelope::code_is_zero;
+use lovart_wire::envelope::{code_is_zero, codes};
 use lovart_wire::paths::{self, UPLOAD_USER_AGENT, full};
 use lovart_wire::reply::fields;
 use reqwest::Method;
@@ -131,15 +131,11 @@ impl ApiClient {
         self.post(paths::MODE_QUERY, &json!({})).await
     }
 
-    /// `POST /chat`; returns the new (or reused) thread id.
-    pub async fn send(&self, request: &SendRequest) -> Result<String, ApiError> {
-        let answer = self.post(paths::CHAT, &request.body()).await?;
-        string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
-    }
-
-    /// `POST /chat` with the caller's `Idempotency-Key` (a batch journals the
-    /// key before the send, so a resumed batch re-sends with the same one and
-    /// the server answers with the thread it already started). One attempt.
+    /// `POST /chat` with the caller's `Idempotency-Key`, written down before
+    /// the send (by a batch's journal, or [`crate::state::pending_sends`]), so
+    /// the same request sent again after a lost answer re-sends the same key
+    /// and the server answers with the thread it already started. One
+    /// attempt; returns the new (or reused) thread id.
     pub async fn send_with_key(
         &self,
         request: &SendRequest,
@@ -151,9 +147,18 @@ impl ApiClient {
         string_field(&answer, fields::THREAD_ID, "POST /v1/openapi/chat")
     }
 
+    /// `POST /chat/confirm`. A 409 without the busy code means the thread has
+    /// no step waiting for a yes ([`ApiErrorKind::NotApplicable`]).
     pub async fn confirm(&self, thread_id: &str) -> Result<Value, ApiError> {
         self.post(paths::CHAT_CONFIRM, &json!({"thread_id": thread_id}))
             .await
+            .map_err(|mut error| {
+                let busy = error.code.as_ref().and_then(Value::as_i64) == Some(codes::THREAD_BUSY);
+                if error.status == Some(409) && !busy {
+                    error.kind = ApiErrorKind::NotApplicable;
+                }
+                error
+            })
     }
 
     /// `GET /chat/status`: the whole answer, as `status` prints it.
@@ -242,7 +247,7 @@ impl ApiClient {
             error.status = Some(status.as_u16());
             return Err(error.into());
         }
-        let answer: Value = serde_json::from_str(&text).map_err(|_| {
+        let answer: Value = crate::python::loads(&text).map_err(|_| {
             ApiError::malformed(format!(
                 "the answer to POST {signed_path} is not JSON: {}",
                 text.trim()

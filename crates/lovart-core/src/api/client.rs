@@ -138,6 +138,14 @@ impl ApiClient {
             .is_some_and(|deadline| tokio::time::Instant::now() + wait >= deadline)
     }
 
+    /// The wait before retrying a call whose attempt got no answer, `None`
+    /// when that was the last attempt (or a retry would pass the deadline).
+    fn retry_wait(&self, attempt: u32, last_attempt: &mut bool) -> Option<Duration> {
+        let wait = self.settings.waits.get_retry(attempt);
+        *last_attempt = *last_attempt || self.past_deadline_after(wait);
+        (!*last_attempt).then_some(wait)
+    }
+
     /// The full URL of an API path (given without the `/v1/openapi` prefix).
     pub fn url(&self, path: &str) -> String {
         format!("{}{PATH_PREFIX}{path}", self.settings.base_url)
@@ -250,19 +258,32 @@ impl ApiClient {
                     )));
                 }
                 Err(Failure::Transport(reason)) => {
-                    let wait = self.settings.waits.get_retry(attempt);
-                    last_attempt = last_attempt || self.past_deadline_after(wait);
-                    if !last_attempt {
+                    if let Some(wait) = self.retry_wait(attempt, &mut last_attempt) {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    return Err(ApiError::new(
-                        ApiErrorKind::Connection,
-                        format!("Connection failed after {attempt} attempts: {reason}"),
-                    ));
+                    return Err(connection_failed(attempt, &reason, false));
+                }
+                Err(Failure::Unconnected(reason)) => {
+                    if let Some(wait) = self.retry_wait(attempt, &mut last_attempt) {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(connection_failed(attempt, &reason, true));
                 }
             }
         };
         unwrap_envelope(&answer, &method, &signed_path)
     }
+}
+
+/// urllib's final error after attempts without an answer; `unsent` when no
+/// connection was made, so the request never reached the server.
+fn connection_failed(attempts: u32, reason: &str, unsent: bool) -> ApiError {
+    let mut error = ApiError::new(
+        ApiErrorKind::Connection,
+        format!("Connection failed after {attempts} attempts: {reason}"),
+    );
+    error.unsent = unsent;
+    error
 }

@@ -16,6 +16,9 @@ pub enum ApiErrorKind {
     Connection,
     /// An answer that is not the JSON the call needs.
     Malformed,
+    /// The call does not apply to the thread as it stands (a confirm with no
+    /// step waiting for one): asking again will not help.
+    NotApplicable,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,9 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// The server's own `code` from the error body or envelope, when it sent one.
     pub code: Option<serde_json::Value>,
+    /// The request provably never reached the server (the connection itself
+    /// failed): a POST that failed so started nothing.
+    pub unsent: bool,
 }
 
 impl ApiError {
@@ -38,6 +44,7 @@ impl ApiError {
             status: None,
             retry_after: None,
             code: None,
+            unsent: false,
         }
     }
 

@@ -113,7 +113,7 @@ async fn hostile_answer(socket: &mut tokio::net::TcpStream, path: &str) -> bool 
 
 fn image(url: &str) -> ArtifactRef {
     let (kind, url) = (json!("image"), url.to_string());
-    ArtifactRef { kind, url }
+    ArtifactRef::new(kind, url)
 }
 
 fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
@@ -125,7 +125,7 @@ async fn fetch_all(urls: &[String], out: &str, prefix: &str) -> Vec<Value> {
         .unwrap()
         .with_progress(Progress::Colour);
     downloader
-        .download_all(&artifacts(urls), out, prefix)
+        .download_all(&artifacts(urls), out, prefix, &FileOptions::default())
         .await
         .unwrap()
 }
@@ -419,7 +419,7 @@ async fn a_body_longer_than_its_length_is_never_written_past_it() {
         .fetch(&format!("{base}/longer.png"), &target)
         .await;
     match outcome {
-        Ok(()) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
+        Ok(_) => assert_eq!(std::fs::read(&target).unwrap(), b"01234"),
         Err(_) => assert_eq!(dir_entries(dir.path()), Vec::<String>::new()),
     }
 }

@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod hints;
 pub mod interrupt;
+pub mod library;
 pub mod outcome;
 pub mod poll;
 pub mod project;

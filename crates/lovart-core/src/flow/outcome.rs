@@ -6,7 +6,7 @@ use anyhow::Result;
 use lovart_wire::reply::{ArtifactView, ResultView, fields};
 use serde_json::{Map, Value, json};
 
-use crate::download::collect_artifacts;
+use crate::download::{FileOptions, collect_artifacts};
 use crate::python::{is_py_whitespace, is_truthy, py_str};
 use crate::settings::Settings;
 
@@ -79,25 +79,32 @@ pub async fn download_if_asked(
     mut result: Map<String, Value>,
     download: bool,
     output_dir: &str,
+    files: &FileOptions,
     ctx: &Settings,
 ) -> Result<Map<String, Value>> {
     if download {
-        let downloaded = download_artifacts(&result, output_dir, ctx).await?;
+        let downloaded = download_artifacts(&result, output_dir, files, ctx).await?;
         crate::flow::hints::after_downloads(&downloaded);
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     Ok(result)
 }
 
-/// Downloads every artifact of a result into `output_dir` with the default prefix.
+/// Downloads every artifact of a result into `output_dir` with the default
+/// prefix (or `files`' template); the thread id comes from the result when the
+/// caller did not know it.
 pub async fn download_artifacts(
     result: &Map<String, Value>,
     output_dir: &str,
+    files: &FileOptions,
     ctx: &Settings,
 ) -> Result<Vec<Value>> {
-    let downloader = ctx.downloader()?;
-    downloader
-        .download_all(&collect_artifacts(result), output_dir, "lovart")
+    let mut files = files.clone();
+    if files.origin.thread_id.is_none() {
+        files.origin.thread_id = ResultView(result).thread_id().map(str::to_string);
+    }
+    ctx.downloader()?
+        .download_all(&collect_artifacts(result), output_dir, "lovart", &files)
         .await
 }
 

@@ -1,15 +1,17 @@
 //! Sending a prompt: the one place the `POST /chat` request is built, the
-//! checks made before anything billable goes out, and the state record made
-//! the moment the send succeeded.
+//! checks made before anything billable goes out, the Idempotency-Key kept
+//! for a send whose answer is lost ([`crate::state::pending_sends`]), and the
+//! state record made the moment the send succeeded.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use lovart_wire::reply::fields;
 use serde_json::{Map, Value};
 
-use crate::api::{ApiClient, SendRequest, ToolConfig};
-use crate::failure::{Kind, api_kind};
+use crate::api::{ApiClient, ApiError, ApiErrorKind, SendRequest, ToolConfig};
+use crate::failure::{Hinted, InvalidInput, Kind, api_kind};
 use crate::python::{is_truthy, prefix_stripped, py_str};
 use crate::settings::Settings;
+use crate::state::pending_sends::{self, PendingSend};
 
 /// The reasoning mode of a message (`"thinking"` or `"fast"`), locked to a
 /// thread by its first message.
@@ -67,15 +69,29 @@ pub async fn send_and_record(
 ) -> Result<String> {
     let prompt = message.prompt.clone();
     let into_thread = message.thread_id.clone().filter(|id| !id.is_empty());
-    let thread_id = match client.send(&message.into_request(project_id)).await {
-        Ok(thread_id) => thread_id,
+    let request = message.into_request(project_id);
+    let pending = remember_send(client, ctx, &request).await;
+    let thread_id = match client
+        .send_with_key(&request, &pending.idempotency_key)
+        .await
+    {
+        Ok(thread_id) => {
+            pending.answered();
+            thread_id
+        }
+        // No answer: the key stays on record for the same request sent again.
+        Err(error) if outcome_unknown(&error) => return Err(unknown_outcome(error)),
         // A busy thread's generation is under way: name it, so the error says
         // which thread to wait for.
         Err(error) if into_thread.is_some() && api_kind(&error) == Kind::ThreadBusy => {
+            pending.answered();
             let thread = into_thread.unwrap_or_default();
             return Err(crate::failure::in_thread(&thread, error.into()));
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            pending.answered();
+            return Err(error.into());
+        }
     };
     if !project_id.is_empty()
         && let Err(why) = record_sent_thread(ctx, project_id, &thread_id, &prompt)
@@ -83,6 +99,67 @@ pub async fn send_and_record(
         warn_state_not_saved(&thread_id, &why);
     }
     Ok(thread_id)
+}
+
+/// The Idempotency-Key of a send, on record before it goes out: the key of
+/// the same request's unanswered send of the last minutes, else a new one. A
+/// record that cannot be written is a warning: the send still goes. The file
+/// work runs off the async runtime (a batch's rows share one thread).
+pub async fn remember_send(
+    client: &ApiClient,
+    ctx: &Settings,
+    request: &SendRequest,
+) -> PendingSend {
+    let body = crate::python::dumps_compact(&request.body(), true);
+    let chat_url = client.url(lovart_wire::paths::CHAT);
+    let folder = ctx.state.folder().to_path_buf();
+    let begun = tokio::task::spawn_blocking(move || {
+        pending_sends::begin(&folder, &chat_url, &body).map_err(|why| why.to_string())
+    })
+    .await
+    .unwrap_or_else(|why| Err(why.to_string()));
+    match begun {
+        Ok(pending) => {
+            if let Some(age) = pending.reused_after {
+                crate::settings::hint(&format!(
+                    "the same request went out {} s ago and got no answer: it goes again under the same Idempotency-Key, so it is started and billed once",
+                    age.as_secs()
+                ));
+            }
+            pending
+        }
+        Err(why) => {
+            eprintln!(
+                "warning: cannot note the send in {} ({why}); if its answer is lost, sending it again may bill it twice",
+                ctx.state.folder().display()
+            );
+            PendingSend::unrecorded()
+        }
+    }
+}
+
+/// Whether a failed `POST /chat` may have started a generation: it got no
+/// answer it could read (a timeout, a reset, a cut or unreadable answer), or a
+/// gateway's 502/504 that stands for a server it did not hear back from. A
+/// connection that was never made, and every other answer, is an outcome.
+pub fn outcome_unknown(error: &ApiError) -> bool {
+    match error.kind {
+        ApiErrorKind::Connection => !error.unsent,
+        ApiErrorKind::Malformed => true,
+        ApiErrorKind::Http => matches!(error.status, Some(502 | 504)),
+        ApiErrorKind::Envelope | ApiErrorKind::NotApplicable => false,
+    }
+}
+
+/// A send of unknown outcome, as the error a program reads: the reference's
+/// message, the kind `outcome_unknown`.
+pub fn unknown_outcome(error: ApiError) -> anyhow::Error {
+    Hinted {
+        hints: Vec::new(),
+        kind: Some(Kind::OutcomeUnknown),
+        cause: error.into(),
+    }
+    .into()
 }
 
 /// `--attachments` as sent: a word that names an existing local file (rather
@@ -177,24 +254,27 @@ pub fn parse_prefer_models(text: Option<&str>) -> Result<Option<Value>> {
     let Some(text) = text.filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
-    let value: Value = serde_json::from_str(text)
-        .with_context(|| format!("invalid --prefer-models: not JSON: {text}"))?;
+    let invalid = |why: String| InvalidInput(format!("invalid --prefer-models: {why}"));
+    let value: Value = crate::python::loads(text)
+        .map_err(|error| invalid(format!("not JSON: {text}: {error}")))?;
     if !is_truthy(&value) {
         return Ok(None);
     }
     let Value::Object(categories) = &value else {
-        bail!(
-            "invalid --prefer-models: expected an object of category -> list of tool names, e.g. '{{\"IMAGE\":[\"generate_image_midjourney\"]}}'"
-        );
+        return Err(invalid(
+            "expected an object of category -> list of tool names, e.g. '{\"IMAGE\":[\"generate_image_midjourney\"]}'".to_string(),
+        )
+        .into());
     };
     for (category, tools) in categories {
         let is_list_of_names = tools
             .as_array()
             .is_some_and(|tools| tools.iter().all(Value::is_string));
         if !is_list_of_names {
-            bail!(
-                "invalid --prefer-models: the value of \"{category}\" must be a list of tool names"
-            );
+            return Err(invalid(format!(
+                "the value of \"{category}\" must be a list of tool names"
+            ))
+            .into());
         }
     }
     Ok(Some(value))

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use crate::api::ApiClient;
+use crate::download::FileOptions;
 use crate::failure::{in_thread, note_final_status};
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
@@ -136,6 +137,8 @@ pub struct Wait<'a> {
     /// `--download` into `output_dir`.
     pub download: bool,
     pub output_dir: &'a str,
+    /// `--name`, `--sidecar` and what the records say of the thread.
+    pub files: &'a FileOptions,
 }
 
 /// Waits for the thread (spinner at a terminal, stopped cleanly by a signal),
@@ -172,7 +175,7 @@ pub async fn wait_for_output(
             settled_output(client, wait.thread_id, wait.project_id, settled, wait.shape).await?;
         finish(&mut result, pending).await?;
         spinner.finish();
-        download_if_asked(result, wait.download, wait.output_dir, ctx).await
+        download_if_asked(result, wait.download, wait.output_dir, wait.files, ctx).await
     })
     .await;
     spinner.finish();

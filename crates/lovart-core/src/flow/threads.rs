@@ -8,8 +8,13 @@
 //! prefix of several is refused with the candidates listed. The state file is
 //! only read, never written, and an unreadable one changes nothing.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
+use crate::failure::InvalidInput;
+
+use serde_json::Value;
+
+use crate::files::record::Origin;
 use crate::settings::Settings;
 use crate::state::State;
 
@@ -20,6 +25,29 @@ pub fn resolve_thread_id(ctx: &Settings, given: &str) -> Result<String> {
         return Ok(given.to_string());
     };
     resolve_in(&state, given)
+}
+
+/// What the state file knows of a thread, for file names and records: its
+/// project and its topic (the prompt's first 50 characters) when saved here.
+pub fn origin_of(ctx: &Settings, thread_id: &str) -> Origin {
+    let saved = ctx.state.peek().ok().flatten().and_then(|state| {
+        state
+            .threads(None)
+            .into_iter()
+            .find(|thread| thread.get("id").and_then(Value::as_str) == Some(thread_id))
+    });
+    let text = |key: &str| {
+        saved
+            .as_ref()
+            .and_then(|thread| thread.get(key)?.as_str())
+            .filter(|text| !text.is_empty())
+            .map(str::to_string)
+    };
+    Origin {
+        prompt: text("topic"),
+        thread_id: Some(thread_id.to_string()),
+        project_id: text("project_id"),
+    }
 }
 
 /// [`resolve_thread_id`] for an optional flag (chat and send continue a thread).
@@ -39,7 +67,7 @@ fn resolve_in(state: &State, given: &str) -> Result<String> {
     match matches.as_slice() {
         [] => Ok(given.to_string()),
         [only] => Ok((*only).clone()),
-        several => bail!("{}", ambiguous("thread", given, several)),
+        several => Err(InvalidInput(ambiguous("thread", given, several)).into()),
     }
 }
 

@@ -294,7 +294,7 @@ fn replay(path: &Path, file: &File, digest: &str) -> Result<(Replay, u64, bool),
             line,
             message,
         };
-        let record: Map<String, Value> = match serde_json::from_slice(&buf) {
+        let record: Map<String, Value> = match crate::python::loads_bytes(&buf) {
             Ok(Value::Object(record)) => record,
             Ok(_) => return Err(corrupt("not a JSON object".into())),
             Err(e) => return Err(corrupt(format!("invalid JSON: {e}"))),
@@ -425,11 +425,6 @@ fn now_millis() -> u64 {
 
 fn from_millis(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
-}
-
-/// A fresh idempotency key for a row's first send.
-pub fn new_idempotency_key() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 /// `<input>.journal.jsonl`, next to the input file.

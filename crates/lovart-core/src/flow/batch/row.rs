@@ -17,17 +17,22 @@ use lovart_wire::reply::{ArtifactView, ResultView};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use super::journal::{Journal, RowState, new_idempotency_key};
+use super::journal::{Journal, RowState};
 use super::limiter::RateLimiter;
 use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
-use crate::download::{Downloader, collect_artifacts};
+use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
+use crate::files::history::History;
+use crate::files::record::Origin;
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
-use crate::flow::send::{Message, upload_local_files};
+use crate::flow::send::{
+    Message, outcome_unknown, remember_send, unknown_outcome, upload_local_files,
+};
 use crate::flow::settle::estimated_cost;
 use crate::settings::Settings;
+use crate::state::pending_sends::PendingSend;
 
 /// Tries of a call that keeps answering 429 before the row gives up.
 const MAX_RATE_LIMITED_TRIES: u32 = 8;
@@ -58,6 +63,10 @@ pub struct Shared<'a> {
     pub settings: &'a super::BatchOptions,
     /// `LOVART_RATE_SCALE`: multiplies the windows and every `Retry-After`.
     pub rate_scale: f64,
+    /// The records of sends that got no answer, held (locked) until the batch
+    /// ends: another row of the same request in this batch is a request of
+    /// its own, while a later run (of anything) reuses their keys.
+    pub unanswered: std::sync::Mutex<Vec<PendingSend>>,
     pub stats: Stats,
 }
 
@@ -167,8 +176,10 @@ pub async fn process(shared: &Shared<'_>, row: &Row, state: Option<RowState>) ->
             thread_id,
             project_id,
         }) => Ok((thread_id, project_id)),
-        Some(RowState::Uncertain { idempotency_key }) => send(shared, row, &idempotency_key).await,
-        Some(RowState::Settled(_)) | None => send(shared, row, &new_idempotency_key()).await,
+        Some(RowState::Uncertain { idempotency_key }) => {
+            send(shared, row, Some(idempotency_key)).await
+        }
+        Some(RowState::Settled(_)) | None => send(shared, row, None).await,
     };
     let (thread_id, project_id) = match sent {
         Ok(sent) => sent,
@@ -187,7 +198,12 @@ pub async fn process(shared: &Shared<'_>, row: &Row, state: Option<RowState>) ->
             let final_status = settled.as_str();
             output.insert("final_status".into(), json!(final_status));
             add_result(&mut output, &settled, result.as_ref());
-            match download(shared, row, result.as_ref()).await {
+            let origin = Origin {
+                prompt: Some(row.prompt.to_string()),
+                thread_id: Some(thread_id.clone()),
+                project_id: Some(project_id.clone()),
+            };
+            match download(shared, row, result.as_ref(), origin).await {
                 Ok(downloaded) => {
                     output.insert("downloaded".into(), downloaded);
                 }
@@ -240,8 +256,14 @@ fn failed(
     }
 }
 
-/// Sends the row with `key` (journaled first); returns (thread, project).
-async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, String)> {
+/// Sends the row (its key journaled first): with the key of its journaled
+/// unanswered send, else the one on record for the same request
+/// ([`remember_send`]), else a new one. Returns (thread, project).
+async fn send(
+    shared: &Shared<'_>,
+    row: &Row,
+    journaled_key: Option<String>,
+) -> Result<(String, String)> {
     let options = row.options();
     let attachments = {
         let local = options
@@ -267,6 +289,9 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
         },
     }
     .into_request(&shared.project_id);
+    let pending = remember_send(&shared.client, shared.ctx, &request).await;
+    let key = journaled_key.unwrap_or_else(|| pending.idempotency_key.clone());
+    let key = key.as_str();
     let deadline = Instant::now() + shared.settings.timeout;
     let mut unanswered = 0;
     loop {
@@ -280,6 +305,7 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             .await;
         let error = match answer {
             Ok(thread_id) => {
+                pending.answered();
                 shared
                     .journal
                     .sent(&row.id, &thread_id, &shared.project_id)
@@ -302,6 +328,13 @@ async fn send(shared: &Shared<'_>, row: &Row, key: &str) -> Result<(String, Stri
             tokio::time::sleep(shared.ctx.waits.get_retry(unanswered)).await;
             continue;
         }
+        if outcome_unknown(&error) {
+            if let Ok(mut held) = shared.unanswered.lock() {
+                held.push(pending);
+            }
+            return Err(unknown_outcome(error));
+        }
+        pending.answered();
         if !unanswered_send && error.status != Some(429) {
             // Answered and refused: nothing was started, the next run sends afresh.
             shared.journal.rejected(&row.id).map_err(journal_failed)?;
@@ -395,6 +428,7 @@ async fn download(
     shared: &Shared<'_>,
     row: &Row,
     result: Option<&Map<String, Value>>,
+    origin: Origin,
 ) -> Result<Value> {
     let (true, Some(result)) = (shared.settings.download, result) else {
         return Ok(Value::Null);
@@ -404,9 +438,15 @@ async fn download(
         None => shared.settings.output_dir.clone(),
     };
     crate::download::ensure_output_dir(&output_dir)?;
-    let downloader = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?;
+    let downloader = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?
+        .with_history(History::beside_state(shared.ctx.state.path()));
+    let files = FileOptions {
+        name: shared.settings.name.clone(),
+        sidecar: shared.settings.sidecar,
+        origin,
+    };
     let downloaded = downloader
-        .download_all(&collect_artifacts(result), &output_dir, "lovart")
+        .download_all(&collect_artifacts(result), &output_dir, "lovart", &files)
         .await
         .with_context(|| format!("cannot download into {output_dir}"))?;
     Ok(Value::Array(downloaded))

@@ -229,7 +229,7 @@ fn check_unique_ids(rows: &[Row], errors: &mut Vec<RowError>) {
 /// One JSONL row; every problem with it, not just the first.
 fn parse_object(line: usize, text: &str) -> Result<Row, Vec<RowError>> {
     let value: Value =
-        serde_json::from_str(text).map_err(|e| vec![error(line, format!("invalid JSON: {e}"))])?;
+        crate::python::loads(text).map_err(|e| vec![error(line, format!("invalid JSON: {e}"))])?;
     let Value::Object(map) = value else {
         return Err(vec![error(line, "expected a JSON object".into())]);
     };

@@ -22,6 +22,7 @@ use super::limiter::RateLimiter;
 use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
 use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::files::naming::NameTemplate;
 use crate::flow::send::ReasoningMode;
 use crate::python::dumps_compact;
 use crate::settings::{Settings, print_line};
@@ -32,6 +33,10 @@ pub struct BatchOptions {
     pub concurrency: usize,
     pub download: bool,
     pub output_dir: String,
+    /// `--name`: a template for the files' names.
+    pub name: Option<NameTemplate>,
+    /// `--sidecar`: `<file>.json` beside each file.
+    pub sidecar: bool,
     pub journal: Option<PathBuf>,
     pub project_id: Option<String>,
     pub mode: Option<ReasoningMode>,
@@ -122,6 +127,7 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
         settings: &settings,
         rate_scale: scale,
         stats: Stats::default(),
+        unanswered: std::sync::Mutex::default(),
     };
     let total = rows.len();
     if settled_before > 0 {
@@ -212,7 +218,7 @@ struct Tally {
 impl Tally {
     fn reprinted(&mut self, text: &str) -> String {
         self.reprinted += 1;
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let value: Value = crate::python::loads(text).unwrap_or(Value::Null);
         let status = value
             .get("final_status")
             .and_then(Value::as_str)

@@ -353,13 +353,6 @@ fn digests() {
 }
 
 #[test]
-fn idempotency_keys_are_fresh_uuids() {
-    let (a, b) = (new_idempotency_key(), new_idempotency_key());
-    assert_ne!(a, b);
-    assert_eq!(a.len(), 36);
-}
-
-#[test]
 fn a_second_open_of_a_journal_in_use_is_refused() {
     let (_dir, path) = temp_journal();
     let (journal, _) = Journal::open(&path, DIGEST).unwrap();
