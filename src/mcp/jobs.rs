@@ -6,6 +6,15 @@
 //! "pending_confirmation", unless the client can ask its user (elicitation)
 //! and the user approves; nothing is confirmed without the user or
 //! `max_credits`.
+//!
+//! `wait_seconds` is one [`Deadline`] for everything after the send: polls,
+//! the result call, downloads and the question put to the user all end with
+//! it, and the call answers by the deadline plus [`GRACE`] whatever the
+//! server or the client does (a result call that never answers, a user who
+//! never answers). Work cut off there is dropped (its requests stop, a
+//! partial download's temporary file goes) and the call returns
+//! `final_status: "running"` with the thread id: `wait` picks it up. The send
+//! itself is never cut off: its answer carries the billed thread's id.
 
 use std::time::Duration;
 
@@ -16,7 +25,6 @@ use rmcp::{Peer, RoleServer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tokio::time::Instant;
 
 use lovart_core::api::{ApiClient, ToolConfig};
 use lovart_core::failure::{InvalidInput, in_thread};
@@ -31,6 +39,7 @@ use lovart_core::flow::send::{
 use lovart_core::flow::settle::{PendingShape, settle, settled_output};
 use lovart_core::python::prefix_stripped;
 use lovart_core::settings::Settings;
+use lovart_core::timing::Deadline;
 
 use super::params::{
     ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
@@ -48,6 +57,9 @@ const MAX_WAIT_SECONDS: f64 = 86_400.0;
 /// call's budget may cut it shorter).
 const ELICITATION_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long after its deadline a call may take to shape its answer.
+pub const GRACE: Duration = Duration::from_millis(500);
+
 /// What a generation tool call works with.
 pub struct Job<'a> {
     pub ctx: &'a Settings,
@@ -64,7 +76,7 @@ pub struct Job<'a> {
 /// The end of a call's wall-clock budget.
 #[derive(Debug, Clone, Copy)]
 struct Budget {
-    deadline: Instant,
+    deadline: Deadline,
 }
 
 impl Budget {
@@ -78,13 +90,37 @@ impl Budget {
         }
         let seconds = seconds.clamp(MIN_WAIT_SECONDS, MAX_WAIT_SECONDS);
         Ok(Self {
-            deadline: Instant::now() + Duration::from_secs_f64(seconds),
+            deadline: Deadline::after(Duration::from_secs_f64(seconds)),
         })
     }
 
     fn left(self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.deadline.left()
     }
+
+    /// Runs the work after a send until the deadline plus [`GRACE`]; cut off
+    /// there, the answer says "running" (call `wait`).
+    async fn bound(
+        self,
+        thread_id: &str,
+        project_id: Option<&str>,
+        work: impl Future<Output = Result<Map<String, Value>>>,
+    ) -> Result<Map<String, Value>> {
+        match self.deadline.extended(GRACE).bound(work).await {
+            Some(outcome) => outcome.map_err(|error| in_thread(thread_id, error)),
+            None => Ok(still_running(thread_id, project_id)),
+        }
+    }
+}
+
+/// The answer of a call whose budget ran out before its work finished.
+fn still_running(thread_id: &str, project_id: Option<&str>) -> Map<String, Value> {
+    let mut output = Map::new();
+    output.insert(fields::THREAD_ID.into(), json!(thread_id));
+    output.insert(fields::PROJECT_ID.into(), json!(project_id));
+    output.insert("final_status".into(), json!("running"));
+    output.insert(fields::ITEMS.into(), json!([]));
+    output
 }
 
 /// The user's answer to "confirm this high-cost step?".
@@ -169,9 +205,9 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
-    after_send
+    budget
+        .bound(&thread_id, Some(&project_id), after_send)
         .await
-        .map_err(|error| in_thread(&thread_id, error))
 }
 
 /// `wait`: the output is what `wait --json` prints.
@@ -257,7 +293,9 @@ async fn wait_on(
         let result = download_if_asked(result, on.download, &output_dir, &files, job.ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
-    outcome.await.map_err(|error| in_thread(thread_id, error))
+    on.budget
+        .bound(thread_id, project_id.as_deref(), outcome)
+        .await
 }
 
 /// The CLI's output, with "running" for a thread still at work when the

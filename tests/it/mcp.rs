@@ -7,6 +7,7 @@
 //! client), tasks, schemas, resources and the skill.
 //! This file is the client harness; the tests are in `mcp/`.
 
+mod deadline;
 mod flows;
 mod protocols;
 mod serving;

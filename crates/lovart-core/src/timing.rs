@@ -8,7 +8,49 @@
 //! wait out a timeout in a tenth of a second while the suite's usual 0.001 wait
 //! scale leaves every other request its full `--timeout`.
 
+use std::future::Future;
 use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// One instant that bounds a whole piece of work (an MCP call's
+/// `wait_seconds`): what runs under it asks how much time is [`left`](Self::left),
+/// and [`bound`](Self::bound) drops whatever has not finished when it passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `duration` from now.
+    pub fn after(duration: Duration) -> Self {
+        Self(Instant::now() + duration)
+    }
+
+    /// The instant itself.
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+
+    /// Time left before it passes (zero once passed).
+    pub fn left(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether it has passed.
+    pub fn passed(self) -> bool {
+        Instant::now() >= self.0
+    }
+
+    /// The same deadline, `grace` later.
+    pub fn extended(self, grace: Duration) -> Self {
+        Self(self.0 + grace)
+    }
+
+    /// Runs `work` until it finishes or the deadline passes; `None` when the
+    /// deadline passed first (the work is dropped: its requests and waits stop).
+    pub async fn bound<F: Future>(self, work: F) -> Option<F::Output> {
+        tokio::time::timeout_at(self.0, work).await.ok()
+    }
+}
 
 /// Multiplier for every fixed wait; 1 unless `LOVART_WAIT_SCALE` says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +112,18 @@ impl Waits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_drops_the_work_that_outlives_it() {
+        let deadline = Deadline::after(Duration::from_secs(5));
+        assert_eq!(deadline.left(), Duration::from_secs(5));
+        let quick = deadline.bound(async { 1 }).await;
+        assert_eq!(quick, Some(1));
+        let endless = deadline.bound(std::future::pending::<()>()).await;
+        assert_eq!(endless, None);
+        assert!(deadline.passed());
+        assert_eq!(deadline.left(), Duration::ZERO);
+    }
 
     #[test]
     fn default_waits_are_the_reference_ones() {

@@ -1,0 +1,66 @@
+//! `wait_seconds` bounds the whole call, whatever the server does: a result
+//! call that never answers. (A user who never answers the approval question:
+//! `protocols.rs`.) The elapsed time is measured from the call, after the
+//! server has started and answered the handshake.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::{Recorder, call, connect, succeeded};
+use crate::hostile::{Hostile, Reply};
+use crate::support::World;
+
+/// The issue's bound: `wait_seconds: 5` answers within 6 s.
+const ANSWERED_WITHIN: Duration = Duration::from_secs(6);
+
+/// An API whose every call answers at once, except the result call, which
+/// drips one byte every 10 s (it would take minutes to finish).
+fn server_whose_result_never_answers() -> Hostile {
+    Hostile::start(|seen| match seen.path.as_str() {
+        "/v1/openapi/project/save" => Reply::json(200, r#"{"code":0,"data":{"project_id":"p1"}}"#),
+        "/v1/openapi/project/validate" => Reply::json(
+            200,
+            r#"{"code":0,"data":{"valid":true,"project_name":"x"}}"#,
+        ),
+        "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
+        "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"running"}}"#),
+        "/v1/openapi/chat/result" => Reply::Drip {
+            body: br#"{"code":0,"data":{"items":[]}}"#.to_vec(),
+            every: Duration::from_secs(10),
+        },
+        _ => Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
+    })
+}
+
+// A plain test: the stand-in server runs its own runtime, which cannot be
+// started or dropped inside the client's.
+#[test]
+fn generate_answers_running_in_time_when_the_result_call_never_answers() {
+    let server = server_whose_result_never_answers();
+    let world = World::with_server(server.base_url.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    runtime.block_on(async {
+        let client = connect(&world, Recorder::default()).await;
+        let started = Instant::now();
+        let result = call(
+            &client,
+            "generate",
+            json!({"prompt": "a cat", "wait_seconds": 5, "download": false}),
+        )
+        .await;
+        let elapsed = started.elapsed();
+        let output = succeeded(&result);
+        assert_eq!(output["final_status"], "running", "{output:?}");
+        assert_eq!(output["thread_id"], "t1");
+        assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
+        // The thread is on record for `wait` and the CLI.
+        assert!(world.thread_ids().contains(&"t1".to_string()));
+        assert!(server.count("GET", "/v1/openapi/chat/result") >= 1);
+        client.cancel().await.unwrap();
+    });
+}
