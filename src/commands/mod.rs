@@ -67,6 +67,6 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         #[cfg(feature = "mcp")]
-        Command::Mcp(_) => mcp::run(ctx).await,
+        Command::Mcp(args) => mcp::run(args, ctx).await,
     }
 }

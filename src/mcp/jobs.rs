@@ -34,6 +34,7 @@ use crate::python::prefix_stripped;
 
 use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
 use super::progress::{Progress, status_channel};
+use super::shutdown::Draining;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
 pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
@@ -50,6 +51,8 @@ pub struct Job<'a> {
     pub client: ApiClient,
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
+    /// The server's shutdown: waits stop and answer "running".
+    pub draining: Draining,
 }
 
 /// The end of a call's wall-clock budget.
@@ -254,7 +257,11 @@ async fn settle_asking(
 ) -> Result<(Settled, bool)> {
     let mut approved = false;
     loop {
-        let settled = settle_reporting(job, thread_id, budget.left(), max_credits).await?;
+        let settled = tokio::select! {
+            settled = settle_reporting(job, thread_id, budget.left(), max_credits) => settled?,
+            // As a budget that ran out: the thread is recorded, `wait` resumes it.
+            () = job.draining.until_started() => Settled::Timeout,
+        };
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok((settled, approved));
         };

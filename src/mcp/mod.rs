@@ -8,12 +8,16 @@
 //! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
 //! each request); the state file is shared with the CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
+//! [`http`] serves the same tools over HTTP; a transport says where files may
+//! go and when waits stop ([`Serving`]).
 
+pub mod http;
 mod images;
 mod jobs;
 mod params;
 mod progress;
 mod results;
+mod shutdown;
 
 use std::future::Future;
 use std::path::Path;
@@ -32,19 +36,25 @@ use crate::catalog::{self, Tool};
 use crate::ctx::Ctx;
 use crate::flow::outcome::download_if_asked;
 
+use http::files::FilePolicy;
 use jobs::Job;
 use params::{
     BillingMode, ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, ModelsParams, ResultParams,
     SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
 };
 use progress::Progress;
+use shutdown::Draining;
 
 /// Serves on stdin/stdout until the client closes stdin.
 pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
-    let server = LovartServer::new(ctx);
-    if let Err(error) = server.shared.api() {
-        eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
-    }
+    let server = LovartServer::new(
+        ctx,
+        Serving {
+            files: FilePolicy::Local,
+            draining: Draining::never(),
+        },
+    );
+    server.warn_if_unusable();
     let service = server
         .serve(rmcp::transport::stdio())
         .await
@@ -56,11 +66,20 @@ pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
     Ok(())
 }
 
+/// What a transport decides for the tools.
+pub struct Serving {
+    /// Where downloads may go and which local files may be read.
+    pub files: FilePolicy,
+    /// When waiting calls stop and answer "running" (server shutdown).
+    pub draining: Draining,
+}
+
 /// What every call shares.
 struct Shared {
     ctx: Ctx,
     /// One connection pool for every call; None when the keys or URL are unusable.
     client: Option<ApiClient>,
+    serving: Serving,
 }
 
 impl Shared {
@@ -80,12 +99,30 @@ pub struct LovartServer {
 }
 
 impl LovartServer {
-    fn new(ctx: Ctx) -> Self {
+    fn new(ctx: Ctx, serving: Serving) -> Self {
         let client = ctx.api().ok();
         Self {
-            shared: Arc::new(Shared { ctx, client }),
+            shared: Arc::new(Shared {
+                ctx,
+                client,
+                serving,
+            }),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// Says on stderr when no Lovart call can work (keys or URL), without
+    /// refusing to start: each call then says why.
+    fn warn_if_unusable(&self) {
+        if let Err(error) = self.shared.api() {
+            eprintln!(
+                "lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed"
+            );
+        }
+    }
+
+    fn files(&self) -> &FilePolicy {
+        &self.shared.serving.files
     }
 
     fn job(&self, request: &RequestContext<RoleServer>) -> Result<Job<'_>> {
@@ -94,12 +131,14 @@ impl LovartServer {
             client: self.shared.api()?,
             peer: request.peer.clone(),
             progress: Progress::of(request),
+            draining: self.shared.serving.draining.clone(),
         })
     }
 }
 
 /// Runs a tool body until it ends or the client cancels the call; any error
-/// becomes an `isError` result.
+/// becomes an `isError` result. A client over HTTP gets links it can follow
+/// instead of the server's paths.
 async fn answer(
     request: &RequestContext<RoleServer>,
     body: impl Future<Output = Result<CallToolResult>>,
@@ -108,7 +147,16 @@ async fn answer(
         outcome = body => outcome,
         () = request.ct.cancelled() => Err(anyhow!("the call was cancelled by the client")),
     };
-    outcome.unwrap_or_else(|error| results::error(&error))
+    let result = outcome.unwrap_or_else(|error| results::error(&error));
+    if request
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .is_some()
+    {
+        http::links::for_remote_client(result)
+    } else {
+        result
+    }
 }
 
 #[tool_router(router = tool_router)]
@@ -128,10 +176,13 @@ impl LovartServer {
     #[tool(annotations(title = "Generate with Lovart", open_world_hint = true))]
     async fn generate(
         &self,
-        Parameters(params): Parameters<GenerateParams>,
+        Parameters(mut params): Parameters<GenerateParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
+            self.files()
+                .check_local_files(params.attachments.iter().map(String::as_str))?;
+            params.output_dir = self.files().output_dir(params.output_dir);
             let job = self.job(&request)?;
             Ok(results::generation(jobs::generate(&job, params).await?).await)
         })
@@ -144,10 +195,11 @@ impl LovartServer {
     #[tool(annotations(title = "Wait for a Lovart generation", open_world_hint = true))]
     async fn wait(
         &self,
-        Parameters(params): Parameters<WaitParams>,
+        Parameters(mut params): Parameters<WaitParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
+            params.output_dir = self.files().output_dir(params.output_dir);
             let job = self.job(&request)?;
             Ok(results::generation(jobs::wait(&job, params).await?).await)
         })
@@ -160,10 +212,11 @@ impl LovartServer {
     #[tool(annotations(title = "Confirm a high-cost step", open_world_hint = true))]
     async fn confirm(
         &self,
-        Parameters(params): Parameters<ConfirmParams>,
+        Parameters(mut params): Parameters<ConfirmParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
+            params.output_dir = self.files().output_dir(params.output_dir);
             let job = self.job(&request)?;
             Ok(results::generation(jobs::confirm(&job, params).await?).await)
         })
@@ -181,8 +234,9 @@ impl LovartServer {
         answer(&request, async {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
-            let output_dir = params
-                .output_dir
+            let output_dir = self
+                .files()
+                .output_dir(params.output_dir)
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
             if params.download {
                 crate::download::ensure_output_dir(&output_dir)?;
@@ -217,6 +271,7 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
+            self.files().check_local_files([params.path.as_str()])?;
             let url = self
                 .shared
                 .api()?

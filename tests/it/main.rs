@@ -12,6 +12,8 @@ mod hostile_network;
 mod local_commands;
 #[cfg(feature = "mcp")]
 mod mcp;
+#[cfg(all(feature = "mcp", unix))]
+mod mcp_http;
 mod projects_and_threads;
 mod retries;
 mod robustness;
