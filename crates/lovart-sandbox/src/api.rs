@@ -13,10 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::records::{Project, new_id};
 use super::reply::{Failure, ok};
 use super::scenario::Scenario;
 use super::thread::Thread;
-use super::world::{Project, World, new_id};
+use super::world::World;
 use lovart_wire::catalog;
 use lovart_wire::envelope::codes;
 

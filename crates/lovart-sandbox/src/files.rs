@@ -18,8 +18,9 @@ use tokio::io::AsyncWriteExt;
 use super::api::base_url;
 use super::media::{FileSpec, content_type_for};
 use super::multipart::{Event, MultipartReader};
+use super::records::{StoredFile, new_id};
 use super::reply::{Failure, ok};
-use super::world::{StoredFile, World, new_id};
+use super::world::World;
 
 /// The uploaded part being written.
 struct Saving {

@@ -25,8 +25,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use super::world::World;
-
 /// How much of each request body is kept.
 pub const BODY_HEAD: usize = 64 * 1024;
 /// How many requests the journal keeps (the oldest go first).
@@ -189,9 +187,19 @@ struct Recorded {
 pub struct Journal {
     recorded: Mutex<Recorded>,
     faults: Mutex<Vec<Fault>>,
+    /// Print one line per request on stderr (`lovart sandbox --log`).
+    log_requests: bool,
 }
 
 impl Journal {
+    /// An empty journal; `log_requests` prints each request as it is answered.
+    pub fn new(log_requests: bool) -> Self {
+        Self {
+            log_requests,
+            ..Self::default()
+        }
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         let recorded = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
         recorded.requests.iter().cloned().collect()
@@ -249,7 +257,7 @@ struct BodyTap {
 }
 
 /// Middleware: answer injected faults, record every request, log if asked.
-pub async fn record(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+pub async fn record(State(journal): State<Arc<Journal>>, request: Request, next: Next) -> Response {
     let at = std::time::Instant::now();
     let method = clipped(request.method().as_str());
     let path = clipped(request.uri().path());
@@ -272,7 +280,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
     let tap = Arc::new(BodyTap::default());
     let (parts, body) = request.into_parts();
     let body = tee(body, tap.clone());
-    let response = match world.journal.take_fault(&method, &path) {
+    let response = match journal.take_fault(&method, &path) {
         Some(response) => {
             // Read the body all the same, so that it is recorded.
             body.for_each(|_| async {}).await;
@@ -291,7 +299,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
         declared_len.unwrap_or(0).max(seen)
     };
     let status = response.status().as_u16();
-    if world.options.log_requests {
+    if journal.log_requests {
         eprintln!("{method} {path} {status}");
     }
     let mut recorded = RecordedRequest {
@@ -307,7 +315,7 @@ pub async fn record(State(world): State<Arc<World>>, request: Request, next: Nex
     if status == StatusCode::UNAUTHORIZED.as_u16() {
         recorded = recorded.unauthorized();
     }
-    world.journal.push(recorded);
+    journal.push(recorded);
     response
 }
 

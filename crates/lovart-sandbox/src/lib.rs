@@ -6,7 +6,7 @@
 //! the artifacts it generates. The integration tests run this same server, in
 //! process, through [`SandboxHandle`].
 //!
-//! Layout: [`world`] is the state, [`store`] its data folder; [`scenario`] reads prompts and says how a
+//! Layout: [`records`] is what it remembers, [`world`] the running server's state, [`store`] its data folder; [`scenario`] reads prompts and says how a
 //! generation unfolds, [`thread`] plays it; [`api`] and [`files`] are the
 //! handlers; [`auth`] checks signatures; [`journal`] records requests and
 //! answers injected faults; [`media`] and [`png`] make real files; [`catalog`]
@@ -27,6 +27,7 @@ mod limits;
 mod media;
 mod multipart;
 mod png;
+mod records;
 mod reply;
 mod scenario;
 mod store;
@@ -212,7 +213,7 @@ async fn run(
 
 fn router(world: Arc<World>) -> Router {
     use lovart_wire::paths::{self, full};
-    Router::new()
+    let router = Router::new()
         .route(&full(paths::PROJECT_SAVE), post(api::project_save))
         .route(&full(paths::PROJECT_VALIDATE), get(api::project_validate))
         .route(&full(paths::MODE_SET), post(api::mode_set))
@@ -226,9 +227,14 @@ fn router(world: Arc<World>) -> Router {
         .route(&full(paths::TOOLS_CATALOG), get(api::tools_catalog))
         .route("/files/{*path}", get(files::serve))
         .fallback(reply::no_such_route)
-        .layer(from_fn_with_state(world.clone(), store::persist))
-        .layer(from_fn_with_state(world.clone(), limits::enforce))
+        .with_state(world.clone());
+    // Each middleware gets its own part of the world, never the world itself.
+    let router = match world.saver() {
+        Some(saver) => router.layer(from_fn_with_state(saver, store::persist)),
+        None => router,
+    };
+    router
+        .layer(from_fn_with_state(world.rate_guard(), limits::enforce))
         .layer(from_fn_with_state(world.clone(), auth::verify))
-        .layer(from_fn_with_state(world.clone(), journal::record))
-        .with_state(world)
+        .layer(from_fn_with_state(world.journal.clone(), journal::record))
 }

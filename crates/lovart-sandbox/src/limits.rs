@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use lovart_wire::paths::{self, PATH_PREFIX, Tier};
 
 use super::reply::Failure;
-use super::world::World;
 
 /// Seconds a client is told to wait after a 429, as the API does.
 pub const RETRY_AFTER_SECONDS: u64 = 60;
@@ -121,9 +120,16 @@ impl Limiter {
     }
 }
 
+/// What the rate-limit middleware works with: the limits and their windows.
+#[derive(Clone)]
+pub struct RateGuard {
+    pub limits: RateLimits,
+    pub limiter: Arc<Limiter>,
+}
+
 /// Middleware (after the signature check): 429 past a tier's window.
-pub async fn enforce(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
-    let limits = world.options.limits;
+pub async fn enforce(State(guard): State<RateGuard>, request: Request, next: Next) -> Response {
+    let limits = guard.limits;
     let path = request.uri().path();
     let counted = limits.enabled
         && path.starts_with(PATH_PREFIX)
@@ -135,7 +141,7 @@ pub async fn enforce(State(world): State<Arc<World>>, request: Request, next: Ne
             .get(paths::header::ACCESS_KEY)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
-        if let Err(details) = world.rate.admit(&limits, access_key, tier) {
+        if let Err(details) = guard.limiter.admit(&limits, access_key, tier) {
             return Failure::new(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
                 .code(lovart_wire::envelope::codes::RATE_LIMITED)
                 .details(details)

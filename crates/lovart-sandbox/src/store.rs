@@ -26,8 +26,8 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::media::FileSpec;
+use super::records::{self, Project, StoredFile};
 use super::thread::saved;
-use super::world::{self, Project, StoredFile, World};
 
 /// The snapshot's file name inside the data folder.
 const SNAPSHOT: &str = "sandbox.json";
@@ -43,7 +43,7 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating) the data folder and reads the saved world, if any.
-    pub fn open(folder: &Path) -> Result<(Self, world::State)> {
+    pub fn open(folder: &Path) -> Result<(Self, records::State)> {
         fs::create_dir_all(folder.join("uploads"))
             .with_context(|| format!("cannot create the data folder {}", folder.display()))?;
         let store = Self {
@@ -69,10 +69,10 @@ impl Store {
                         path.display(),
                         aside.display()
                     );
-                    world::State::default()
+                    records::State::default()
                 }
             },
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => world::State::default(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => records::State::default(),
             Err(error) => {
                 return Err(error).with_context(|| format!("cannot read {}", path.display()));
             }
@@ -88,14 +88,16 @@ impl Store {
         self.folder.join(SNAPSHOT)
     }
 
-    /// Writes the world's current state.
-    pub fn save(&self, world: &World) -> Result<()> {
+    /// Writes the current state.
+    pub fn save(&self, state: &Mutex<records::State>) -> Result<()> {
         let _one_at_a_time = self
             .saving
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let text = {
-            let state = world.state();
+            let state = state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             serde_json::to_string(&snapshot(&state))?
         };
         let path = self.snapshot_path();
@@ -109,22 +111,28 @@ impl Store {
     }
 }
 
+/// What the save-after-request middleware works with: the data folder and the
+/// state it saves.
+#[derive(Clone)]
+pub struct Saver {
+    pub store: Arc<Store>,
+    pub state: Arc<Mutex<records::State>>,
+}
+
 /// Middleware: after any request that may have changed the world (all but
 /// file downloads and the catalog), save it before the answer goes out.
-pub async fn persist(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+pub async fn persist(State(saver): State<Saver>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let read_only = path.starts_with("/files/")
         || path == lovart_wire::paths::full(lovart_wire::paths::TOOLS_CATALOG);
     let response = next.run(request).await;
-    if let (Some(store), false) = (world.store(), read_only)
-        && let Err(why) = store.save(&world)
-    {
+    if !read_only && let Err(why) = saver.store.save(&saver.state) {
         eprintln!("warning: the sandbox could not save its world: {why:#}");
     }
     response
 }
 
-fn snapshot(state: &world::State) -> Value {
+fn snapshot(state: &records::State) -> Value {
     let projects: Map<String, Value> = state
         .projects
         .iter()
@@ -163,13 +171,13 @@ fn snapshot(state: &world::State) -> Value {
     })
 }
 
-fn restore(value: &Value) -> Option<world::State> {
+fn restore(value: &Value) -> Option<records::State> {
     if value.get("version")?.as_u64()? != VERSION {
         return None;
     }
-    let mut state = world::State {
+    let mut state = records::State {
         unlimited: value.get("unlimited")?.as_bool()?,
-        ..world::State::default()
+        ..records::State::default()
     };
     for (id, project) in value.get("projects")?.as_object()? {
         let artifacts = project
@@ -260,9 +268,9 @@ mod tests {
 
     #[test]
     fn a_world_survives_a_round_trip_through_its_snapshot() {
-        let mut state = world::State {
+        let mut state = records::State {
             unlimited: true,
-            ..world::State::default()
+            ..records::State::default()
         };
         state.projects.insert(
             "p1".into(),

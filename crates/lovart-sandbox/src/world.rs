@@ -1,65 +1,42 @@
-//! Everything the sandbox remembers: projects, threads, files, the account's
-//! mode, the rate windows and answered keys ([`super::limits`]), the request
-//! journal and the clock.
+//! The running sandbox: its options, the data it remembers ([`super::records`])
+//! behind one mutex, the rate windows and answered keys ([`super::limits`]),
+//! the request journal, the clock and where uploads go.
 //!
-//! One mutex guards the state; handlers hold it only between awaits, never
-//! across one. Files are descriptions, not bytes (see [`super::media`]),
-//! except uploads, which go to the data folder's `uploads/` (see
-//! [`super::store`]) or, for an ephemeral sandbox, a temporary folder removed
-//! with the server.
+//! One mutex guards the data; handlers hold it only between awaits, never
+//! across one. The middlewares get only their own part ([`World::journal`],
+//! [`World::rate_guard`], [`World::saver`]), so `journal`, `limits` and
+//! `store` know nothing of the world. Files are descriptions, not bytes (see
+//! [`super::media`]), except uploads, which go to the data folder's
+//! `uploads/` (see [`super::store`]) or, for an ephemeral sandbox, a temporary
+//! folder removed with the server.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context;
 
 use super::SandboxOptions;
 use super::journal::Journal;
-use super::media::{self, ArtifactKind, FileSpec};
-use super::scenario::{Plot, Scenario};
-use super::store::Store;
-use super::thread::{self, Artifact, Thread, Turn, TurnPlan};
+use super::limits::{Limiter, RateGuard};
+use super::records::State;
+use super::store::{Saver, Store};
 
 pub struct World {
     pub options: SandboxOptions,
-    pub journal: Journal,
-    pub rate: super::limits::Limiter,
-    state: Mutex<State>,
+    pub journal: Arc<Journal>,
+    pub rate: Arc<Limiter>,
+    state: Arc<Mutex<State>>,
     clock_offset: AtomicI64,
     uploads: Uploads,
     /// The data folder, when the world outlives the process.
-    store: Option<Store>,
+    store: Option<Arc<Store>>,
 }
 
 /// Where uploaded files go.
 enum Uploads {
     Temporary(tempfile::TempDir),
     Kept(PathBuf),
-}
-
-#[derive(Default)]
-pub struct State {
-    pub projects: HashMap<String, Project>,
-    pub threads: HashMap<String, Thread>,
-    /// Files by their decoded path (`/files/…`).
-    pub files: HashMap<String, StoredFile>,
-    /// The account's billing mode: unlimited needs no confirmations.
-    pub unlimited: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct Project {
-    pub name: String,
-    /// `(artifact_id, artifact_type, artifact_content)` of `/artifact/upload`.
-    pub artifacts: Vec<(String, String, String)>,
-}
-
-pub struct StoredFile {
-    pub spec: FileSpec,
-    /// `slowfile`: sent in small pieces with pauses.
-    pub slow: bool,
 }
 
 impl World {
@@ -70,7 +47,7 @@ impl World {
             Some(folder) => {
                 let (store, state) = Store::open(folder)?;
                 let uploads = Uploads::Kept(store.uploads());
-                (Some(store), state, uploads)
+                (Some(Arc::new(store)), state, uploads)
             }
             None => {
                 let uploads = tempfile::Builder::new()
@@ -80,20 +57,32 @@ impl World {
                 (None, State::default(), Uploads::Temporary(uploads))
             }
         };
+        let journal = Arc::new(Journal::new(options.log_requests));
         Ok(Self {
             options,
-            journal: Journal::default(),
-            rate: super::limits::Limiter::default(),
-            state: Mutex::new(state),
+            journal,
+            rate: Arc::default(),
+            state: Arc::new(Mutex::new(state)),
             clock_offset: AtomicI64::new(0),
             uploads,
             store,
         })
     }
 
-    /// The data folder's store, when there is one.
-    pub fn store(&self) -> Option<&Store> {
-        self.store.as_ref()
+    /// What the save-after-request middleware needs, when there is a data folder.
+    pub fn saver(&self) -> Option<Saver> {
+        self.store.as_ref().map(|store| Saver {
+            store: store.clone(),
+            state: self.state.clone(),
+        })
+    }
+
+    /// What the rate-limit middleware needs: the limits and their windows.
+    pub fn rate_guard(&self) -> RateGuard {
+        RateGuard {
+            limits: self.options.limits,
+            limiter: self.rate.clone(),
+        }
     }
 
     /// The state, even if a handler panicked while holding it.
@@ -117,106 +106,5 @@ impl World {
             Uploads::Temporary(folder) => folder.path(),
             Uploads::Kept(folder) => folder,
         }
-    }
-}
-
-/// A fresh id: 32 lowercase hex digits.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-impl State {
-    /// Plans a turn of `prompt` on thread `thread_id`, numbering its artifacts
-    /// after the `numbered` ones the thread already has, and registers their
-    /// files. Returns the turn and the new artifact count.
-    pub fn plan_turn(
-        &mut self,
-        thread_id: &str,
-        numbered: usize,
-        prompt: &str,
-        scenario: Scenario,
-    ) -> (Turn, usize) {
-        let (kind, count) = match scenario.plot {
-            Plot::Image => (ArtifactKind::Image, 1),
-            Plot::Variations => (ArtifactKind::Image, 4),
-            Plot::Video => (ArtifactKind::Video, 1),
-            Plot::Audio => (ArtifactKind::Audio, 1),
-            Plot::Model3d => (ArtifactKind::Model3d, 1),
-            Plot::Refusal | Plot::Abort | Plot::Forever => (ArtifactKind::Image, 0),
-        };
-        let mut number = numbered;
-        let mut artifacts = Vec::new();
-        for index in 0..count {
-            number += 1;
-            let (kind, spec) = if scenario.big_file && index == 0 {
-                (ArtifactKind::Image, FileSpec::BigImage)
-            } else {
-                let seed = media::seed(prompt, number);
-                let spec = match kind {
-                    ArtifactKind::Image => FileSpec::Image { seed },
-                    ArtifactKind::Video => FileSpec::Video,
-                    ArtifactKind::Audio => FileSpec::Audio { seed },
-                    ArtifactKind::Model3d => FileSpec::Model3d,
-                };
-                (kind, spec)
-            };
-            let extension = match kind {
-                _ if scenario.no_extension => "",
-                ArtifactKind::Image => ".png",
-                ArtifactKind::Video => ".mp4",
-                ArtifactKind::Audio => ".wav",
-                ArtifactKind::Model3d => ".glb",
-            };
-            let path = format!("/files/{thread_id}/{number}{extension}");
-            self.files.insert(
-                path.clone(),
-                StoredFile {
-                    spec,
-                    slow: scenario.slow_file,
-                },
-            );
-            artifacts.push(Artifact { kind, path });
-        }
-        if scenario.broken_link && count > 0 {
-            // Listed in the result, never registered: the URL answers 404.
-            number += 1;
-            let path = format!("/files/{thread_id}/{number}.png");
-            artifacts.push(Artifact {
-                kind: ArtifactKind::Image,
-                path,
-            });
-        }
-        let subject = subject(prompt);
-        let text = thread::assistant_text(scenario.plot, &subject, artifacts.len());
-        let confirmation =
-            (scenario.plot == Plot::Video && !self.unlimited).then(thread::confirmation_text);
-        let plan = TurnPlan {
-            scenario,
-            text,
-            artifacts,
-            confirmation,
-        };
-        (Turn::new(plan), number)
-    }
-}
-
-/// The prompt as the assistant quotes it: one line, at most 60 characters.
-fn subject(prompt: &str) -> String {
-    let words: Vec<&str> = prompt.split_whitespace().collect();
-    let line = words.join(" ");
-    match line.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
-        None => line,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subjects_are_one_short_line() {
-        assert_eq!(subject("  a\n cat  "), "a cat");
-        assert_eq!(subject(&"x".repeat(70)).chars().count(), 61);
     }
 }
