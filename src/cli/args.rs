@@ -401,8 +401,8 @@ pub struct McpArgs {
     /// No effect (accepted like on every command)
     #[arg(long)]
     pub json: bool,
-    /// Serve over HTTP (Streamable HTTP at http://ADDR/mcp) instead of stdio;
-    /// off loopback a token is required
+    /// Serve over HTTP (Streamable HTTP at http://ADDR/mcp, ADDR by default
+    /// 127.0.0.1:8733) instead of stdio; off loopback a token is required
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8733")]
     pub http: Option<String>,
     /// File of bearer tokens, one per line (`TOKEN` or `NAME TOKEN`) [default:
