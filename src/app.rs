@@ -4,7 +4,7 @@
 //! stderr, 2 for usage errors (clap prints those), 1 with the help on stdout
 //! when no command is given, and 130 when interrupted (Ctrl-C) mid-generation
 //! (143 for SIGTERM, 129 for SIGHUP). `LOVART_EXIT_CODES=detailed` opts into
-//! one code per error kind ([`crate::failure`]). With `--json`, a failure also
+//! one code per error kind ([`lovart_core::failure`]). With `--json`, a failure also
 //! prints the JSON error object on stdout. No panic reaches the user as a
 //! backtrace.
 
@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::Cli;
-use crate::ctx::{Ctx, hint, print_line};
-use crate::failure::{ErrorObject, ExitCodes, success_exit_code};
-use crate::flow::interrupt::Interrupted;
-use crate::python::dumps_compact;
+use lovart_core::failure::{ErrorObject, ExitCodes, success_exit_code};
+use lovart_core::flow::interrupt::Interrupted;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Environment, Settings, hint, print_line};
 
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -59,9 +59,10 @@ pub fn main() -> ExitCode {
         }
     };
     let json = command.json_requested();
-    let exit_codes = ExitCodes::from_env();
+    let environment = Environment::read();
+    let exit_codes = ExitCodes::from_environment(&environment);
     let outcome = runtime.block_on(async {
-        let ctx = Ctx::from_cli(&cli)?;
+        let ctx = Settings::resolve(cli.flags(), environment)?;
         crate::commands::run(cli.command.expect("checked above"), &ctx).await
     });
     match outcome {

@@ -9,16 +9,18 @@
 use clap_complete::engine::CompletionCandidate;
 use serde_json::Value;
 
-use crate::state::{State, StateStore};
+use lovart_core::state::{State, StateStore};
 
 /// The environment variable that turns a run of `lovart` into a completion request.
 pub const COMPLETE_VAR: &str = "LOVART_COMPLETE";
 
 fn saved_state() -> Option<State> {
-    StateStore::new(StateStore::default_path().ok()?)
-        .peek()
-        .ok()
-        .flatten()
+    StateStore::new(
+        StateStore::default_path(lovart_core::settings::Environment::read().lovart_home()).ok()?,
+    )
+    .peek()
+    .ok()
+    .flatten()
 }
 
 /// Saved project ids, each with its name as help.

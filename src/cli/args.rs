@@ -4,6 +4,8 @@
 use clap::{ArgAction, Args, ValueEnum, ValueHint};
 use clap_complete::engine::ArgValueCandidates;
 
+use super::FileArgs;
+
 /// The value parser of the hidden positional of `chat`, `send` and `watch`:
 /// a bare word there is a prompt without `--prompt`, refused with the fix.
 fn refuse_positional_prompt(word: &str) -> Result<String, String> {
@@ -51,6 +53,8 @@ pub struct BatchArgs {
     /// Folder for downloads (a row's own output_dir wins)
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Journal file [default: FILE.journal.jsonl, or ~/.lovart/batches/ for stdin]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<String>,
@@ -80,7 +84,7 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-    /// No effect (accepted like on every command)
+    /// Print `{"shell", "dynamic", "script"}` instead of the bare script
     #[arg(long)]
     pub json: bool,
     /// Print a script that asks lovart at each completion, so that
@@ -96,11 +100,11 @@ pub enum ReasoningMode {
     Fast,
 }
 
-impl ReasoningMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Thinking => "thinking",
-            Self::Fast => "fast",
+impl From<ReasoningMode> for lovart_core::flow::send::ReasoningMode {
+    fn from(mode: ReasoningMode) -> Self {
+        match mode {
+            ReasoningMode::Thinking => Self::Thinking,
+            ReasoningMode::Fast => Self::Fast,
         }
     }
 }
@@ -144,6 +148,8 @@ pub struct ChatArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// JSON: model preferences by category, e.g. '{"IMAGE":["generate_image_midjourney"]}'
     #[arg(long, value_name = "JSON")]
     pub prefer_models: Option<String>,
@@ -207,8 +213,10 @@ pub struct WatchArgs {
     /// Folder the artifacts are downloaded to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Poll interval in seconds
-    #[arg(long, value_name = "N", default_value = "3", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub interval: i64,
     /// Reasoning mode, locked per thread
     #[arg(long, value_enum)]
@@ -261,6 +269,8 @@ pub struct ConfirmArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a further pending step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -280,6 +290,8 @@ pub struct WaitArgs {
     /// Folder for downloads
     #[arg(long, default_value = "/tmp/lovart")]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Confirm a pending high-cost step by itself when its estimated cost is at most N credits
     #[arg(long, value_name = "N")]
     pub max_credits: Option<f64>,
@@ -322,6 +334,8 @@ pub struct ResultArgs {
     /// Folder for --download
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +346,8 @@ pub struct DownloadArgs {
     /// Folder the files go to
     #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath)]
     pub output_dir: String,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Start of each file name: <prefix>_<hash><extension>
     #[arg(long, default_value = "lovart")]
     pub prefix: String,

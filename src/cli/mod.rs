@@ -13,11 +13,15 @@
 
 mod args;
 mod argv;
+mod files;
+mod skill;
 
 use clap::{Parser, Subcommand, ValueHint};
 
 pub use args::*;
 pub use argv::hoist_global_options;
+pub use files::*;
+pub use skill::*;
 
 const AFTER_HELP: &str = "\
 Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
@@ -48,7 +52,7 @@ pub struct Cli {
     pub sk: Option<String>,
 
     /// Seconds to wait for a generation, and for each request
-    #[arg(long, value_name = "N", default_value = "180", value_parser = crate::python::parse_int, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "180", value_parser = lovart_core::python::parse_int, allow_negative_numbers = true)]
     pub timeout: i64,
 
     /// No progress display on stderr
@@ -57,6 +61,20 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The global options, for the engine's settings (which add the
+    /// environment and the defaults).
+    pub fn flags(&self) -> lovart_core::settings::Flags {
+        lovart_core::settings::Flags {
+            base_url: self.base_url.clone(),
+            access_key: self.ak.clone(),
+            secret_key: self.sk.clone(),
+            timeout: self.timeout,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +164,16 @@ pub enum Command {
     /// List the generation models (tool names for --prefer-models / --include-tools)
     #[command(after_help = "Example:\n  lovart models --category VIDEO")]
     Models(ModelsArgs),
+    /// List downloaded files, newest first (from the history in the state folder)
+    #[command(
+        after_help = "Every file lovart downloads (chat, wait, confirm, result, watch, download,\nbatch, MCP) adds a line to history.jsonl in the state folder (~/.lovart, or\n$LOVART_HOME). Files no longer on disk are marked (missing).\n\nExamples:\n  lovart history --since 1d --type image\n  lovart history --thread e4c2b5d2 --json"
+    )]
+    History(HistoryArgs),
+    /// Write an HTML page of the downloaded files, grouped by thread
+    #[command(
+        after_help = "The page is one self-contained file: no network, no scripts. Images show as\nthumbnails, video and audio play, other files are links; each shows its\nprompt, thread, time and the command that continues the thread.\n\nExamples:\n  lovart gallery --open\n  lovart gallery --project PID --since 7d --out ~/Desktop/cats.html"
+    )]
+    Gallery(GalleryArgs),
     /// Check keys, state file, network, TLS, clock and catalog
     #[command(after_help = "Example:\n  lovart doctor")]
     Doctor(JsonArgs),
@@ -154,6 +182,12 @@ pub enum Command {
         after_help = "Examples:\n  lovart completions bash > ~/.local/share/bash-completion/completions/lovart\n  source <(lovart completions bash --dynamic)   # also completes saved project and thread ids"
     )]
     Completions(CompletionsArgs),
+    /// Show the assistant skill file, or install it where an assistant looks
+    #[command(
+        subcommand_required = true,
+        after_help = "Examples:\n  lovart skill install --agent claude\n  lovart skill show"
+    )]
+    Skill(SkillArgs),
     /// Serve the Model Context Protocol on stdin/stdout, or over HTTP (for AI assistants)
     #[cfg(feature = "mcp")]
     #[command(
@@ -188,7 +222,13 @@ impl Command {
             Self::ProjectRename(args) => args.json,
             Self::Threads(args) => args.json,
             Self::Models(args) => args.json,
+            Self::History(args) => args.json,
+            Self::Gallery(args) => args.json,
             Self::Completions(args) => args.json,
+            Self::Skill(args) => match &args.command {
+                SkillCommand::Show(args) => args.json,
+                SkillCommand::Install(args) => args.json,
+            },
             #[cfg(feature = "sandbox")]
             Self::Sandbox(_) => false,
             #[cfg(feature = "mcp")]

@@ -10,19 +10,20 @@ use anyhow::Result;
 use lovart_wire::reply::fields;
 use serde_json::{Value, json};
 
-use crate::api::ToolConfig;
 use crate::cli::ChatArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::outcome::result_text_lines;
-use crate::flow::project;
-use crate::flow::send::{
+use lovart_core::api::ToolConfig;
+use lovart_core::files::record::Origin;
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::project;
+use lovart_core::flow::send::{
     Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
     warn_about_unknown_tools, warn_state_not_saved,
 };
-use crate::flow::settle::{PendingShape, Wait, wait_for_output};
-use crate::python::{dumps_pretty, prefix_stripped, py_str};
+use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
+use lovart_core::python::{dumps_pretty, prefix_stripped, py_str};
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let tools = ToolConfig {
@@ -32,18 +33,23 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
     };
     warn_about_unknown_tools(&tools);
     if args.download {
-        crate::download::ensure_output_dir(&args.output_dir)?;
+        lovart_core::download::ensure_output_dir(&args.output_dir)?;
     }
     let project_id = project::validated_or_new(&client, ctx, args.project_id.as_deref()).await?;
     let message = Message {
         prompt: args.prompt.clone(),
-        thread_id: crate::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
+        thread_id: lovart_core::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
         attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
             .await?,
-        mode: args.mode,
+        mode: args.mode.map(Into::into),
         tools,
     };
     let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
+    let files = args.files.options(Origin {
+        prompt: Some(args.prompt.clone()),
+        thread_id: Some(thread_id.clone()),
+        project_id: Some(project_id.clone()),
+    });
     let project_name = prefix_stripped(&args.prompt, 30);
     let topic = prefix_stripped(&args.prompt, 50);
 
@@ -56,6 +62,7 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.
@@ -91,6 +98,6 @@ pub async fn run(args: ChatArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
-    crate::flow::hints::after_generation(&thread_id, &result);
+    lovart_core::flow::hints::after_generation(&thread_id, &result);
     Ok(())
 }

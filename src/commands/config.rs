@@ -4,10 +4,10 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::JsonArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::{dumps_pretty, py_str};
+use lovart_core::python::{dumps_pretty, py_str};
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: JsonArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: JsonArgs, ctx: &Settings) -> Result<()> {
     let state = ctx.state.load()?;
     let data = state.data();
     if args.json {

@@ -8,22 +8,29 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::ConfirmArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::outcome::result_text_lines;
-use crate::flow::settle::{PendingShape, Wait, wait_for_output};
-use crate::python::{dumps_pretty, py_str};
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
+use lovart_core::python::{dumps_pretty, py_str};
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
-    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let args = ConfirmArgs { thread_id, ..args };
     let timeout = ctx.timeout()?;
     if args.download {
-        crate::download::ensure_output_dir(&args.output_dir)?;
+        lovart_core::download::ensure_output_dir(&args.output_dir)?;
     }
     let thread_id = args.thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    client.confirm(thread_id).await?;
+    // A refused confirm concerns a known thread: the error object names it.
+    client
+        .confirm(thread_id)
+        .await
+        .map_err(|error| lovart_core::failure::in_thread(thread_id, error.into()))?;
+    let files = args
+        .files
+        .options(lovart_core::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
@@ -33,6 +40,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let status = result.get("final_status").map(py_str).unwrap_or_default();
@@ -45,6 +53,6 @@ pub async fn run(args: ConfirmArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
-    crate::flow::hints::after_generation(&args.thread_id, &result);
+    lovart_core::flow::hints::after_generation(&args.thread_id, &result);
     Ok(())
 }

@@ -3,10 +3,10 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_compact;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub async fn run(ctx: &Settings) -> Result<()> {
     let project_id = ctx.api()?.create_project().await?;
     ctx.state
         .update(|state| state.add_project(&project_id, ""))?;

@@ -18,16 +18,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
-use crate::api::{ApiErrorKind, describe_request_error};
-use crate::catalog::{self, QUICK_TIMEOUT};
 use crate::cli::JsonArgs;
-use crate::ctx::{Ctx, hint, print_line};
-use crate::flow::hints;
+use lovart_core::api::{ApiErrorKind, describe_request_error};
+use lovart_core::catalog::{self, QUICK_TIMEOUT};
+use lovart_core::flow::hints;
+use lovart_core::settings::{Settings, hint, print_line};
 
 mod answer;
-use crate::python::dumps_pretty;
-use crate::python::is_truthy;
 use answer::{answer_problem, condensed, plural};
+use lovart_core::python::dumps_pretty;
+use lovart_core::python::is_truthy;
 use lovart_wire::paths::USER_AGENT;
 
 /// A clock further off than this gets a warning: requests are signed with the time.
@@ -96,7 +96,7 @@ struct Probe {
     clock_offset: Option<i64>,
 }
 
-pub async fn run(args: JsonArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: JsonArgs, ctx: &Settings) -> Result<()> {
     let mut checks = vec![check_keys(ctx), check_state(ctx)];
     let probe = probe_server(ctx).await;
     checks.push(check_network(ctx, &probe));
@@ -159,8 +159,8 @@ fn report_json(checks: &[Check], ok: bool) -> Value {
 }
 
 /// Where a key came from: the environment variable, or the option that overrides it.
-fn key_source(env_name: &str, flag: &str, value: &str) -> String {
-    if std::env::var(env_name).is_ok_and(|from_env| from_env == value) {
+fn key_source(ctx: &Settings, env_name: &str, flag: &str, value: &str) -> String {
+    if ctx.environment.text(env_name) == Some(value) {
         env_name.to_string()
     } else {
         flag.to_string()
@@ -177,12 +177,12 @@ fn access_key_preview(access_key: &str) -> String {
     }
 }
 
-fn check_keys(ctx: &Ctx) -> Check {
+fn check_keys(ctx: &Settings) -> Check {
     let has_access = !ctx.access_key.is_empty();
     let has_secret = !ctx.secret_key.is_empty();
     if has_access && has_secret {
-        let access = key_source("LOVART_ACCESS_KEY", "--ak", &ctx.access_key);
-        let secret = key_source("LOVART_SECRET_KEY", "--sk", &ctx.secret_key);
+        let access = key_source(ctx, "LOVART_ACCESS_KEY", "--ak", &ctx.access_key);
+        let secret = key_source(ctx, "LOVART_SECRET_KEY", "--sk", &ctx.secret_key);
         let preview = access_key_preview(&ctx.access_key);
         return Check::new(
             "keys",
@@ -200,7 +200,7 @@ fn check_keys(ctx: &Ctx) -> Check {
     )
 }
 
-fn check_state(ctx: &Ctx) -> Check {
+fn check_state(ctx: &Settings) -> Check {
     let path = ctx.state.path();
     if !path.exists() && path.symlink_metadata().is_err() {
         return Check::new(
@@ -247,15 +247,15 @@ fn check_state(ctx: &Ctx) -> Check {
 
 /// One unsigned GET of the catalog path: any HTTP answer means the server is
 /// reachable; only a JSON 2xx means it is the API.
-async fn probe_server(ctx: &Ctx) -> Probe {
+async fn probe_server(ctx: &Settings) -> Probe {
     let unreachable = |why: String| Probe {
         answer: Err(why),
         clock_offset: None,
     };
-    if let Some(problem) = hints::base_url_problem(&ctx.base_url) {
-        return unreachable(problem);
+    if let Err(problem) = ctx.checked_base_url() {
+        return unreachable(format!("{problem:#}"));
     }
-    let http = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
+    let http = match lovart_core::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
         Ok(http) => http,
         Err(error) => return unreachable(format!("{error:#}")),
     };
@@ -281,7 +281,7 @@ async fn probe_server(ctx: &Ctx) -> Probe {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            let body = crate::api::read_answer(response, "the network check")
+            let body = lovart_core::api::read_answer(response, "the network check")
                 .await
                 .unwrap_or_default();
             Probe {
@@ -301,14 +301,14 @@ fn signed_seconds(later: SystemTime, earlier: SystemTime) -> i64 {
     }
 }
 
-fn is_https(ctx: &Ctx) -> bool {
+fn is_https(ctx: &Settings) -> bool {
     ctx.base_url
         .trim_start()
         .to_ascii_lowercase()
         .starts_with("https:")
 }
 
-fn check_network(ctx: &Ctx, probe: &Probe) -> Check {
+fn check_network(ctx: &Settings, probe: &Probe) -> Check {
     let base_url = ctx.base_url.trim().trim_end_matches('/');
     match &probe.answer {
         Ok((status, None)) => Check::new(
@@ -339,7 +339,7 @@ fn check_network(ctx: &Ctx, probe: &Probe) -> Check {
     }
 }
 
-fn check_tls(ctx: &Ctx, probe: &Probe) -> Check {
+fn check_tls(ctx: &Settings, probe: &Probe) -> Check {
     if !is_https(ctx) {
         return Check::new("tls", Level::Skip, "not used: the base URL is plain http");
     }
@@ -397,8 +397,8 @@ fn check_clock(probe: &Probe) -> Check {
     .advise("turn on automatic time sync (NTP) on this machine")
 }
 
-async fn check_catalog(ctx: &Ctx) -> Check {
-    let fetched = match crate::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
+async fn check_catalog(ctx: &Settings) -> Check {
+    let fetched = match lovart_core::api::build_http_client(QUICK_TIMEOUT, ctx.insecure_tls) {
         Ok(http) => catalog::fetch_live(&http, &ctx.base_url).await,
         Err(error) => Err(error),
     };
@@ -429,7 +429,7 @@ async fn check_catalog(ctx: &Ctx) -> Check {
     }
 }
 
-async fn check_account(ctx: &Ctx) -> Check {
+async fn check_account(ctx: &Settings) -> Check {
     if !ctx.has_keys() {
         return Check::new("account", Level::Skip, "not checked: no keys");
     }

@@ -4,32 +4,31 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::DownloadArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::download::{ArtifactRef, Downloader};
-use crate::python::dumps_pretty;
+use lovart_core::download::ArtifactRef;
+use lovart_core::files::record::Origin;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: DownloadArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: DownloadArgs, ctx: &Settings) -> Result<()> {
     if !ctx.has_keys() {
-        anyhow::bail!(crate::ctx::MISSING_KEYS);
+        return Err(lovart_core::failure::MissingKeys.into());
     }
     // Every URL is labelled "image", as in the reference; the downloader drops
     // repeats (first occurrence wins).
     let artifacts: Vec<ArtifactRef> = args
         .urls
         .iter()
-        .map(|url| ArtifactRef {
-            kind: json!("image"),
-            url: url.clone(),
-        })
+        .map(|url| ArtifactRef::new(json!("image"), url.clone()))
         .collect();
-    let downloader = Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress);
-    let downloaded = downloader
-        .download_all(&artifacts, &args.output_dir, &args.prefix)
+    let files = args.files.options(Origin::default());
+    let downloaded = ctx
+        .downloader()?
+        .download_all(&artifacts, &args.output_dir, &args.prefix, &files)
         .await?;
     print_line(&dumps_pretty(
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
         false,
     ));
-    crate::flow::hints::after_downloads(&downloaded);
+    lovart_core::flow::hints::after_downloads(&downloaded);
     Ok(())
 }

@@ -5,11 +5,12 @@
 
 use anyhow::Result;
 
+use lovart_core::settings::Settings;
+
 use crate::cli::McpArgs;
-use crate::ctx::Ctx;
 use crate::mcp::http::{HttpOptions, TOKEN_ENV, Tokens, serve_http};
 
-pub async fn run(args: McpArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: McpArgs, ctx: &Settings) -> Result<()> {
     let Some(addr) = args.http else {
         return crate::mcp::serve_stdio(ctx.for_server()).await;
     };

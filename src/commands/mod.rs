@@ -1,6 +1,6 @@
-//! One module per command, named after it; each exposes `run(args, &Ctx)`
+//! One module per command, named after it; each exposes `run(args, &Settings)`
 //! (`async` when it talks to the network). Commands compose the steps of
-//! [`crate::flow`] and never import one another.
+//! [`lovart_core::flow`] and never import one another.
 
 mod batch;
 mod chat;
@@ -10,6 +10,8 @@ mod confirm;
 mod create_project;
 mod doctor;
 mod download;
+mod gallery;
+mod history;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod models;
@@ -24,6 +26,7 @@ mod result;
 mod sandbox;
 mod send;
 mod set_mode;
+mod skill;
 mod status;
 mod thread_remove;
 mod threads;
@@ -35,9 +38,9 @@ mod watch;
 use anyhow::Result;
 
 use crate::cli::Command;
-use crate::ctx::Ctx;
+use lovart_core::settings::Settings;
 
-pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
+pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
     match command {
         Command::Chat(args) => chat::run(args, ctx).await,
         Command::Send(args) => send::run(args, ctx).await,
@@ -61,11 +64,14 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Threads(args) => threads::run(args, ctx),
         Command::ThreadRemove(args) => thread_remove::run(args, ctx),
         #[cfg(feature = "sandbox")]
-        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args, ctx).await,
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
+        Command::History(args) => history::run(args, ctx),
+        Command::Gallery(args) => gallery::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(args) => mcp::run(args, ctx).await,
     }

@@ -9,10 +9,10 @@
 use anyhow::Result;
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, Tool};
 use crate::cli::ModelsArgs;
-use crate::ctx::{Ctx, hint, print_line};
-use crate::python::dumps_pretty;
+use lovart_core::catalog::{self, Tool};
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, hint, print_line};
 
 /// Where the listed catalog came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl Source {
     }
 }
 
-pub async fn run(args: ModelsArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ModelsArgs, ctx: &Settings) -> Result<()> {
     let (source, tools) = load(ctx).await;
     let tools = match args.category.as_deref() {
         Some(wanted) => catalog::only_category(tools, wanted)?,
@@ -51,8 +51,8 @@ pub async fn run(args: ModelsArgs, ctx: &Ctx) -> Result<()> {
 }
 
 /// The live catalog, or the built-in copy when it cannot be had; says which on stderr.
-async fn load(ctx: &Ctx) -> (Source, Vec<Tool>) {
-    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+async fn load(ctx: &Settings) -> (Source, Vec<Tool>) {
+    match catalog::live_or_builtin(ctx).await {
         (tools, None) => {
             eprintln!(
                 "using the live catalog from {}",

@@ -1,21 +1,31 @@
 //! `project-remove`: forget a project and its threads.
 //!
 //! An unknown id still rewrites the file and exits 0, as in the reference; a
-//! person at a terminal is warned that nothing was known by that id.
+//! person at a terminal is warned that nothing was known by that id. With
+//! `--json`: `{"project_id", "removed"}` (`removed`: whether it was known).
 
 use anyhow::Result;
+use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::hints::warn;
+use lovart_core::flow::hints::warn;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let known = ctx.state.update(|state| {
         let known = state.has_project(&args.project_id);
         state.remove_project(&args.project_id);
         known
     })?;
-    print_line(&format!("Removed project: {}", args.project_id));
+    if args.json {
+        print_line(&dumps_pretty(
+            &json!({"project_id": args.project_id, "removed": known}),
+            false,
+        ));
+    } else {
+        print_line(&format!("Removed project: {}", args.project_id));
+    }
     if !known {
         warn(&format!(
             "no saved project has the id '{}'; nothing was removed (`lovart projects` lists them)",

@@ -1,13 +1,18 @@
-//! `project-switch`: activate a project by full id or unique prefix; a prefix
-//! of several projects is refused with the candidates listed.
+//! `project-switch`: activate a project by full id or unique prefix. An
+//! unknown id fails with the reference's `Error:` line; a prefix of several
+//! projects fails the same way, the candidates on a `hint:` line. With
+//! `--json`: `{"project_id", "name", "active"}`.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::threads::ambiguous;
+use lovart_core::failure::{Hinted, NotFound};
+use lovart_core::flow::threads::ambiguous;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let given = &args.project_id;
     let switched = ctx
         .state
@@ -20,15 +25,31 @@ pub fn run(args: ProjectIdArgs, ctx: &Ctx) -> Result<()> {
         })?;
     let (full_id, name) = match switched {
         Ok(found) => found,
-        Err(candidates) if candidates.len() > 1 && !given.is_empty() => {
-            let candidates: Vec<&String> = candidates.iter().collect();
-            bail!(
-                "project '{given}' not found: {}",
-                ambiguous("project", given, &candidates)
-            );
+        Err(candidates) => {
+            // The reference's line, word for word; what lovart knows beyond
+            // it (the prefix's candidates) is advice.
+            let not_found = NotFound(format!("project '{given}' not found"));
+            let hints = if candidates.len() > 1 && !given.is_empty() {
+                let candidates: Vec<&String> = candidates.iter().collect();
+                vec![ambiguous("project", given, &candidates)]
+            } else {
+                vec!["`lovart projects` lists the saved projects".to_string()]
+            };
+            return Err(Hinted {
+                hints,
+                kind: None,
+                cause: not_found.into(),
+            }
+            .into());
         }
-        Err(_) => bail!("project '{given}' not found"),
     };
+    if args.json {
+        print_line(&dumps_pretty(
+            &json!({"project_id": full_id, "name": name, "active": true}),
+            false,
+        ));
+        return Ok(());
+    }
     let suffix = if name.is_empty() {
         String::new()
     } else {

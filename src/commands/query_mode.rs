@@ -4,10 +4,10 @@ use anyhow::Result;
 use lovart_wire::reply::is_unlimited;
 use serde_json::json;
 
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_pretty;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub async fn run(ctx: &Settings) -> Result<()> {
     let detail = ctx.api()?.query_mode().await?;
     let mode = if is_unlimited(&detail) {
         "unlimited"

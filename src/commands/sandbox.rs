@@ -16,20 +16,27 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 
 use crate::cli::SandboxArgs;
+use lovart_core::settings::Settings;
 use lovart_sandbox::{RateLimits, SandboxOptions, serve};
 
-pub async fn run(args: SandboxArgs) -> Result<()> {
+pub async fn run(args: SandboxArgs, ctx: &Settings) -> Result<()> {
     if !(args.rate_scale.is_finite() && args.rate_scale > 0.0) {
-        anyhow::bail!(
+        return Err(lovart_core::failure::InvalidInput(format!(
             "--rate-scale must be a positive number, got {}",
             args.rate_scale
-        );
+        ))
+        .into());
     }
     let limits = RateLimits {
         time_scale: args.rate_scale,
         ..RateLimits::default()
     };
-    let env_key = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let env_key = |name: &str| {
+        ctx.environment
+            .text(name)
+            .filter(|value| !value.is_empty())
+            .map(str::to_string)
+    };
     let from_env = env_key("LOVART_ACCESS_KEY").zip(env_key("LOVART_SECRET_KEY"));
     let data_dir = if args.ephemeral {
         None

@@ -4,20 +4,20 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SendArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::project;
-use crate::flow::send::{Message, send_and_record, upload_local_files};
-use crate::python::dumps_compact;
+use lovart_core::flow::project;
+use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: SendArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: SendArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let project_id = project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
     let message = Message {
         prompt: args.prompt.clone(),
-        thread_id: crate::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
+        thread_id: lovart_core::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
         attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
             .await?,
-        mode: args.mode,
+        mode: args.mode.map(Into::into),
         ..Default::default()
     };
     let thread_id = send_and_record(&client, ctx, &project_id, message).await?;

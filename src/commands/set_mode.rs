@@ -1,20 +1,21 @@
 //! `set-mode`: fast (credits) or unlimited (queue).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_compact;
+use lovart_core::failure::InvalidInput;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: SetModeArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: SetModeArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let (mode, unlimited) = if args.fast {
         ("fast", false)
     } else if args.unlimited {
         ("unlimited", true)
     } else {
-        bail!("specify --fast or --unlimited");
+        return Err(InvalidInput("specify --fast or --unlimited".into()).into());
     };
     let detail = client.set_mode(unlimited).await?;
     print_line(&dumps_compact(

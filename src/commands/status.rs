@@ -3,12 +3,12 @@
 use anyhow::Result;
 
 use crate::cli::ThreadArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_pretty;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ThreadArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
-    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let answer = client.status(&thread_id).await?;
     print_line(&dumps_pretty(&answer, true));
     Ok(())

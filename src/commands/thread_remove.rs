@@ -3,22 +3,32 @@
 //! A unique prefix of a saved thread's id names that thread (`lovart threads`
 //! shows 8 characters). An unknown id still rewrites the file and exits 0, as
 //! in the reference; a person at a terminal is warned that nothing was removed.
+//! With `--json`: `{"thread_id", "removed"}` (`removed`: whether it was known).
 
 use anyhow::Result;
+use serde_json::json;
 
 use crate::cli::ThreadArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::hints::warn;
-use crate::flow::threads::resolve_thread_id;
+use lovart_core::flow::hints::warn;
+use lovart_core::flow::threads::resolve_thread_id;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub fn run(args: ThreadArgs, ctx: &Ctx) -> Result<()> {
+pub fn run(args: ThreadArgs, ctx: &Settings) -> Result<()> {
     let thread_id = resolve_thread_id(ctx, &args.thread_id)?;
     let known = ctx.state.update(|state| {
         let known = state.thread_ids().contains(&thread_id);
         state.remove_thread(&thread_id);
         known
     })?;
-    print_line(&format!("Removed thread: {thread_id}"));
+    if args.json {
+        print_line(&dumps_pretty(
+            &json!({"thread_id": thread_id, "removed": known}),
+            false,
+        ));
+    } else {
+        print_line(&format!("Removed thread: {thread_id}"));
+    }
     if !known {
         warn(&format!(
             "no saved thread has the id '{thread_id}'; nothing was removed (`lovart threads --all` lists them)"

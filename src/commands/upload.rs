@@ -6,10 +6,10 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::UploadArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_compact;
+use lovart_core::python::dumps_compact;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: UploadArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: UploadArgs, ctx: &Settings) -> Result<()> {
     let url = ctx.api()?.upload_file(Path::new(&args.file)).await?;
     print_line(&dumps_compact(&json!({"url": url}), true));
     Ok(())

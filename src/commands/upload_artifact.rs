@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use crate::cli::UploadArtifactArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::python::dumps_pretty;
+use lovart_core::python::dumps_pretty;
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: UploadArtifactArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: UploadArtifactArgs, ctx: &Settings) -> Result<()> {
     let answer = ctx
         .api()?
         .upload_artifact(&args.project_id, &args.url, args.kind.as_str())

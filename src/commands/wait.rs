@@ -9,20 +9,23 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::WaitArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::flow::outcome::result_text_lines;
-use crate::flow::settle::{PendingShape, Wait, wait_for_output};
-use crate::python::{dumps_pretty, py_str};
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
+use lovart_core::python::{dumps_pretty, py_str};
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     if args.download {
-        crate::download::ensure_output_dir(&args.output_dir)?;
+        lovart_core::download::ensure_output_dir(&args.output_dir)?;
     }
-    let thread_id = crate::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
+    let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
     let thread_id = thread_id.as_str();
     let project_id = ctx.state.load()?.project_of_thread(thread_id);
+    let files = args
+        .files
+        .options(lovart_core::flow::threads::origin_of(ctx, thread_id));
     let wait = Wait {
         thread_id,
         project_id: project_id.as_deref(),
@@ -32,6 +35,7 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
         json: args.json,
         download: args.download,
         output_dir: &args.output_dir,
+        files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
     let field = |key: &str| result.get(key).map(py_str);
@@ -51,6 +55,6 @@ pub async fn run(args: WaitArgs, ctx: &Ctx) -> Result<()> {
             print_line(&line);
         }
     }
-    crate::flow::hints::after_generation(thread_id, &result);
+    lovart_core::flow::hints::after_generation(thread_id, &result);
     Ok(())
 }

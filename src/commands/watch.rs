@@ -11,44 +11,47 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use lovart_wire::reply::{ResultView, ThreadStatus, fields};
 
-use crate::api::ApiClient;
 use crate::cli::WatchArgs;
-use crate::ctx::{Ctx, print_line};
-use crate::download::{Downloader, collect_artifacts};
-use crate::failure::note_final_status;
-use crate::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
-use crate::flow::project;
-use crate::flow::send::{Message, send_and_record, upload_local_files};
-use crate::progress::Spinner;
-use crate::python::{dumps_compact, is_truthy};
+use lovart_core::api::ApiClient;
+use lovart_core::download::{Downloader, FileOptions, collect_artifacts};
+use lovart_core::failure::{InvalidInput, note_final_status};
+use lovart_core::files::record::Origin;
+use lovart_core::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
+use lovart_core::flow::project;
+use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
+use lovart_core::progress::Spinner;
+use lovart_core::python::{dumps_compact, is_truthy};
+use lovart_core::settings::{Settings, print_line};
 
-pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
     let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
-    let thread_flag = crate::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
+    let thread_flag = lovart_core::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
     let prompt = args.prompt.clone().filter(|prompt| !prompt.is_empty());
     if thread_flag.is_none() && prompt.is_none() {
-        bail!("watch requires either --thread-id or --prompt");
+        return Err(InvalidInput("watch requires either --thread-id or --prompt".into()).into());
     }
     if args.interval <= 0 {
-        bail!(
+        return Err(InvalidInput(format!(
             "--interval must be a positive number of seconds, got {}",
             args.interval
-        );
+        ))
+        .into());
     }
-    crate::download::ensure_output_dir(&args.output_dir)?;
+    lovart_core::download::ensure_output_dir(&args.output_dir)?;
 
-    let (thread_id, project_id) = match (thread_flag, prompt) {
+    let (thread_id, project_id, origin) = match (thread_flag, prompt) {
         (Some(thread_id), None) => (
-            thread_id,
+            thread_id.clone(),
             project::given_or_active(ctx, args.project_id.as_deref())?,
+            lovart_core::flow::threads::origin_of(ctx, &thread_id),
         ),
         // A prompt is sent (into the given thread, when there is one), then watched.
         (thread_flag, Some(prompt)) => {
@@ -56,14 +59,19 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
                 project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
             let attachments = args.attachments.clone().unwrap_or_default();
             let message = Message {
-                prompt,
+                prompt: prompt.clone(),
                 thread_id: thread_flag,
                 attachments: upload_local_files(&client, attachments).await?,
-                mode: args.mode,
+                mode: args.mode.map(Into::into),
                 ..Default::default()
             };
             let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
-            (thread_id, Some(project_id))
+            let origin = Origin {
+                prompt: Some(prompt),
+                thread_id: Some(thread_id.clone()),
+                project_id: Some(project_id.clone()),
+            };
+            (thread_id, Some(project_id), origin)
         }
         (None, None) => unreachable!("checked above"),
     };
@@ -73,9 +81,10 @@ pub async fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let mut stream = ArtifactStream {
         spinner: &spinner,
         client: &client,
-        downloader: Downloader::new(ctx.insecure_tls)?.with_progress(ctx.progress),
+        downloader: ctx.downloader()?,
         thread_id: &thread_id,
         output_dir: &args.output_dir,
+        files: args.files.options(origin),
         seen: HashSet::new(),
     };
     let interval = ctx.waits.seconds(args.interval as f64);
@@ -111,6 +120,8 @@ struct ArtifactStream<'a> {
     downloader: Downloader,
     thread_id: &'a str,
     output_dir: &'a str,
+    /// `--name`, `--sidecar`, and what the records say of the thread.
+    files: FileOptions,
     /// URLs already reported.
     seen: HashSet<String>,
 }
@@ -151,7 +162,12 @@ impl ArtifactStream<'_> {
         let result = self.client.result(self.thread_id).await?;
         let downloads = self
             .downloader
-            .download_all(&collect_artifacts(&result), self.output_dir, "lovart")
+            .download_all(
+                &collect_artifacts(&result),
+                self.output_dir,
+                "lovart",
+                &self.files,
+            )
             .await?;
         for download in downloads {
             let Some(url) = download.get("url").and_then(Value::as_str) else {

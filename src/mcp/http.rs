@@ -42,9 +42,9 @@ use serde_json::json;
 
 use super::shutdown::Draining;
 use super::{LovartServer, Serving};
-use crate::ctx::Ctx;
 use files::FilePolicy;
 use gate::Gate;
+use lovart_core::settings::Settings;
 
 pub use auth::{TOKEN_ENV, Tokens};
 
@@ -69,7 +69,7 @@ pub struct HttpOptions {
 }
 
 /// Serves MCP over HTTP until SIGTERM or Ctrl-C, then drains.
-pub async fn serve_http(ctx: Ctx, options: HttpOptions) -> Result<()> {
+pub async fn serve_http(ctx: Settings, options: HttpOptions) -> Result<()> {
     let addr = resolve(&options.addr).await?;
     if !addr.ip().is_loopback() && options.tokens.is_none() {
         bail!(

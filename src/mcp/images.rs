@@ -1,22 +1,28 @@
 //! Pictures for image blocks: small enough for a model's context.
 //!
 //! A PNG, JPEG or WebP file of at most [`MAX_SIDE`] px on its long side and
-//! [`PASS_THROUGH_BYTES`] bytes goes as it is; anything bigger is decoded,
-//! scaled down to fit [`MAX_SIDE`] and encoded again (PNG when it has
-//! transparency, else JPEG). What cannot be decoded gets no block (its file
-//! still gets a resource link).
+//! [`PASS_THROUGH_BYTES`] bytes goes as it is; a bigger PNG or JPEG is decoded,
+//! scaled down to fit [`MAX_SIDE`] (an area average: each output pixel is the
+//! mean of the source pixels it covers) and encoded again (PNG when it has an
+//! alpha channel, else JPEG). A bigger WebP, or anything that cannot be
+//! decoded, gets no block (its file still gets a resource link).
+//!
+//! Decoding is limited to PNG and JPEG (the `png` and `zune-jpeg` crates, with
+//! `jpeg-encoder`) on purpose: the general `image` crate and its colour
+//! management took a large share of a first build, for formats Lovart does not
+//! send. Decoded pictures are bounded by [`MAX_DECODED_BYTES`].
 
 use std::io::Cursor;
 use std::path::Path;
-
-use image::{DynamicImage, ImageFormat, ImageReader};
 
 /// Longest side of a picture in an image block.
 pub const MAX_SIDE: u32 = 1024;
 /// Files up to this size (and [`MAX_SIDE`]) are sent unchanged.
 const PASS_THROUGH_BYTES: usize = 512 * 1024;
-/// Files larger than this are not read at all (a 64-megapixel RGBA PNG is 256 MiB).
+/// Files larger than this are not read at all.
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Pictures whose pixels take more memory than this are not decoded.
+const MAX_DECODED_BYTES: usize = 512 * 1024 * 1024;
 /// Quality of re-encoded JPEGs.
 const JPEG_QUALITY: u8 = 85;
 
@@ -39,102 +45,248 @@ pub fn preview_of_file(path: &Path) -> Option<Preview> {
 
 /// The preview of an encoded picture.
 pub fn preview(bytes: Vec<u8>) -> Option<Preview> {
-    let format = image::guess_format(&bytes).ok()?;
-    let mime_type = mime_of(format)?;
-    let reader = ImageReader::with_format(Cursor::new(&bytes), format);
-    let (width, height) = reader.into_dimensions().ok()?;
+    let format = Format::of(&bytes)?;
+    let (width, height) = format.dimensions(&bytes)?;
     if width.max(height) <= MAX_SIDE && bytes.len() <= PASS_THROUGH_BYTES {
-        return Some(Preview { bytes, mime_type });
+        return Some(Preview {
+            bytes,
+            mime_type: format.mime_type(),
+        });
     }
-    let mut decoder = ImageReader::with_format(Cursor::new(&bytes), format);
-    decoder.no_limits();
-    let picture = decoder.decode().ok()?;
-    drop(bytes);
-    let picture = if width.max(height) > MAX_SIDE {
-        // `thumbnail` keeps the aspect ratio and is fast for big reductions.
-        picture.thumbnail(MAX_SIDE, MAX_SIDE)
-    } else {
-        picture
+    let picture = match format {
+        Format::Png => decode_png(&bytes)?,
+        Format::Jpeg => decode_jpeg(&bytes)?,
+        Format::WebP => return None,
     };
-    encode(&picture)
+    drop(bytes);
+    encode(&picture.fit_within(MAX_SIDE))
 }
 
-fn mime_of(format: ImageFormat) -> Option<&'static str> {
-    match format {
-        ImageFormat::Png => Some("image/png"),
-        ImageFormat::Jpeg => Some("image/jpeg"),
-        ImageFormat::WebP => Some("image/webp"),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Png,
+    Jpeg,
+    WebP,
+}
+
+impl Format {
+    fn of(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            Some(Self::Jpeg)
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(Self::WebP)
+        } else {
+            None
+        }
+    }
+
+    fn mime_type(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+            Self::WebP => "image/webp",
+        }
+    }
+
+    /// Width and height from the headers, without decoding the pixels.
+    fn dimensions(self, bytes: &[u8]) -> Option<(u32, u32)> {
+        match self {
+            Self::Png => {
+                let reader = png::Decoder::new(Cursor::new(bytes)).read_info().ok()?;
+                let info = reader.info();
+                Some((info.width, info.height))
+            }
+            Self::Jpeg => {
+                let mut decoder = jpeg_decoder(bytes);
+                decoder.decode_headers().ok()?;
+                let (width, height) = decoder.dimensions()?;
+                Some((u32::try_from(width).ok()?, u32::try_from(height).ok()?))
+            }
+            Self::WebP => webp_dimensions(bytes),
+        }
+    }
+}
+
+/// The canvas size of a WebP file (`VP8 `, `VP8L` or `VP8X` first chunk).
+fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let chunk = bytes.get(12..16)?;
+    let data = bytes.get(20..)?;
+    let le24 = |at: usize| -> Option<u32> {
+        let b = data.get(at..at + 3)?;
+        Some(u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16)
+    };
+    match chunk {
+        b"VP8X" => Some((le24(4)? + 1, le24(7)? + 1)),
+        b"VP8L" => {
+            let b = data.get(1..5)?;
+            let bits = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+        }
+        b"VP8 " => {
+            let b = data.get(6..10)?;
+            Some((
+                u32::from(u16::from_le_bytes([b[0], b[1]]) & 0x3fff),
+                u32::from(u16::from_le_bytes([b[2], b[3]]) & 0x3fff),
+            ))
+        }
         _ => None,
     }
 }
 
-/// PNG when the picture has an alpha channel, else JPEG.
-fn encode(picture: &DynamicImage) -> Option<Preview> {
-    let mut out = Cursor::new(Vec::new());
-    let mime_type = if picture.color().has_alpha() {
-        picture.write_to(&mut out, ImageFormat::Png).ok()?;
-        "image/png"
-    } else {
-        let rgb = picture.to_rgb8();
-        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
-        rgb.write_with_encoder(encoder).ok()?;
-        "image/jpeg"
+/// 8-bit pixels, 1 to 4 channels (grey, grey+alpha, RGB, RGBA).
+#[derive(Debug)]
+struct Picture {
+    width: u32,
+    height: u32,
+    channels: usize,
+    pixels: Vec<u8>,
+}
+
+impl Picture {
+    fn has_alpha(&self) -> bool {
+        self.channels == 2 || self.channels == 4
+    }
+
+    /// Scaled down, keeping the aspect ratio, so that the long side is at most `side`.
+    fn fit_within(self, side: u32) -> Self {
+        let long = self.width.max(self.height);
+        if long <= side {
+            return self;
+        }
+        let scale = |length: u32| -> u32 {
+            let scaled =
+                (u64::from(length) * u64::from(side) + u64::from(long) / 2) / u64::from(long);
+            u32::try_from(scaled).unwrap_or(side).max(1)
+        };
+        let (width, height) = (scale(self.width), scale(self.height));
+        let channels = self.channels;
+        let (source_width, source_height) = (self.width as usize, self.height as usize);
+        let mut pixels = Vec::with_capacity(width as usize * height as usize * channels);
+        let mut sums = vec![0u64; channels];
+        for y in 0..height as usize {
+            let y0 = y * source_height / height as usize;
+            let y1 = ((y + 1) * source_height / height as usize).max(y0 + 1);
+            for x in 0..width as usize {
+                let x0 = x * source_width / width as usize;
+                let x1 = ((x + 1) * source_width / width as usize).max(x0 + 1);
+                sums.iter_mut().for_each(|sum| *sum = 0);
+                for row in y0..y1 {
+                    let start = (row * source_width + x0) * channels;
+                    let end = (row * source_width + x1) * channels;
+                    for pixel in self.pixels[start..end].chunks_exact(channels) {
+                        for (sum, &value) in sums.iter_mut().zip(pixel) {
+                            *sum += u64::from(value);
+                        }
+                    }
+                }
+                let count = ((y1 - y0) * (x1 - x0)) as u64;
+                pixels.extend(sums.iter().map(|sum| ((sum + count / 2) / count) as u8));
+            }
+        }
+        Self {
+            width,
+            height,
+            channels,
+            pixels,
+        }
+    }
+}
+
+fn decode_png(bytes: &[u8]) -> Option<Picture> {
+    let limits = png::Limits {
+        bytes: MAX_DECODED_BYTES,
     };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    // Palettes and low bit depths to 8-bit grey/RGB(A), 16-bit to 8-bit.
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().ok()?;
+    let mut pixels = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut pixels).ok()?;
+    pixels.truncate(frame.buffer_size());
+    let channels = match frame.color_type {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        png::ColorType::Indexed => return None,
+    };
+    if frame.bit_depth != png::BitDepth::Eight
+        || pixels.len() != frame.width as usize * frame.height as usize * channels
+    {
+        return None;
+    }
+    Some(Picture {
+        width: frame.width,
+        height: frame.height,
+        channels,
+        pixels,
+    })
+}
+
+fn jpeg_decoder(bytes: &[u8]) -> zune_jpeg::JpegDecoder<zune_core::bytestream::ZCursor<&[u8]>> {
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
+    zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options)
+}
+
+fn decode_jpeg(bytes: &[u8]) -> Option<Picture> {
+    let mut decoder = jpeg_decoder(bytes);
+    decoder.decode_headers().ok()?;
+    let (width, height) = decoder.dimensions()?;
+    if width.checked_mul(height)?.checked_mul(3)? > MAX_DECODED_BYTES {
+        return None;
+    }
+    let pixels = decoder.decode().ok()?;
+    if pixels.len() != width * height * 3 {
+        return None;
+    }
+    Some(Picture {
+        width: u32::try_from(width).ok()?,
+        height: u32::try_from(height).ok()?,
+        channels: 3,
+        pixels,
+    })
+}
+
+/// PNG when the picture has an alpha channel, else JPEG.
+fn encode(picture: &Picture) -> Option<Preview> {
+    let mut out = Vec::new();
+    if picture.has_alpha() {
+        let mut encoder = png::Encoder::new(&mut out, picture.width, picture.height);
+        encoder.set_color(if picture.channels == 2 {
+            png::ColorType::GrayscaleAlpha
+        } else {
+            png::ColorType::Rgba
+        });
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().ok()?;
+        writer.write_image_data(&picture.pixels).ok()?;
+        writer.finish().ok()?;
+        return Some(Preview {
+            bytes: out,
+            mime_type: "image/png",
+        });
+    }
+    let color = if picture.channels == 1 {
+        jpeg_encoder::ColorType::Luma
+    } else {
+        jpeg_encoder::ColorType::Rgb
+    };
+    let width = u16::try_from(picture.width).ok()?;
+    let height = u16::try_from(picture.height).ok()?;
+    jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY)
+        .encode(&picture.pixels, width, height, color)
+        .ok()?;
     Some(Preview {
-        bytes: out.into_inner(),
-        mime_type,
+        bytes: out,
+        mime_type: "image/jpeg",
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use image::{GenericImageView, ImageBuffer, Rgb, Rgba};
-
-    fn dimensions(preview: &Preview) -> (u32, u32) {
-        image::load_from_memory(&preview.bytes)
-            .unwrap()
-            .dimensions()
-    }
-
-    fn png(picture: &DynamicImage) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        picture.write_to(&mut out, ImageFormat::Png).unwrap();
-        out.into_inner()
-    }
-
-    #[test]
-    fn small_pictures_pass_unchanged() {
-        let picture = DynamicImage::ImageRgb8(ImageBuffer::from_pixel(64, 32, Rgb([1, 2, 3])));
-        let bytes = png(&picture);
-        let preview = preview(bytes.clone()).unwrap();
-        assert_eq!(preview.bytes, bytes);
-        assert_eq!(preview.mime_type, "image/png");
-        assert_eq!(dimensions(&preview), (64, 32));
-    }
-
-    #[test]
-    fn big_pictures_are_scaled_to_the_long_side() {
-        let picture = DynamicImage::ImageRgb8(ImageBuffer::from_fn(1600, 400, |x, _| {
-            Rgb([(x % 256) as u8, 0, 9])
-        }));
-        let preview = preview(png(&picture)).unwrap();
-        assert_eq!(preview.mime_type, "image/jpeg");
-        assert_eq!(dimensions(&preview), (MAX_SIDE, 256));
-    }
-
-    #[test]
-    fn transparency_stays_png() {
-        let picture =
-            DynamicImage::ImageRgba8(ImageBuffer::from_pixel(1100, 1100, Rgba([1, 2, 3, 100])));
-        let preview = preview(png(&picture)).unwrap();
-        assert_eq!(preview.mime_type, "image/png");
-        assert_eq!(dimensions(&preview), (MAX_SIDE, MAX_SIDE));
-    }
-
-    #[test]
-    fn non_pictures_get_no_preview() {
-        assert!(preview(b"RIFF....WAVEfmt ".to_vec()).is_none());
-        assert!(preview(Vec::new()).is_none());
-    }
-}
+mod tests;

@@ -18,23 +18,26 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::api::{ApiClient, ToolConfig};
-use crate::cli::ReasoningMode;
-use crate::ctx::Ctx;
-use crate::failure::{InvalidInput, in_thread};
-use crate::flow::outcome::download_if_asked;
-use crate::flow::poll::Settled;
-use crate::flow::project;
-use crate::flow::send::{
+use lovart_core::api::{ApiClient, ToolConfig};
+use lovart_core::failure::{InvalidInput, in_thread};
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::flow::poll::Settled;
+use lovart_core::flow::project;
+use lovart_core::flow::send::ReasoningMode;
+use lovart_core::flow::send::{
     Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
     warn_about_unknown_tools, warn_state_not_saved,
 };
-use crate::flow::settle::{PendingShape, estimated_cost, settle, settled_output};
-use crate::python::prefix_stripped;
+use lovart_core::flow::settle::{PendingShape, settle, settled_output};
+use lovart_core::python::prefix_stripped;
+use lovart_core::settings::Settings;
 
-use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams};
+use super::params::{
+    ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
+};
 use super::progress::{Progress, status_channel};
 use super::shutdown::Draining;
+use lovart_core::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
 pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
@@ -42,17 +45,21 @@ pub const DEFAULT_WAIT_SECONDS: f64 = 45.0;
 const MIN_WAIT_SECONDS: f64 = 1.0;
 /// The longest budget (a day).
 const MAX_WAIT_SECONDS: f64 = 86_400.0;
-/// How long the user may take to answer an approval question.
+/// The longest the user may take to answer an approval question (the
+/// call's budget may cut it shorter).
 const ELICITATION_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a generation tool call works with.
 pub struct Job<'a> {
-    pub ctx: &'a Ctx,
+    pub ctx: &'a Settings,
     pub client: ApiClient,
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
     /// The server's shutdown: waits stop and answer "running".
     pub draining: Draining,
+    /// Whether a pending step may be put to the user with `elicitation/create`
+    /// (not inside a task, whose questions go through `tasks/update`).
+    pub elicit: bool,
 }
 
 /// The end of a call's wall-clock budget.
@@ -115,8 +122,9 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
     let output_dir = params
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+    let mut files = file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
     if params.download {
-        crate::download::ensure_output_dir(&output_dir)?;
+        lovart_core::download::ensure_output_dir(&output_dir)?;
     }
     let project_id = project::validated_or_new(client, ctx, params.project_id.as_deref()).await?;
     let message = Message {
@@ -127,6 +135,11 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         tools,
     };
     let thread_id = send_and_record(client, ctx, &project_id, message).await?;
+    files.origin = Origin {
+        prompt: Some(params.prompt.clone()),
+        thread_id: Some(thread_id.clone()),
+        project_id: Some(project_id.clone()),
+    };
     job.progress
         .report(format!("sent: thread {thread_id}"))
         .await;
@@ -154,7 +167,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
             warn_state_not_saved(&thread_id, &why);
         }
-        let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
+        let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
     after_send
@@ -170,6 +183,8 @@ pub async fn wait(job: &Job<'_>, params: WaitParams) -> Result<Map<String, Value
         max_credits: params.max_credits,
         download: params.download,
         output_dir: params.output_dir,
+        name: params.name,
+        sidecar: params.sidecar,
         shape: PendingShape::Summary,
     };
     wait_on(job, on, false).await
@@ -183,6 +198,8 @@ pub async fn confirm(job: &Job<'_>, params: ConfirmParams) -> Result<Map<String,
         max_credits: params.max_credits,
         download: params.download,
         output_dir: params.output_dir,
+        name: params.name,
+        sidecar: params.sidecar,
         shape: PendingShape::Result,
     };
     wait_on(job, on, true).await
@@ -195,6 +212,8 @@ struct Waiting<'a> {
     max_credits: Option<f64>,
     download: bool,
     output_dir: Option<String>,
+    name: Option<String>,
+    sidecar: bool,
     shape: PendingShape,
 }
 
@@ -209,12 +228,20 @@ async fn wait_on(
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
     if on.download {
-        crate::download::ensure_output_dir(&output_dir)?;
+        lovart_core::download::ensure_output_dir(&output_dir)?;
     }
     let thread_id = on.thread_id;
+    let files = file_options(
+        on.name.as_deref(),
+        on.sidecar,
+        lovart_core::flow::threads::origin_of(job.ctx, thread_id),
+    )?;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {
-        job.client.confirm(thread_id).await?;
+        job.client
+            .confirm(thread_id)
+            .await
+            .map_err(|error| in_thread(thread_id, error.into()))?;
         job.progress.report("confirmed").await;
     }
     let outcome = async {
@@ -228,7 +255,7 @@ async fn wait_on(
             on.shape,
         )
         .await?;
-        let result = download_if_asked(result, on.download, &output_dir, job.ctx).await?;
+        let result = download_if_asked(result, on.download, &output_dir, &files, job.ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
     outcome.await.map_err(|error| in_thread(thread_id, error))
@@ -265,7 +292,7 @@ async fn settle_asking(
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok((settled, approved));
         };
-        if approved || !ask_user(job, pending).await {
+        if approved || !ask_user(job, pending, budget.left()).await {
             return Ok((settled, approved));
         }
         job.client.confirm(thread_id).await?;
@@ -296,28 +323,25 @@ async fn settle_reporting(
     settled
 }
 
-/// Asks the user through elicitation whether to confirm `pending`; false when
-/// the client cannot ask, or the user declines, cancels or does not answer.
-async fn ask_user(job: &Job<'_>, pending: &Value) -> bool {
-    if !job
-        .peer
-        .supported_elicitation_modes()
-        .contains(&ElicitationMode::Form)
+/// Asks the user through elicitation whether to confirm `pending`, within
+/// the call's budget; false when the client cannot ask, or the user
+/// declines, cancels or does not answer in time.
+async fn ask_user(job: &Job<'_>, pending: &Value, left: Duration) -> bool {
+    if !job.elicit
+        || !job
+            .peer
+            .supported_elicitation_modes()
+            .contains(&ElicitationMode::Form)
     {
         return false;
     }
-    let message = pending
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("A high-cost generation step is waiting.");
-    let cost = estimated_cost(pending).map_or_else(
-        || "an unknown number of".to_string(),
-        |cost| format!("about {cost}"),
-    );
-    let question = format!("Lovart: {message}\nThis step costs {cost} credits. Confirm it?");
+    let question = super::confirmation::question(pending);
+    let timeout = left
+        .min(ELICITATION_TIMEOUT)
+        .max(Duration::from_millis(100));
     match job
         .peer
-        .elicit_with_timeout::<Approval>(question, Some(ELICITATION_TIMEOUT))
+        .elicit_with_timeout::<Approval>(question, Some(timeout))
         .await
     {
         Ok(Some(approval)) => approval.confirm,

@@ -1,23 +1,38 @@
 //! `lovart mcp`: a Model Context Protocol server over stdio, on rmcp (the
 //! official Rust SDK).
 //!
-//! Every tool composes the same [`crate::flow`] steps as the CLI command of
+//! Every tool composes the same [`lovart_core::flow`] steps as the CLI command of
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
-//! scaled for image blocks by [`images`]. Calls run concurrently (rmcp spawns
+//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`]). Calls run concurrently (rmcp spawns
 //! each request); the state file is shared with the CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
+//!
+//! Protocols 2025-11-25 (sessions) and 2026-07-28 (stateless) are both
+//! served: [`generation`] picks how a generation answers (a result, an
+//! `input_required` confirmation from [`confirmation`], or a task of
+//! [`tasks`]); [`handler`] serves the protocol methods beyond tools: the
+//! artifacts as [`resources`], the skill ([`skills`]) and the tasks.
+//! [`schemas`] holds the tools' input and output schemas and icons.
 //! [`http`] serves the same tools over HTTP; a transport says where files may
 //! go and when waits stop ([`Serving`]).
 
+mod confirmation;
+mod generation;
+mod handler;
 pub mod http;
 mod images;
+mod input;
 mod jobs;
 mod params;
 mod progress;
+pub mod resources;
 mod results;
+mod schemas;
 mod shutdown;
+mod skills;
+mod tasks;
 
 use std::future::Future;
 use std::path::Path;
@@ -25,28 +40,31 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use lovart_wire::reply::is_unlimited;
+use rmcp::handler::server::tool::{InputResponses, RequestState};
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResponse, CallToolResult};
 use rmcp::service::RequestContext;
-use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use rmcp::{RoleServer, ServiceExt, tool, tool_router};
 use serde_json::{Map, Value, json};
 
-use crate::api::ApiClient;
-use crate::catalog::{self, Tool};
-use crate::ctx::Ctx;
-use crate::flow::outcome::download_if_asked;
+use lovart_core::api::ApiClient;
+use lovart_core::catalog::{self, Tool};
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::settings::Settings;
 
+use confirmation::Confirmations;
+use generation::Call;
 use http::files::FilePolicy;
-use jobs::Job;
 use params::{
     BillingMode, ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, ModelsParams, ResultParams,
     SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
 };
-use progress::Progress;
+use resources::Artifacts;
 use shutdown::Draining;
+use tasks::Tasks;
 
 /// Serves on stdin/stdout until the client closes stdin.
-pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
+pub async fn serve_stdio(ctx: Settings) -> Result<()> {
     let server = LovartServer::new(
         ctx,
         Serving {
@@ -56,7 +74,7 @@ pub async fn serve_stdio(ctx: Ctx) -> Result<()> {
     );
     server.warn_if_unusable();
     let service = server
-        .serve(rmcp::transport::stdio())
+        .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
         .await
         .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
     service
@@ -76,9 +94,16 @@ pub struct Serving {
 
 /// What every call shares.
 struct Shared {
-    ctx: Ctx,
+    ctx: Settings,
     /// One connection pool for every call; None when the keys or URL are unusable.
     client: Option<ApiClient>,
+    /// The downloaded files, served as resources.
+    artifacts: Artifacts,
+    /// The sealing key of 2026-07-28 confirmations.
+    confirmations: Confirmations,
+    /// The tasks of task-capable clients.
+    tasks: Tasks,
+    /// What the transport decides (file policy, draining).
     serving: Serving,
 }
 
@@ -99,12 +124,15 @@ pub struct LovartServer {
 }
 
 impl LovartServer {
-    fn new(ctx: Ctx, serving: Serving) -> Self {
+    fn new(ctx: Settings, serving: Serving) -> Self {
         let client = ctx.api().ok();
         Self {
             shared: Arc::new(Shared {
                 ctx,
                 client,
+                artifacts: Artifacts::default(),
+                confirmations: Confirmations::default(),
+                tasks: Tasks::default(),
                 serving,
             }),
             tool_router: Self::tool_router(),
@@ -124,21 +152,10 @@ impl LovartServer {
     fn files(&self) -> &FilePolicy {
         &self.shared.serving.files
     }
-
-    fn job(&self, request: &RequestContext<RoleServer>) -> Result<Job<'_>> {
-        Ok(Job {
-            ctx: &self.shared.ctx,
-            client: self.shared.api()?,
-            peer: request.peer.clone(),
-            progress: Progress::of(request),
-            draining: self.shared.serving.draining.clone(),
-        })
-    }
 }
 
 /// Runs a tool body until it ends or the client cancels the call; any error
-/// becomes an `isError` result. A client over HTTP gets links it can follow
-/// instead of the server's paths.
+/// becomes an `isError` result.
 async fn answer(
     request: &RequestContext<RoleServer>,
     body: impl Future<Output = Result<CallToolResult>>,
@@ -147,16 +164,7 @@ async fn answer(
         outcome = body => outcome,
         () = request.ct.cancelled() => Err(anyhow!("the call was cancelled by the client")),
     };
-    let result = outcome.unwrap_or_else(|error| results::error(&error));
-    if request
-        .extensions
-        .get::<axum::http::request::Parts>()
-        .is_some()
-    {
-        http::links::for_remote_client(result)
-    } else {
-        result
-    }
+    outcome.unwrap_or_else(|error| results::error(&error))
 }
 
 #[tool_router(router = tool_router)]
@@ -173,59 +181,78 @@ impl LovartServer {
     /// Never confirm on your own;
     /// "abort": the job failed.
     /// To change a result, call generate again with its thread_id.
-    #[tool(annotations(title = "Generate with Lovart", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Generate with Lovart", open_world_hint = true),
+        input_schema = schemas::input::<GenerateParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn generate(
         &self,
         Parameters(mut params): Parameters<GenerateParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            self.files()
-                .check_local_files(params.attachments.iter().map(String::as_str))?;
-            params.output_dir = self.files().output_dir(params.output_dir);
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::generate(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        let local = params.attachments.iter().map(String::as_str);
+        if let Err(error) = self.files().check_local_files(local) {
+            return results::error(&error).into();
+        }
+        params.output_dir = self.files().output_dir(params.output_dir);
+        let call = Call::Generate(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// Keep waiting for a generation (after final_status "running"). Returns the same
     /// as `generate`: "done" with the files, "running" (call wait again),
     /// "pending_confirmation" (ask the user, then `confirm`), or "abort".
-    #[tool(annotations(title = "Wait for a Lovart generation", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Wait for a Lovart generation", open_world_hint = true),
+        input_schema = schemas::input::<WaitParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn wait(
         &self,
         Parameters(mut params): Parameters<WaitParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            params.output_dir = self.files().output_dir(params.output_dir);
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::wait(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        params.output_dir = self.files().output_dir(params.output_dir);
+        let call = Call::Wait(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// Approve a pending high-cost step (final_status "pending_confirmation") and wait for
     /// the result. ONLY call this after the user agreed to the stated cost: it spends
     /// their credits. Returns the same as `generate`.
-    #[tool(annotations(title = "Confirm a high-cost step", open_world_hint = true))]
+    #[tool(
+        annotations(title = "Confirm a high-cost step", open_world_hint = true),
+        input_schema = schemas::input::<ConfirmParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn confirm(
         &self,
         Parameters(mut params): Parameters<ConfirmParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        answer(&request, async {
-            params.output_dir = self.files().output_dir(params.output_dir);
-            let job = self.job(&request)?;
-            Ok(results::generation(jobs::confirm(&job, params).await?).await)
-        })
-        .await
+    ) -> CallToolResponse {
+        params.output_dir = self.files().output_dir(params.output_dir);
+        let call = Call::Confirm(params);
+        generation::answer(self, &request, call, state, responses).await
     }
 
     /// A thread's current result (items, artifacts, pending_confirmation), without
     /// waiting; with download, its files too.
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ResultParams>(),
+        output_schema = schemas::generation(),
+        icons = schemas::icons()
+    )]
     async fn result(
         &self,
         Parameters(params): Parameters<ResultParams>,
@@ -238,18 +265,29 @@ impl LovartServer {
                 .files()
                 .output_dir(params.output_dir)
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let files = params::file_options(
+                params.name.as_deref(),
+                params.sidecar,
+                lovart_core::flow::threads::origin_of(ctx, &params.thread_id),
+            )?;
             if params.download {
-                crate::download::ensure_output_dir(&output_dir)?;
+                lovart_core::download::ensure_output_dir(&output_dir)?;
             }
             let result = client.result(&params.thread_id).await?;
-            let result = download_if_asked(result, params.download, &output_dir, ctx).await?;
-            Ok(results::generation(result).await)
+            let result =
+                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+            Ok(generation::finish(&self.shared, result, None).await)
         })
         .await
     }
 
     /// A thread's status as the server gives it: "running", "done" or "abort".
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ThreadParams>(),
+        output_schema = schemas::status(),
+        icons = schemas::icons()
+    )]
     async fn status(
         &self,
         Parameters(params): Parameters<ThreadParams>,
@@ -264,7 +302,12 @@ impl LovartServer {
 
     /// Upload a local file to Lovart; returns its URL (usable in generate's attachments,
     /// though generate also takes local paths directly).
-    #[tool(annotations(open_world_hint = true))]
+    #[tool(
+        annotations(open_world_hint = true),
+        input_schema = schemas::input::<UploadParams>(),
+        output_schema = schemas::upload(),
+        icons = schemas::icons()
+    )]
     async fn upload(
         &self,
         Parameters(params): Parameters<UploadParams>,
@@ -285,7 +328,12 @@ impl LovartServer {
     /// The generation models (tool names) by category, for generate's prefer_models,
     /// include_tools and exclude_tools. `source` says whether the list is live or the
     /// built-in copy.
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        input_schema = schemas::input::<ModelsParams>(),
+        output_schema = schemas::models(),
+        icons = schemas::icons()
+    )]
     async fn models(
         &self,
         Parameters(params): Parameters<ModelsParams>,
@@ -309,7 +357,12 @@ impl LovartServer {
     }
 
     /// Saved threads (most recent first) of the active project, another project, or all.
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true),
+        input_schema = schemas::input::<ThreadsParams>(),
+        output_schema = schemas::threads(),
+        icons = schemas::icons()
+    )]
     async fn threads(
         &self,
         Parameters(params): Parameters<ThreadsParams>,
@@ -332,7 +385,11 @@ impl LovartServer {
     }
 
     /// Known projects and the active one (where generate works by default).
-    #[tool(annotations(read_only_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true),
+        output_schema = schemas::projects(),
+        icons = schemas::icons()
+    )]
     async fn projects(&self, request: RequestContext<RoleServer>) -> CallToolResult {
         answer(&request, async {
             let state = self.shared.ctx.state.load()?;
@@ -356,7 +413,11 @@ impl LovartServer {
     }
 
     /// The account's generation mode: "fast" (credits) or "unlimited" (queued).
-    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    #[tool(
+        annotations(read_only_hint = true, open_world_hint = true),
+        output_schema = schemas::mode(),
+        icons = schemas::icons()
+    )]
     async fn query_mode(&self, request: RequestContext<RoleServer>) -> CallToolResult {
         answer(&request, async {
             let detail = self.shared.api()?.query_mode().await?;
@@ -375,7 +436,12 @@ impl LovartServer {
 
     /// Switch the account's generation mode: "fast" (paid with credits) or "unlimited"
     /// (queued, no credits). Ask the user before switching.
-    #[tool(annotations(open_world_hint = true))]
+    #[tool(
+        annotations(open_world_hint = true),
+        input_schema = schemas::input::<SetModeParams>(),
+        output_schema = schemas::mode(),
+        icons = schemas::icons()
+    )]
     async fn set_mode(
         &self,
         Parameters(params): Parameters<SetModeParams>,
@@ -396,16 +462,9 @@ impl LovartServer {
     }
 }
 
-#[tool_handler(
-    router = self.tool_router,
-    name = "lovart",
-    instructions = "Lovart generates images, video, audio and 3D with a design agent. Call `generate` with a prompt; it returns within wait_seconds. final_status \"running\" means call `wait` with the thread_id; \"pending_confirmation\" means a high-cost step needs the user's approval: tell them the cost, ask, and call `confirm` only if they agree (never on your own). Reuse a thread_id to refine a result. Downloaded files appear as images and file:// links. Errors come as results with isError and error.kind/retryable."
-)]
-impl ServerHandler for LovartServer {}
-
 /// The live catalog, or the built-in copy when it cannot be had (as `models`).
-async fn load_catalog(ctx: &Ctx) -> (&'static str, Vec<Tool>) {
-    match catalog::live_or_builtin(&ctx.base_url, ctx.insecure_tls).await {
+async fn load_catalog(ctx: &Settings) -> (&'static str, Vec<Tool>) {
+    match catalog::live_or_builtin(ctx).await {
         (tools, None) => ("live", tools),
         (tools, Some(why)) => {
             eprintln!(

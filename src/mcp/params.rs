@@ -67,6 +67,15 @@ pub struct GenerateParams {
     /// Folder for downloaded files (default /tmp/lovart).
     #[serde(default)]
     pub output_dir: Option<String>,
+    /// File name template inside output_dir, sub-folders allowed, e.g.
+    /// "{project}/{date}/{prompt}-{index}.{ext}". Placeholders: {thread} {thread8}
+    /// {index} {type} {prompt} {project} {date} {time} {ext}. Default: lovart_<hash>.<ext>.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Write <file>.json beside each file: prompt, thread, project, URL, type,
+    /// MIME type, size, sha256, time (default false).
+    #[serde(default)]
+    pub sidecar: bool,
     /// Download the results and show the images (default true).
     #[serde(default = "default_true")]
     pub download: bool,
@@ -95,6 +104,15 @@ pub struct WaitParams {
     /// Folder for downloaded files (default /tmp/lovart).
     #[serde(default)]
     pub output_dir: Option<String>,
+    /// File name template inside output_dir, sub-folders allowed, e.g.
+    /// "{project}/{date}/{prompt}-{index}.{ext}". Placeholders: {thread} {thread8}
+    /// {index} {type} {prompt} {project} {date} {time} {ext}. Default: lovart_<hash>.<ext>.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Write <file>.json beside each file: prompt, thread, project, URL, type,
+    /// MIME type, size, sha256, time (default false).
+    #[serde(default)]
+    pub sidecar: bool,
     /// Confirm a high-cost step by itself when its estimated cost is at most this many
     /// credits. Only set it when the user gave you this budget.
     #[serde(default)]
@@ -116,6 +134,15 @@ pub struct ConfirmParams {
     /// Folder for downloaded files (default /tmp/lovart).
     #[serde(default)]
     pub output_dir: Option<String>,
+    /// File name template inside output_dir, sub-folders allowed, e.g.
+    /// "{project}/{date}/{prompt}-{index}.{ext}". Placeholders: {thread} {thread8}
+    /// {index} {type} {prompt} {project} {date} {time} {ext}. Default: lovart_<hash>.<ext>.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Write <file>.json beside each file: prompt, thread, project, URL, type,
+    /// MIME type, size, sha256, time (default false).
+    #[serde(default)]
+    pub sidecar: bool,
     /// Confirm a further high-cost step by itself when it costs at most this many credits.
     #[serde(default)]
     pub max_credits: Option<f64>,
@@ -132,6 +159,15 @@ pub struct ResultParams {
     /// Folder for downloaded files (default /tmp/lovart).
     #[serde(default)]
     pub output_dir: Option<String>,
+    /// File name template inside output_dir, sub-folders allowed, e.g.
+    /// "{project}/{date}/{prompt}-{index}.{ext}". Placeholders: {thread} {thread8}
+    /// {index} {type} {prompt} {project} {date} {time} {ext}. Default: lovart_<hash>.<ext>.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Write <file>.json beside each file: prompt, thread, project, URL, type,
+    /// MIME type, size, sha256, time (default false).
+    #[serde(default)]
+    pub sidecar: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -172,4 +208,22 @@ pub struct ThreadsParams {
 pub struct SetModeParams {
     /// "fast" (paid with credits) or "unlimited" (queued, no credits).
     pub mode: BillingMode,
+}
+
+/// `name` and `sidecar` of a tool call as download options; a bad template
+/// is the caller's input error.
+pub fn file_options(
+    name: Option<&str>,
+    sidecar: bool,
+    origin: lovart_core::files::record::Origin,
+) -> anyhow::Result<lovart_core::download::FileOptions> {
+    let name = name
+        .map(lovart_core::files::naming::NameTemplate::parse)
+        .transpose()
+        .map_err(|why| lovart_core::failure::InvalidInput(format!("name: {why}")))?;
+    Ok(lovart_core::download::FileOptions {
+        name,
+        sidecar,
+        origin,
+    })
 }

@@ -12,9 +12,9 @@ use rmcp::service::RequestContext;
 use rmcp::{Peer, RoleServer};
 use tokio::sync::mpsc;
 
-use crate::api::ApiClient;
-use crate::download::collect_artifacts;
-use crate::flow::poll::PollObserver;
+use lovart_core::api::ApiClient;
+use lovart_core::download::collect_artifacts;
+use lovart_core::flow::poll::PollObserver;
 
 /// The progress channel of one tool call.
 pub struct Progress {

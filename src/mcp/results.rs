@@ -1,8 +1,10 @@
 //! Tool results: `structuredContent` holds what the CLI prints with `--json`
 //! for the same flow; `content` holds a short text for the assistant, an
 //! image block per downloaded picture (scaled down, [`super::images`]) and a
-//! `file://` resource link per downloaded file. A failure is a tool result
-//! with `isError: true` and the CLI's JSON error object, never a protocol error.
+//! `resource_link` per downloaded file, to its `lovart://` resource
+//! ([`super::resources`]). A download that failed is said in the text. A
+//! failure is a tool result with `isError: true` and the CLI's JSON error
+//! object, never a protocol error.
 
 use std::path::{Path, PathBuf};
 
@@ -10,10 +12,10 @@ use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::{Map, Value};
 
-use crate::failure::ErrorObject;
-use crate::flow::outcome::result_text_lines;
-use crate::flow::settle::estimated_cost;
-use crate::python::{dumps_compact, is_truthy, py_str};
+use lovart_core::failure::ErrorObject;
+use lovart_core::flow::outcome::result_text_lines;
+use lovart_core::flow::settle::estimated_cost;
+use lovart_core::python::{dumps_compact, is_truthy, py_str};
 
 use super::images;
 
@@ -42,10 +44,14 @@ pub fn data(answer: Value, key: &str) -> CallToolResult {
 }
 
 /// The result of `generate`, `wait`, `confirm` or `result`: the settled
-/// output, a summary saying what to do next, pictures and file links.
-pub async fn generation(output: Map<String, Value>) -> CallToolResult {
+/// output, a summary saying what to do next, pictures and links to the
+/// downloaded files (`files`: each file's path and resource, in order).
+pub async fn generation(
+    output: Map<String, Value>,
+    files: Vec<(PathBuf, Resource)>,
+) -> CallToolResult {
     let mut content = vec![ContentBlock::text(summary(&output))];
-    content.extend(file_blocks(&output).await);
+    content.extend(file_blocks(files).await);
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(Value::Object(output));
     result
@@ -101,24 +107,52 @@ pub fn summary(output: &Map<String, Value>) -> String {
             .into_iter()
             .map(|line| line.trim_start_matches('\n').to_string()),
     );
+    lines.extend(failed_downloads(output));
     lines.join("\n")
+}
+
+/// A line per artifact whose download failed, and what to do.
+fn failed_downloads(output: &Map<String, Value>) -> Vec<String> {
+    let Some(Value::Array(items)) = output.get("downloaded") else {
+        return Vec::new();
+    };
+    let failed: Vec<String> = items
+        .iter()
+        .filter(|item| item.get("error").is_some_and(is_truthy))
+        .map(|item| {
+            format!(
+                "Download failed: {} ({}).",
+                text_of_value(item.get("url")),
+                text_of_value(item.get("error"))
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        return failed;
+    }
+    let thread_id = text_of(output, "thread_id");
+    let mut lines = failed;
+    lines.push(format!(
+        "The files are still on Lovart's server: call `result` with thread_id \"{thread_id}\" and \
+         download true to try again."
+    ));
+    lines
+}
+
+fn text_of_value(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(value) => py_str(value),
+    }
 }
 
 /// Downloaded files: an image block per picture (at most [`MAX_IMAGE_BLOCKS`])
 /// and a resource link per file, in the result's order.
-async fn file_blocks(output: &Map<String, Value>) -> Vec<ContentBlock> {
-    let paths: Vec<PathBuf> = match output.get("downloaded") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| item.get("local_path").filter(|path| is_truthy(path)))
-            .map(|path| absolute(Path::new(&py_str(path))))
-            .collect(),
-        _ => Vec::new(),
-    };
+async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
     let mut blocks = Vec::new();
     let mut images_left = MAX_IMAGE_BLOCKS;
-    for path in paths {
-        let mime_type = mime_of(&path);
+    for (path, resource) in files {
+        let mime_type = resource.mime_type.as_deref().unwrap_or("");
         // A file without an extension may still be a picture: the preview reads its bytes.
         let maybe_picture = mime_type.starts_with("image/") || path.extension().is_none();
         if images_left > 0 && maybe_picture {
@@ -133,32 +167,13 @@ async fn file_blocks(output: &Map<String, Value>) -> Vec<ContentBlock> {
                 blocks.push(ContentBlock::image(data, preview.mime_type));
             }
         }
-        blocks.push(link(&path, mime_type));
+        blocks.push(ContentBlock::resource_link(resource));
     }
     blocks
 }
 
-/// A `resource_link` to a local file (`file://`, percent-encoded).
-fn link(path: &Path, mime_type: &str) -> ContentBlock {
-    let uri = reqwest::Url::from_file_path(path)
-        .map_or_else(|()| format!("file://{}", path.display()), String::from);
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut resource = Resource::new(uri, name).with_mime_type(mime_type);
-    if let Ok(meta) = std::fs::metadata(path) {
-        resource = resource.with_size(meta.len());
-    }
-    ContentBlock::resource_link(resource)
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
 /// The MIME type of a downloaded file, from its extension.
-fn mime_of(path: &Path) -> &'static str {
+pub fn mime_of(path: &Path) -> &'static str {
     let extension = path
         .extension()
         .map(|extension| extension.to_string_lossy().to_ascii_lowercase())

@@ -244,7 +244,8 @@ fn an_unanswered_send_is_sent_again_only_with_the_same_key() {
     let out = run(&mut batch(&world, &[&file]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     let row = &lines(&out.stdout)[0];
-    assert_eq!(row["error"]["kind"], "server");
+    // A gateway's 502 to a send may hide a started generation.
+    assert_eq!(row["error"]["kind"], "outcome_unknown");
     assert!(row["thread_id"].is_null());
 
     let again = run(&mut batch(&world, &[&file]));

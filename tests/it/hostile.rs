@@ -15,6 +15,8 @@ pub struct Seen {
     pub method: String,
     /// The path, without the query.
     pub path: String,
+    /// The request target as sent: the path and its query.
+    pub target: String,
     /// Header lines, names in lowercase.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -44,6 +46,8 @@ pub enum Reply {
     Endless,
     /// A 200 announcing `declared` bytes that sends `body` and closes.
     Short { declared: u64, body: Vec<u8> },
+    /// `reply`, after holding the request `after` (past a client's timeout).
+    Late { after: Duration, reply: Box<Reply> },
 }
 
 impl Reply {
@@ -124,7 +128,13 @@ async fn serve(
         return Ok(());
     };
     log.lock().unwrap().push(seen.clone());
-    match handler(&seen) {
+    let mut reply = handler(&seen);
+    if let Reply::Late { after, reply: late } = reply {
+        tokio::time::sleep(after).await;
+        reply = *late;
+    }
+    match reply {
+        Reply::Late { .. } => {}
         Reply::Full {
             status,
             headers,
@@ -215,7 +225,59 @@ async fn read_request(socket: &mut TcpStream) -> std::io::Result<Option<Seen>> {
     Ok(Some(Seen {
         method,
         path,
+        target: target.to_string(),
         headers,
         body,
     }))
+}
+
+/// Passes `seen` on to the server at `upstream` (`http://host:port`) and
+/// returns its answer (blocking; the answer must carry a Content-Length):
+/// a stand-in that misbehaves only where a test asks it to.
+pub fn forward(upstream: &str, seen: &Seen) -> Reply {
+    use std::io::{Read, Write};
+    let address = upstream.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect upstream");
+    let mut head = format!("{} {} HTTP/1.1\r\n", seen.method, seen.target);
+    for (name, value) in &seen.headers {
+        if name != "connection" {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str("connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).expect("write upstream");
+    stream.write_all(&seen.body).expect("write upstream body");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read upstream");
+    let split = answer
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status");
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name != "content-length" && name != "connection"
+        })
+        .inspect(|(name, value)| {
+            assert!(
+                !(name.eq_ignore_ascii_case("transfer-encoding") && value.contains("chunked")),
+                "forward() takes answers with a Content-Length only"
+            );
+        })
+        .collect();
+    Reply::Full {
+        status,
+        headers,
+        body: answer[split + 4..].to_vec(),
+    }
 }

@@ -6,10 +6,15 @@ mod agent_outcomes;
 mod batch;
 mod cli_parsing;
 mod downloads_and_uploads;
+mod error_kinds;
+mod files;
 mod generation_flows;
 mod hostile;
 mod hostile_network;
+mod json_everywhere;
+mod lenient_json;
 mod local_commands;
+mod lost_answers;
 #[cfg(feature = "mcp")]
 mod mcp;
 #[cfg(all(feature = "mcp", unix))]
@@ -18,8 +23,10 @@ mod projects_and_threads;
 mod retries;
 mod robustness;
 mod sandbox_persistence;
+mod settings;
 #[cfg(unix)]
 mod signals;
+mod skill;
 mod support;
 mod terminal_experience;
 mod watch_events;

@@ -2,11 +2,16 @@
 //! in-process sandbox: the handshake and tool list, a generated image on disk
 //! and in an image block, a video that needs confirming, a short budget that
 //! returns "running" then `wait`, upload, errors that leave the session
-//! alive, calls in parallel, elicitation, and stdout carrying JSON-RPC only.
+//! alive, calls in parallel, elicitation, and stdout carrying JSON-RPC only;
+//! both protocol generations (a 2025-11-25 session, a stateless 2026-07-28
+//! client), tasks, schemas, resources and the skill.
 //! This file is the client harness; the tests are in `mcp/`.
 
 mod flows;
+mod protocols;
+mod serving;
 mod session;
+mod tasks;
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +20,9 @@ use rmcp::model::{
     ElicitResult, ElicitationAction, ElicitationCapability, FormElicitationCapability,
     Implementation, ProgressNotificationParam,
 };
-use rmcp::service::{NotificationContext, RequestContext, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
@@ -37,12 +44,15 @@ pub const TOOLS: [&str; 11] = [
 ];
 
 /// A client that records progress and, when `approve` is set, declares
-/// elicitation and answers every question with it.
+/// elicitation and answers every question with it (`silent`: never answers).
+/// `tasks` declares the tasks extension.
 #[derive(Clone, Default)]
 pub struct Recorder {
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
     pub questions: Arc<Mutex<Vec<String>>>,
     pub approve: Option<bool>,
+    pub silent: bool,
+    pub tasks: bool,
 }
 
 impl ClientHandler for Recorder {
@@ -62,6 +72,9 @@ impl ClientHandler for Recorder {
         if let ElicitRequestParams::FormElicitationParams { message, .. } = request {
             self.questions.lock().unwrap().push(message);
         }
+        if self.silent {
+            std::future::pending::<()>().await;
+        }
         Ok(match self.approve {
             Some(true) => {
                 ElicitResult::new(ElicitationAction::Accept).with_content(json!({"confirm": true}))
@@ -72,9 +85,15 @@ impl ClientHandler for Recorder {
 
     fn get_info(&self) -> ClientConfig {
         let mut capabilities = ClientCapabilities::default();
-        if self.approve.is_some() {
+        if self.approve.is_some() || self.silent {
             capabilities.elicitation =
                 Some(ElicitationCapability::new().with_form(FormElicitationCapability::default()));
+        }
+        if self.tasks {
+            capabilities
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert(rmcp::model::TASKS_EXTENSION_ID.to_string(), Map::new());
         }
         ClientConfig::new(capabilities, Implementation::new("lovart-tests", "0"))
     }
@@ -99,6 +118,27 @@ pub async fn connect(world: &World, recorder: Recorder) -> Client {
     command.arg("mcp").current_dir(world.home.path());
     let transport = TokioChildProcess::new(tokio::process::Command::from(command)).expect("spawn");
     recorder.serve(transport).await.expect("initialize")
+}
+
+/// `lovart mcp` in this world, used by a stateless 2026-07-28 client
+/// (`server/discover`, capabilities in every request).
+pub async fn connect_modern(world: &World, recorder: Recorder) -> Client {
+    let mut command = world.lovart_process();
+    command.arg("mcp").current_dir(world.home.path());
+    let transport = TokioChildProcess::new(tokio::process::Command::from(command)).expect("spawn");
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+    };
+    recorder
+        .serve_with_lifecycle(transport, lifecycle)
+        .await
+        .expect("discover")
+}
+
+/// The parameters of a call of `tool`.
+pub fn params(tool: &str, arguments: Value) -> CallToolRequestParams {
+    let arguments = arguments.as_object().expect("an object").clone();
+    CallToolRequestParams::new(tool.to_string()).with_arguments(arguments)
 }
 
 pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {

@@ -287,11 +287,20 @@ fn ambiguous_prefixes_list_the_candidates() {
         "Error: the prefix 'cd' matches 2 saved threads: cd11, cd22; give more characters\n"
     );
     assert_eq!(world.count("GET", "/chat/status"), 0);
+    // The reference's Error: line stays; the candidates are a hint.
     let project = run(world
         .lovart()
         .args(["project-switch", "--project-id", "ab"]));
     assert_eq!(project.code, 1);
-    assert!(project.stderr.contains("ab11, ab22"), "{}", project.stderr);
+    assert_eq!(project.stderr, "Error: project 'ab' not found\n");
+    let shown = in_terminal(&world, &[], &["project-switch", "--project-id", "ab"]);
+    assert!(
+        shown
+            .stdout
+            .contains("Error: project 'ab' not found\nhint: the prefix 'ab' matches 2 saved projects: ab11, ab22"),
+        "{}",
+        shown.stdout
+    );
 }
 
 #[test]

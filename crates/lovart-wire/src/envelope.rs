@@ -80,7 +80,13 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// The body's fields when it is a JSON object; `None` otherwise.
     pub fn parse(body: &[u8]) -> Option<Self> {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        Self::from_value(serde_json::from_slice::<Value>(body).ok()?)
+    }
+
+    /// The fields of an already parsed body when it is a JSON object (a client
+    /// parses leniently first); `None` otherwise.
+    pub fn from_value(body: Value) -> Option<Self> {
+        let Value::Object(map) = body else {
             return None;
         };
         Some(Self {

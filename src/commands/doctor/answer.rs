@@ -2,8 +2,6 @@
 //! API's (a JSON 2xx) or an HTTP error or a web page, an error text condensed
 //! to one line (never a whole HTML page), and counts in the right number.
 
-use serde_json::Value;
-
 /// `1 project`, `2 projects`, `0 projects`.
 pub(super) fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
@@ -18,7 +16,7 @@ pub(super) fn plural(count: usize, noun: &str) -> String {
 pub(super) fn answer_problem(status: u16, content_type: &str, body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
     let html = content_type.contains("html") || looks_like_html(&text);
-    let json = serde_json::from_slice::<Value>(body).is_ok();
+    let json = lovart_core::python::loads_bytes(body).is_ok();
     let what = if html {
         match html_title(&text) {
             Some(title) => format!("an HTML page (\"{title}\")"),

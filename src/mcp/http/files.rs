@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::failure::InvalidInput;
+use lovart_core::failure::InvalidInput;
 
 /// Where a transport lets the tools read and write files.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::Value;
 
-use crate::download::collect_artifacts;
+use lovart_core::download::collect_artifacts;
 
 /// `result` for a remote client.
 pub fn for_remote_client(mut result: CallToolResult) -> CallToolResult {

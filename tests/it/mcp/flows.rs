@@ -46,7 +46,12 @@ async fn generate_downloads_the_image_and_shows_it_as_chat_would_print_it() {
         .iter()
         .find_map(|block| block.as_resource_link())
         .expect("a resource link");
-    assert_eq!(link.uri, format!("file://{path}"));
+    let name = std::path::Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(link.uri, format!("lovart://thread/{thread}/{name}"));
     assert_eq!(link.mime_type.as_deref(), Some("image/png"));
     assert!(summary(&result).starts_with(&format!("Done (thread {thread}")));
 

@@ -59,7 +59,10 @@ async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the
         }
     }
     assert_eq!(images, 1, "the picture comes inline");
-    assert_eq!(links, [url], "a CDN link, no file:// link");
+    // The file as a lovart:// resource and the CDN URL; no file:// link.
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links[0].starts_with("lovart://thread/"), "{links:?}");
+    assert_eq!(links[1], url);
 
     // One access-log line per request: tool and status, never the arguments.
     assert!(
@@ -162,9 +165,11 @@ async fn twenty_clients_at_once_each_get_their_own_thread() {
     assert_eq!(world.count("POST", "/chat"), 20);
     for n in [1, 20] {
         assert!(
-            server.stderr().contains(&format!(
-                "lovart mcp: c{n} POST /mcp tools/call generate 200"
-            )),
+            server
+                .stderr_shows(&format!(
+                    "lovart mcp: c{n} POST /mcp tools/call generate 200"
+                ))
+                .await,
             "{}",
             server.stderr()
         );

@@ -37,22 +37,28 @@ async fn requests_without_the_token_from_a_foreign_origin_or_too_big_are_refused
         .unwrap();
     assert_eq!(foreign.status(), 403);
     let huge = generate_body(&"a ".repeat(5 * 1024 * 1024));
-    let too_big = post(&server, huge)
+    // The server answers 413 from the declared length without reading the
+    // body, so the client may see its write cut off instead of the answer.
+    match post(&server, huge)
         .header("Authorization", &bearer)
         .send()
         .await
-        .unwrap();
-    assert_eq!(too_big.status(), 413);
+    {
+        Ok(too_big) => assert_eq!(too_big.status(), 413),
+        Err(_) => assert!(server.stderr_shows(" 413 ").await, "{}", server.stderr()),
+    }
     // The same without Content-Length (chunked): cut while it streams.
     let chunks = futures_util::stream::iter(
         (0..160).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])),
     );
-    let streamed = post(&server, reqwest::Body::wrap_stream(chunks))
+    match post(&server, reqwest::Body::wrap_stream(chunks))
         .header("Authorization", &bearer)
         .send()
         .await
-        .unwrap();
-    assert_eq!(streamed.status(), 413);
+    {
+        Ok(streamed) => assert_eq!(streamed.status(), 413),
+        Err(_) => assert!(server.stderr().matches(" 413 ").count() >= 1),
+    }
     assert_eq!(world.count("POST", "/chat"), 0, "nothing was sent");
     assert_eq!(world.count("POST", "/project/save"), 0);
 

@@ -48,8 +48,8 @@ async fn sigterm_during_a_call_hands_back_a_thread_that_resumes_after_a_restart(
     );
     let status = server.exit_status().await;
     assert!(status.success(), "{status:?}: {}", server.stderr());
-    assert!(server.stderr().contains("lovart mcp: draining"));
-    assert!(server.stderr().contains("lovart mcp: stopped"));
+    assert!(server.stderr_shows("lovart mcp: draining").await);
+    assert!(server.stderr_shows("lovart mcp: stopped").await);
     drop(client);
 
     let server = HttpServer::start(&world, &[], &[]);

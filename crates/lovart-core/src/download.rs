@@ -1,0 +1,505 @@
+//! Artifact downloads.
+//!
+//! File names, skip rules and the JSON items are the reference's; the transfer
+//! is not: each file streams to a temporary file in the output folder and is
+//! renamed into place only when complete, and a result's artifacts download
+//! concurrently while the reported order stays the result's order.
+//!
+//! A transfer fails (and its temporary file goes) when it stalls (less than
+//! [`MIN_PROGRESS`] bytes in `LOVART_DOWNLOAD_STALL_SECS`, 60 by default),
+//! when its body is shorter or longer than its Content-Length, or when it
+//! passes `LOVART_MAX_DOWNLOAD_BYTES` (8 GiB by default). Redirects are
+//! followed (CDNs use them); no signature header is ever sent here. Temporary
+//! files left by a killed run are swept once they are an hour old.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use futures_util::StreamExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lovart_wire::reply::{ArtifactView, ResultView};
+use serde_json::{Map, Value, json};
+use sha1::{Digest, Sha1};
+use tokio::io::AsyncWriteExt;
+
+use crate::files::history::History;
+use crate::files::record::{ArtifactFacts, FileRecord};
+
+mod named;
+
+use crate::progress::Progress;
+pub use named::FileOptions;
+
+/// One artifact URL of a result, with its `type` as the server gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactRef {
+    /// `type` of the artifact (`"unknown"` when missing), kept as JSON.
+    pub kind: Value,
+    pub url: String,
+    /// Tool, model and cost, when the result names them (for the records).
+    pub facts: ArtifactFacts,
+}
+
+impl ArtifactRef {
+    pub fn new(kind: Value, url: String) -> Self {
+        Self {
+            kind,
+            url,
+            facts: ArtifactFacts::default(),
+        }
+    }
+}
+
+/// How many artifacts transfer at once.
+const CONCURRENCY: usize = 4;
+/// The reference's `urlopen(..., timeout=60)`: the default stall period.
+const TIMEOUT: Duration = Duration::from_secs(60);
+/// A transfer must move at least this much in each stall period (or end).
+const MIN_PROGRESS: u64 = 1024;
+/// The default largest download: far above any generated artifact.
+const MAX_DOWNLOAD_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+/// Temporary files (and the writability probe) start with this; no final name does.
+const PARTIAL_PREFIX: &str = ".lovart-partial-";
+/// A temporary file this old belongs to a run that was killed.
+const STALE_PARTIAL_AGE: Duration = Duration::from_secs(3600);
+
+/// Every artifact URL of a result's items, first occurrence only, empty URLs skipped.
+pub fn collect_artifacts(result: &Map<String, Value>) -> Vec<ArtifactRef> {
+    let mut seen = HashSet::new();
+    ResultView(result)
+        .items()
+        .iter()
+        .flat_map(|item| {
+            let artifacts = match item.get(lovart_wire::reply::fields::ARTIFACTS) {
+                Some(Value::Array(artifacts)) => artifacts.as_slice(),
+                _ => &[],
+            };
+            artifacts.iter().map(move |artifact| (item, artifact))
+        })
+        .filter_map(|(item, raw)| {
+            let artifact = ArtifactView(raw);
+            let url = artifact.url()?;
+            seen.insert(url.to_string()).then(|| ArtifactRef {
+                kind: artifact.kind().cloned().unwrap_or_else(|| json!("unknown")),
+                url: url.to_string(),
+                facts: ArtifactFacts::from_result(raw, item),
+            })
+        })
+        .collect()
+}
+
+/// Removes `.lovart-partial-*` files older than [`STALE_PARTIAL_AGE`] from
+/// `dir` (left by killed runs); anything unreadable is left alone.
+fn sweep_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_partial = entry
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(PARTIAL_PREFIX.as_bytes());
+        let stale = entry.metadata().is_ok_and(|meta| {
+            meta.is_file()
+                && meta
+                    .modified()
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age >= STALE_PARTIAL_AGE)
+        });
+        if is_partial && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// When a transfer gives up: stalled this long, or past this many bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadLimits {
+    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    pub stall: Duration,
+    /// A transfer that passes this many bytes fails.
+    pub max_bytes: u64,
+}
+
+impl DownloadLimits {
+    /// 60 s without progress, 8 GiB.
+    pub const DEFAULT: Self = Self {
+        stall: TIMEOUT,
+        max_bytes: MAX_DOWNLOAD_BYTES,
+    };
+}
+
+/// Creates the output folder (and checks it can be written) before anything is billed.
+pub fn ensure_output_dir(output_dir: &str) -> Result<()> {
+    if output_dir.is_empty() {
+        bail!("cannot create output folder '': No such file or directory");
+    }
+    std::fs::create_dir_all(output_dir).map_err(|error| {
+        anyhow!(
+            "cannot create output folder '{output_dir}': {}",
+            crate::python::os_error_text(&error)
+        )
+    })?;
+    let probe = Path::new(output_dir).join(format!(
+        "{PARTIAL_PREFIX}probe-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(error) => bail!(
+            "output folder '{output_dir}' is not writable: {}",
+            crate::python::os_error_text(&error)
+        ),
+    }
+}
+
+/// The reference's extension: `splitext(url.split("?")[0])`, else by kind.
+fn extension_for(url: &str, kind: &Value) -> String {
+    let before_query = url.split('?').next().unwrap_or("");
+    match crate::python::splitext_ext(before_query) {
+        "" if kind.as_str() == Some("video") => ".mp4".to_string(),
+        "" => ".png".to_string(),
+        ext => ext.to_string(),
+    }
+}
+
+/// `<prefix>_<sha1(url)[:12]><ext>`.
+fn file_name(url: &str, kind: &Value, prefix: &str) -> String {
+    let digest = hex::encode(Sha1::digest(url.as_bytes()));
+    format!("{prefix}_{}{}", &digest[..12], extension_for(url, kind))
+}
+
+/// One transfer's progress bar; taken off the screen when dropped, whether the
+/// transfer finished or failed.
+struct TransferBar {
+    bar: ProgressBar,
+    bars: MultiProgress,
+}
+
+impl Drop for TransferBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        self.bars.remove(&self.bar);
+    }
+}
+
+/// Downloads artifacts into one folder.
+pub struct Downloader {
+    client: reqwest::Client,
+    /// Progress bars on stderr, one per transfer, when asked for.
+    bars: Option<MultiProgress>,
+    /// The bars are coloured.
+    colour: bool,
+    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    stall: Duration,
+    /// A transfer that passes this many bytes fails.
+    max_bytes: u64,
+    /// Where every file written is recorded, when set.
+    history: Option<History>,
+}
+
+impl Downloader {
+    /// A downloader with these limits (the settings' `LOVART_DOWNLOAD_STALL_SECS`
+    /// and `LOVART_MAX_DOWNLOAD_BYTES`).
+    pub fn new(insecure_tls: bool, limits: DownloadLimits) -> Result<Self> {
+        let DownloadLimits { stall, max_bytes } = limits;
+        let client = reqwest::Client::builder()
+            .connect_timeout(stall)
+            .read_timeout(stall)
+            .danger_accept_invalid_certs(insecure_tls)
+            // urllib keeps our Referer across redirects; reqwest would replace it.
+            .referer(false)
+            .build()
+            .context("cannot set up the HTTP client")?;
+        Ok(Self {
+            client,
+            bars: None,
+            colour: false,
+            stall,
+            max_bytes,
+            history: None,
+        })
+    }
+
+    /// Appends a line to `history` for every file written.
+    pub fn with_history(mut self, history: History) -> Self {
+        self.history = Some(history);
+        self
+    }
+
+    /// Draws a progress bar per transfer (bytes, rate) on stderr. Only for a
+    /// person at a terminal: callers pass `Settings::progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.bars = progress
+            .enabled()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        self.colour = progress.colour();
+        self
+    }
+
+    /// A bar for one transfer of `total` bytes (a spinner when unknown).
+    fn transfer_bar(&self, name: &str, total: Option<u64>) -> Option<TransferBar> {
+        let bars = self.bars.as_ref()?;
+        let bar_style = if self.colour {
+            "{bar:24.cyan/blue}"
+        } else {
+            "{bar:24}"
+        };
+        // Added to the group before anything is set, so that no line is drawn
+        // outside the group (it would stay on the screen).
+        let (bar, template) = match total {
+            Some(total) => (
+                bars.add(ProgressBar::new(total)),
+                format!(
+                    "{{msg:30!}} {bar_style} {{bytes:>10}}/{{total_bytes:<10}} {{bytes_per_sec:>12}}"
+                ),
+            ),
+            None => (
+                bars.add(ProgressBar::new_spinner()),
+                "{msg:30!} {spinner} {bytes:>10} {bytes_per_sec:>12}".to_string(),
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(name.to_string());
+        Some(TransferBar {
+            bar,
+            bars: bars.clone(),
+        })
+    }
+
+    /// Downloads every artifact not already on disk; returns the reference's items
+    /// (`{"type", "url", "local_path", "new"}` or the failure item) in input order.
+    /// `files` may name the files by a template and ask for sidecars; every
+    /// file written is recorded in the history. Fails only when the output
+    /// folder cannot be created.
+    pub async fn download_all(
+        &self,
+        artifacts: &[ArtifactRef],
+        output_dir: &str,
+        prefix: &str,
+        files: &FileOptions,
+    ) -> Result<Vec<Value>> {
+        ensure_output_dir(output_dir)?;
+        sweep_stale_partials(Path::new(output_dir));
+        let mut seen = HashSet::new();
+        // Owned items, so the stream's closures are not higher-ranked over a
+        // borrow: rustc can then prove the future `Send` (the MCP server needs it).
+        let unique: Vec<(usize, ArtifactRef)> = artifacts
+            .iter()
+            .filter(|artifact| !artifact.url.is_empty() && seen.insert(artifact.url.as_str()))
+            .cloned()
+            .enumerate()
+            .map(|(index, artifact)| (index + 1, artifact))
+            .collect();
+        let batch = named::Batch::new(files, output_dir, prefix, self.history.as_ref());
+        let batch = &batch;
+        let outcomes: Vec<(Value, Option<FileRecord>)> = futures_util::stream::iter(unique)
+            .map(
+                |(index, artifact)| async move { self.download_one(&artifact, index, batch).await },
+            )
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        if let Some(bars) = &self.bars {
+            let _ = bars.clear();
+        }
+        let records: Vec<Value> = outcomes
+            .iter()
+            .filter_map(|(_, record)| record.as_ref().map(FileRecord::to_json))
+            .collect();
+        if let Some(history) = &self.history
+            && let Err(why) = history.append(&records)
+        {
+            eprintln!("warning: the download history was not updated: {why:#}");
+        }
+        Ok(outcomes.into_iter().map(|(item, _)| item).collect())
+    }
+
+    /// One artifact's item (skipped, fetched, or failed), and the record of
+    /// the file when one was written.
+    async fn download_one(
+        &self,
+        artifact: &ArtifactRef,
+        index: usize,
+        batch: &named::Batch<'_>,
+    ) -> (Value, Option<FileRecord>) {
+        let ArtifactRef { kind, url, .. } = artifact;
+        let placed = match &batch.files.name {
+            None => self.download_as_reference(artifact, batch).await,
+            Some(template) => self.download_named(artifact, index, template, batch).await,
+        };
+        match placed {
+            Ok(named::Placed::Kept(local_path)) => (
+                json!({"type": kind, "url": url, "local_path": local_path, "new": false}),
+                None,
+            ),
+            Ok(named::Placed::Written(local_path, fetched)) => {
+                let record = batch.record(artifact, &local_path, &fetched);
+                (
+                    json!({"type": kind, "url": url, "local_path": local_path, "new": true}),
+                    Some(record),
+                )
+            }
+            Err(why) => {
+                eprintln!("warning: download of {url} failed: {why:#}");
+                let item = json!({
+                    "type": kind, "url": url, "local_path": null, "error": "download failed", "new": false
+                });
+                (item, None)
+            }
+        }
+    }
+
+    /// The reference's name, and its skip rule: a non-empty file of that name is kept.
+    async fn download_as_reference(
+        &self,
+        artifact: &ArtifactRef,
+        batch: &named::Batch<'_>,
+    ) -> Result<named::Placed> {
+        let name = file_name(&artifact.url, &artifact.kind, batch.prefix);
+        let local_path = crate::python::join(batch.output_dir, &name);
+        let existing = tokio::fs::metadata(&local_path).await;
+        if existing.is_ok_and(|meta| meta.len() > 0) {
+            return Ok(named::Placed::Kept(local_path));
+        }
+        let fetched = self.fetch(&artifact.url, Path::new(&local_path)).await?;
+        Ok(named::Placed::Written(local_path, fetched))
+    }
+
+    /// Streams `url` into a temporary file next to `final_path`, then renames it
+    /// into place. On any error the temporary file is removed (also when the
+    /// future is dropped mid-transfer).
+    async fn fetch(&self, url: &str, final_path: &Path) -> Result<named::Fetched> {
+        let dir = match final_path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let name = final_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (temp_path, fetched) = self.fetch_to_temp(url, dir, &name).await?;
+        temp_path.persist(final_path)?;
+        Ok(fetched)
+    }
+
+    /// Streams `url` into a temporary file in `dir` (removed on any error,
+    /// also when the future is dropped mid-transfer), with its size, SHA-256,
+    /// Content-Type and first bytes.
+    async fn fetch_to_temp(
+        &self,
+        url: &str,
+        dir: &Path,
+        label: &str,
+    ) -> Result<(tempfile::TempPath, named::Fetched)> {
+        let parsed = reqwest::Url::parse(url)?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!("unsupported scheme {}", parsed.scheme());
+        }
+        let request = self
+            .client
+            .get(parsed)
+            .header("User-Agent", "Mozilla/5.0")
+            .header("Referer", "https://www.lovart.ai/")
+            .header("Accept-Encoding", "identity")
+            .send();
+        let mut response = tokio::time::timeout(self.stall, request)
+            .await
+            .map_err(|_| anyhow!("no answer in {} s", self.stall.as_secs()))??
+            .error_for_status()?;
+        let expected = response.content_length();
+        if let Some(expected) = expected
+            && expected > self.max_bytes
+        {
+            bail!(
+                "its Content-Length {expected} is above the limit of {} bytes",
+                self.max_bytes
+            );
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(PARTIAL_PREFIX);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Like Python's open(..., "wb"): 0666 less the umask.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let (file, temp_path) = builder.tempfile_in(dir)?.into_parts();
+        let mut writer =
+            tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
+        let bar = self.transfer_bar(label, expected);
+        let mut hasher = sha2::Sha256::new();
+        let mut head = Vec::with_capacity(crate::files::media::SNIFF_LEN);
+        let mut received: u64 = 0;
+        // Each stall period must bring MIN_PROGRESS bytes (or the end).
+        let mut window_end = tokio::time::Instant::now() + self.stall;
+        let mut window_start_bytes: u64 = 0;
+        loop {
+            let chunk = tokio::time::timeout_at(window_end, response.chunk())
+                .await
+                .map_err(|_| {
+                    anyhow!(
+                        "stalled: under {MIN_PROGRESS} bytes in {} s",
+                        self.stall.as_secs()
+                    )
+                })??;
+            let Some(chunk) = chunk else { break };
+            received += chunk.len() as u64;
+            if received > self.max_bytes {
+                bail!("more than the limit of {} bytes", self.max_bytes);
+            }
+            if let Some(expected) = expected
+                && received > expected
+            {
+                bail!("more than its Content-Length of {expected} bytes");
+            }
+            let wanted = crate::files::media::SNIFF_LEN.saturating_sub(head.len());
+            head.extend_from_slice(&chunk[..wanted.min(chunk.len())]);
+            hasher.update(&chunk);
+            writer.write_all(&chunk).await?;
+            if received - window_start_bytes >= MIN_PROGRESS {
+                window_start_bytes = received;
+                window_end = tokio::time::Instant::now() + self.stall;
+            }
+            if let Some(bar) = &bar {
+                bar.bar.set_position(received);
+            }
+        }
+        drop(bar);
+        writer.shutdown().await?; // flushes, and waits for the file's last write
+        drop(writer);
+        if let Some(expected) = expected
+            && expected != received
+        {
+            bail!("received {received} bytes of {expected}");
+        }
+        let fetched = named::Fetched {
+            size: received,
+            sha256: hex::encode(hasher.finalize()),
+            content_type,
+            head,
+        };
+        Ok((temp_path, fetched))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,456 @@
+//! What a failed command tells a program: the error kinds, the JSON error
+//! object, the `hint:` advice, and the exit codes.
+//!
+//! A person reads `Error: <message>` (and a `hint:` at a terminal); a program
+//! run with `--json` also gets one object on stdout:
+//! `{"error": {"kind", "message", "http_status", "code", "retry_after_s",
+//! "retryable", "thread_id", "hint"}}`, null where unknown. `kind` is one of
+//! [`Kind`]; `thread_id` is set whenever a generation had already started, so
+//! nothing billed is lost. Exit codes stay the reference's (0/1/2/130) unless
+//! `LOVART_EXIT_CODES=detailed` asks for one code per kind and per unfinished
+//! generation ([`ExitCodes`]).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use lovart_wire::envelope::codes;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, ApiErrorKind};
+use crate::flow::interrupt::Interrupted;
+
+/// The documented error kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Keys missing, wrong or refused (HTTP 401/403).
+    Auth,
+    /// Not enough credits (HTTP 402, code 2012).
+    InsufficientCredits,
+    /// Too many requests (HTTP 429, code 1429): retry after `retry_after_s`.
+    RateLimited,
+    /// The thread is still working on an earlier message (HTTP 409, code 2011).
+    ThreadBusy,
+    /// No such thread or project (HTTP 404, or a project that does not exist).
+    NotFound,
+    /// The request or an option was refused as invalid (HTTP 400/422, bad flags).
+    InvalidInput,
+    /// The server failed or answered something that is not the API (5xx, not JSON).
+    Server,
+    /// No answer: refused, reset, DNS, TLS.
+    Network,
+    /// No answer in time.
+    Timeout,
+    /// A billable send got no answer: it may or may not have started a
+    /// generation. Not retryable as such: the same request sent again soon
+    /// after reuses its Idempotency-Key (see [`crate::state::pending_sends`]),
+    /// so it is billed once; check first with `lovart threads`.
+    OutcomeUnknown,
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); the generation goes on.
+    Interrupted,
+    /// Something on this machine: state file, output folder, local file.
+    Local,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auth => "auth",
+            Self::InsufficientCredits => "insufficient_credits",
+            Self::RateLimited => "rate_limited",
+            Self::ThreadBusy => "thread_busy",
+            Self::NotFound => "not_found",
+            Self::InvalidInput => "invalid_input",
+            Self::Server => "server",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::OutcomeUnknown => "outcome_unknown",
+            Self::Interrupted => "interrupted",
+            Self::Local => "local",
+        }
+    }
+
+    /// Whether the same call may succeed later without any change.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited | Self::ThreadBusy | Self::Server | Self::Network | Self::Timeout
+        )
+    }
+
+    /// The exit code of this kind under `LOVART_EXIT_CODES=detailed`.
+    pub fn detailed_exit_code(self) -> u8 {
+        match self {
+            Self::Auth => 3,
+            Self::InsufficientCredits => 4,
+            Self::RateLimited => 5,
+            Self::ThreadBusy => 6,
+            Self::NotFound => 7,
+            Self::InvalidInput => 8,
+            Self::Server => 9,
+            Self::Network => 10,
+            Self::Timeout => 11,
+            Self::OutcomeUnknown => 13,
+            Self::Local => 12,
+            Self::Interrupted => 130,
+        }
+    }
+}
+
+/// Bad input found before anything was sent: a flag, a file, a JSON value.
+#[derive(Debug)]
+pub struct InvalidInput(pub String);
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+/// A network command run without both keys; prints as the reference's message.
+#[derive(Debug)]
+pub struct MissingKeys;
+
+impl fmt::Display for MissingKeys {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(
+            "LOVART_ACCESS_KEY and LOVART_SECRET_KEY must be set (via env vars or --ak/--sk)",
+        )
+    }
+}
+
+impl std::error::Error for MissingKeys {}
+
+/// A project or thread the server does not know.
+#[derive(Debug)]
+pub struct NotFound(pub String);
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// An error after a generation started: carries its thread so
+/// the error object can say where the billed work is. Prints as its cause.
+#[derive(Debug)]
+pub struct InThread {
+    pub thread_id: String,
+    pub cause: anyhow::Error,
+}
+
+impl fmt::Display for InThread {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:#}", self.cause)
+    }
+}
+
+impl std::error::Error for InThread {}
+
+/// Wraps an error of the work after a send with the thread it concerns.
+pub fn in_thread(thread_id: &str, cause: anyhow::Error) -> anyhow::Error {
+    if cause.is::<InThread>() || cause.is::<Interrupted>() {
+        return cause;
+    }
+    InThread {
+        thread_id: thread_id.to_string(),
+        cause,
+    }
+    .into()
+}
+
+/// An error with advice already known where it happened (and, when that
+/// advice knows better, the kind: a project check that failed on the keys is
+/// an `auth` error under the reference's "does not exist" message). Prints as
+/// its cause.
+#[derive(Debug)]
+pub struct Hinted {
+    pub hints: Vec<String>,
+    pub kind: Option<Kind>,
+    pub cause: anyhow::Error,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:#}", self.cause)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// The JSON error object of a failure, and its advice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorObject {
+    pub kind: Kind,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub code: Option<Value>,
+    pub retry_after_s: Option<u64>,
+    pub thread_id: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl ErrorObject {
+    /// Classifies an error the way a program needs it.
+    pub fn of(error: &anyhow::Error) -> Self {
+        let (thread_id, cause) = match error.downcast_ref::<InThread>() {
+            Some(in_thread) => (Some(in_thread.thread_id.clone()), &in_thread.cause),
+            None => (None, error),
+        };
+        let (hinted, cause) = match cause.downcast_ref::<Hinted>() {
+            Some(hinted) => (Some(hinted), &hinted.cause),
+            None => (None, cause),
+        };
+        let mut object = Self {
+            kind: Kind::Local,
+            message: format!("{error:#}"),
+            http_status: None,
+            code: None,
+            retry_after_s: None,
+            thread_id,
+            hint: None,
+        };
+        let mut nothing_pending = false;
+        if let Some(api) = cause.downcast_ref::<ApiError>() {
+            object.kind = api_kind(api);
+            nothing_pending = api.kind == ApiErrorKind::NotApplicable;
+            object.http_status = api.status;
+            object.code.clone_from(&api.code);
+            object.retry_after_s = api.retry_after.map(|wait| wait.as_secs().max(1));
+        } else if cause.is::<InvalidInput>() {
+            object.kind = Kind::InvalidInput;
+        } else if cause.is::<NotFound>() {
+            object.kind = Kind::NotFound;
+        } else if cause.is::<Interrupted>() {
+            object.kind = Kind::Interrupted;
+        } else if cause.is::<MissingKeys>() {
+            object.kind = Kind::Auth;
+        }
+        if let Some(kind) = hinted.and_then(|hinted| hinted.kind) {
+            object.kind = kind;
+        }
+        object.hint = match hinted {
+            Some(hinted) if !hinted.hints.is_empty() => Some(hinted.hints.join("\n")),
+            _ if nothing_pending => Some(nothing_pending_advice(object.thread_id.as_deref())),
+            _ => advice(&object),
+        };
+        object
+    }
+
+    /// `{"error": {…}}`, every documented key present.
+    pub fn to_json(&self) -> Value {
+        json!({"error": {
+            "kind": self.kind.as_str(),
+            "message": self.message,
+            "http_status": self.http_status,
+            "code": self.code,
+            "retry_after_s": self.retry_after_s,
+            "retryable": self.kind.retryable(),
+            "thread_id": self.thread_id,
+            "hint": self.hint,
+        }})
+    }
+}
+
+/// The kind of an API error: the server's own code first, then the HTTP status.
+pub fn api_kind(error: &ApiError) -> Kind {
+    if error.kind == ApiErrorKind::NotApplicable {
+        return Kind::InvalidInput;
+    }
+    match error.code.as_ref().and_then(Value::as_i64) {
+        Some(codes::THREAD_BUSY) => return Kind::ThreadBusy,
+        Some(codes::INSUFFICIENT_CREDITS) => return Kind::InsufficientCredits,
+        Some(codes::RATE_LIMITED) => return Kind::RateLimited,
+        _ => {}
+    }
+    match (error.kind, error.status) {
+        (_, Some(401 | 403)) => Kind::Auth,
+        (_, Some(402)) => Kind::InsufficientCredits,
+        (_, Some(409)) => Kind::ThreadBusy,
+        (_, Some(429)) => Kind::RateLimited,
+        (_, Some(404)) => Kind::NotFound,
+        (_, Some(400 | 405 | 413 | 422)) => Kind::InvalidInput,
+        (_, Some(408 | 504)) => Kind::Timeout,
+        (ApiErrorKind::Connection, _) if error.message.ends_with("timed out") => Kind::Timeout,
+        (ApiErrorKind::Connection, _) => Kind::Network,
+        _ => Kind::Server,
+    }
+}
+
+/// A confirm refused because nothing waits for a yes: where to look instead.
+fn nothing_pending_advice(thread_id: Option<&str>) -> String {
+    let thread = thread_id.unwrap_or("<id>");
+    format!(
+        "thread {thread} has no step waiting for confirmation: `lovart result --thread-id {thread}` shows where it stands"
+    )
+}
+
+/// What the user can do about a failure whose cause is known.
+fn advice(error: &ErrorObject) -> Option<String> {
+    let lower = error.message.to_lowercase();
+    if lower.contains("timestamp") && (lower.contains("expired") || lower.contains("skew")) {
+        return Some(
+            "the server rejected the request time: check that this machine's clock is right (lovart doctor shows the offset)"
+                .to_string(),
+        );
+    }
+    let resume = error.thread_id.as_deref().map(|thread| {
+        format!("the generation goes on: resume with `lovart wait --thread-id {thread} --json`")
+    });
+    let advice = match error.kind {
+        Kind::Auth => "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)".to_string(),
+        Kind::InsufficientCredits => "the account does not have enough credits for this: top up, or switch to the queue with `lovart set-mode --unlimited`".to_string(),
+        Kind::ThreadBusy => match &error.thread_id {
+            Some(thread) => format!("thread {thread} is still busy: wait for it (`lovart wait --thread-id {thread}`) or start a new thread"),
+            None => "the thread is still busy: wait for it (`lovart wait --thread-id <id>`) or start a new thread".to_string(),
+        },
+        Kind::RateLimited => match error.retry_after_s {
+            Some(wait) => format!("rate limited: retry after {wait} s"),
+            None => "rate limited: wait a minute before retrying".to_string(),
+        },
+        Kind::Network | Kind::Timeout => "check the network, LOVART_BASE_URL and any proxy settings (https_proxy, no_proxy)".to_string(),
+        Kind::OutcomeUnknown => format!(
+            "the send got no answer, so it may have started a generation: look before sending again (`lovart threads` lists the saved threads, `lovart status --thread-id <id>` checks one); the same request sent again within {} minutes reuses its Idempotency-Key, so it is started and billed once",
+            crate::state::pending_sends::REUSE_WINDOW.as_secs() / 60
+        ),
+        _ => return resume,
+    };
+    Some(match resume {
+        Some(resume) if error.kind != Kind::ThreadBusy => format!("{advice}; {resume}"),
+        _ => advice,
+    })
+}
+
+/// How exit codes are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCodes {
+    /// The reference's: 0 (every settled generation), 1, 2, 130.
+    Reference,
+    /// `LOVART_EXIT_CODES=detailed`: one code per kind and per unfinished generation.
+    Detailed,
+}
+
+/// A generation that waits for the user's yes (`final_status: pending_confirmation`).
+pub const EXIT_PENDING_CONFIRMATION: u8 = 20;
+/// The wait ended at `--timeout` while the thread still runs (`final_status: timeout`).
+pub const EXIT_STILL_RUNNING: u8 = 21;
+/// The generation was aborted on the server (`final_status: abort`).
+pub const EXIT_ABORTED: u8 = 22;
+
+impl ExitCodes {
+    /// `LOVART_EXIT_CODES=detailed` asks for one code per kind.
+    pub fn from_environment(environment: &crate::settings::Environment) -> Self {
+        match environment.text("LOVART_EXIT_CODES") {
+            Some("detailed") => Self::Detailed,
+            _ => Self::Reference,
+        }
+    }
+}
+
+/// The detailed exit code of the last settled generation (0: none noted).
+static SETTLED_EXIT: AtomicU8 = AtomicU8::new(0);
+
+/// Notes how a generation ended, for `LOVART_EXIT_CODES=detailed`.
+pub fn note_final_status(final_status: &str) {
+    let code = match final_status {
+        "pending_confirmation" => EXIT_PENDING_CONFIRMATION,
+        "timeout" | "running" => EXIT_STILL_RUNNING,
+        "abort" => EXIT_ABORTED,
+        _ => 0,
+    };
+    SETTLED_EXIT.store(code, Ordering::Relaxed);
+}
+
+/// The exit code of a command that succeeded.
+pub fn success_exit_code(mode: ExitCodes) -> u8 {
+    match mode {
+        ExitCodes::Reference => 0,
+        ExitCodes::Detailed => SETTLED_EXIT.load(Ordering::Relaxed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn api(status: Option<u16>, code: Option<Value>) -> anyhow::Error {
+        let mut error = ApiError::new(ApiErrorKind::Http, "boom");
+        error.status = status;
+        error.code = code;
+        error.retry_after = Some(Duration::from_secs(60));
+        error.into()
+    }
+
+    #[test]
+    fn the_servers_code_decides_before_the_status() {
+        assert_eq!(
+            ErrorObject::of(&api(Some(400), Some(json!(2011)))).kind,
+            Kind::ThreadBusy
+        );
+        assert_eq!(
+            ErrorObject::of(&api(Some(200), Some(json!(2012)))).kind,
+            Kind::InsufficientCredits
+        );
+        assert_eq!(
+            ErrorObject::of(&api(Some(402), None)).kind,
+            Kind::InsufficientCredits
+        );
+        assert_eq!(ErrorObject::of(&api(Some(401), None)).kind, Kind::Auth);
+        assert_eq!(ErrorObject::of(&api(Some(503), None)).kind, Kind::Server);
+    }
+
+    #[test]
+    fn the_json_object_has_every_key_and_the_thread() {
+        let error = in_thread("t1", api(Some(429), Some(json!(1429))));
+        let object = ErrorObject::of(&error);
+        let value = object.to_json();
+        assert_eq!(value["error"]["kind"], "rate_limited");
+        assert_eq!(value["error"]["retryable"], true);
+        assert_eq!(value["error"]["retry_after_s"], 60);
+        assert_eq!(value["error"]["thread_id"], "t1");
+        assert_eq!(value["error"]["code"], 1429);
+        assert_eq!(value["error"]["message"], "boom");
+        assert!(
+            value["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("lovart wait --thread-id t1")
+        );
+        let keys: Vec<&String> = value["error"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "kind",
+                "message",
+                "http_status",
+                "code",
+                "retry_after_s",
+                "retryable",
+                "thread_id",
+                "hint"
+            ]
+        );
+    }
+
+    #[test]
+    fn local_errors_are_local_unless_typed() {
+        let plain = anyhow::anyhow!("cannot write /x");
+        assert_eq!(ErrorObject::of(&plain).kind, Kind::Local);
+        let bad: anyhow::Error = InvalidInput("bad".into()).into();
+        assert_eq!(ErrorObject::of(&bad).kind, Kind::InvalidInput);
+        assert!(!Kind::InvalidInput.retryable());
+    }
+
+    #[test]
+    fn busy_hint_names_the_real_thread() {
+        let error = in_thread("abc123", api(Some(409), None));
+        let hint = ErrorObject::of(&error).hint.unwrap();
+        assert!(hint.contains("lovart wait --thread-id abc123"), "{hint}");
+        assert!(!hint.contains('…'));
+    }
+}

@@ -1,0 +1,329 @@
+//! A whole batch: the input checked, the journal opened (locked) and
+//! replayed, the limiter seeded from it, at most `--concurrency` rows worked
+//! at once, one line printed per row as it settles, the summary on stderr and
+//! the progress display at a terminal.
+//!
+//! Rows are taken from the parsed input lazily, so memory holds the rows
+//! (a few hundred bytes each) and the rows in flight, not every row's result.
+
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use futures_util::StreamExt;
+use lovart_wire::paths::Tier;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::journal::{HashingReader, Journal, RowState, default_journal_path, stdin_journal_path};
+use super::limiter::RateLimiter;
+use super::row::{Outcome, Shared, Stats, process};
+use super::rows::{Row, parse_rows};
+use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::files::naming::NameTemplate;
+use crate::flow::send::ReasoningMode;
+use crate::python::dumps_compact;
+use crate::settings::{Settings, print_line};
+
+/// What `lovart batch` was asked, beyond the rows.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub concurrency: usize,
+    pub download: bool,
+    pub output_dir: String,
+    /// `--name`: a template for the files' names.
+    pub name: Option<NameTemplate>,
+    /// `--sidecar`: `<file>.json` beside each file.
+    pub sidecar: bool,
+    pub journal: Option<PathBuf>,
+    pub project_id: Option<String>,
+    pub mode: Option<ReasoningMode>,
+    pub max_credits: Option<f64>,
+    /// How long one row may wait for its thread.
+    pub timeout: Duration,
+}
+
+/// How often the query calls made are journaled (for a resumed batch).
+const QUERY_JOURNAL_EVERY: Duration = Duration::from_secs(1);
+
+/// The input's rows and digest, or every bad line on stderr and an error.
+fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
+    let reader: Box<dyn Read> = if file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(file)
+                .with_context(|| format!("cannot read the batch file {file}"))?,
+        )
+    };
+    let mut hashing = HashingReader::new(reader);
+    let parsed = parse_rows(BufReader::new(&mut hashing));
+    let digest = hashing.finish();
+    let name = if file == "-" { "stdin" } else { file };
+    match parsed {
+        Ok(parsed) => Ok((parsed.rows, digest)),
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{name}: {error}");
+            }
+            let lines = errors
+                .iter()
+                .map(|e| e.line)
+                .collect::<std::collections::BTreeSet<_>>();
+            Err(InvalidInput(format!(
+                "{} bad line{} in {name} (first: {}); nothing was sent",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                errors[0]
+            ))
+            .into())
+        }
+    }
+}
+
+pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<()> {
+    let started = Instant::now();
+    let (rows, digest) = read_rows(file)?;
+    let client = ctx.api()?;
+    if settings.download {
+        crate::download::ensure_output_dir(&settings.output_dir)?;
+    }
+    let journal_path = match &settings.journal {
+        Some(path) => path.clone(),
+        None if file == "-" => {
+            let state_path = ctx.state.path().to_path_buf();
+            let dir = state_path.parent().map(PathBuf::from).unwrap_or_default();
+            stdin_journal_path(&dir, &digest)
+        }
+        None => default_journal_path(std::path::Path::new(file)),
+    };
+    let (journal, mut replay) = Journal::open(&journal_path, &digest).map_err(|e| anyhow!(e))?;
+    let scale = ctx.rate_scale;
+    let limiter = RateLimiter::for_client(scale);
+    limiter.seed(Tier::Chat, &replay.chat_sends);
+    limiter.seed(Tier::Query, &replay.query_calls);
+    replay.chat_sends = Vec::new();
+    replay.query_calls = Vec::new();
+
+    let settled_before = replay
+        .rows
+        .values()
+        .filter(|state| matches!(state, RowState::Settled(_)))
+        .count();
+    let project_id = if settled_before == rows.len() {
+        String::new()
+    } else {
+        let _ = limiter.acquire(Tier::Query).await;
+        crate::flow::project::given_or_new(&client, ctx, settings.project_id.as_deref()).await?
+    };
+    let shared = Shared {
+        ctx,
+        client,
+        limiter,
+        journal,
+        project_id,
+        settings: &settings,
+        rate_scale: scale,
+        stats: Stats::default(),
+        unanswered: std::sync::Mutex::default(),
+    };
+    let total = rows.len();
+    if settled_before > 0 {
+        eprintln!(
+            "batch: resuming from {}: {settled_before} of {total} rows already settled (printed again)",
+            journal_path.display()
+        );
+    }
+
+    let display = Display::new(ctx.progress.enabled(), total);
+    let begun = AtomicUsize::new(0);
+    let mut states = std::mem::take(&mut replay.rows);
+    let shared_ref = &shared;
+    let begun_ref = &begun;
+    let mut outcomes = futures_util::stream::iter(rows.iter().map(|row| {
+        let state = states.remove(&*row.id);
+        async move {
+            if let Some(RowState::Settled(text)) = state {
+                return Ok(Reprint(text));
+            }
+            begun_ref.fetch_add(1, Ordering::Relaxed);
+            process(shared_ref, row, state).await.map(Fresh)
+        }
+    }))
+    .buffer_unordered(settings.concurrency.max(1));
+
+    let mut tally = Tally::default();
+    let mut ticker = tokio::time::interval(QUERY_JOURNAL_EVERY.min(Duration::from_millis(250)));
+    let mut last_journaled = Instant::now();
+    loop {
+        tokio::select! {
+            next = outcomes.next() => {
+                let Some(next) = next else { break };
+                let line = match next? {
+                    Reprint(text) => tally.reprinted(&text),
+                    Fresh(outcome) => tally.fresh(outcome),
+                };
+                display.suspend(|| print_line(&line));
+            }
+            _ = ticker.tick() => {
+                if last_journaled.elapsed() >= QUERY_JOURNAL_EVERY {
+                    last_journaled = Instant::now();
+                    journal_queries(&shared)?;
+                }
+                let running = begun.load(Ordering::Relaxed) - tally.fresh_count;
+                display.update(&tally, running, total, &shared);
+            }
+        }
+    }
+    drop(outcomes);
+    journal_queries(&shared)?;
+    display.finish();
+    summary(&tally, total, &shared, started.elapsed());
+    tally.verdict(total, ctx.exit_codes)
+}
+
+fn journal_queries(shared: &Shared<'_>) -> Result<()> {
+    let n = shared.stats.unjournaled_queries.swap(0, Ordering::Relaxed);
+    if n > 0 {
+        shared
+            .journal
+            .queries(n)
+            .with_context(|| "cannot write the batch journal")?;
+    }
+    Ok(())
+}
+
+use RowResult::{Fresh, Reprint};
+
+/// A row's line: re-printed from the journal, or just worked.
+enum RowResult {
+    Reprint(Box<str>),
+    Fresh(Outcome),
+}
+
+/// What the rows came to.
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    fresh_count: usize,
+    reprinted: usize,
+    /// `final_status` of the first row not done without an error.
+    first_unfinished: Option<String>,
+    errors: usize,
+    first_error: Option<anyhow::Error>,
+}
+
+impl Tally {
+    fn reprinted(&mut self, text: &str) -> String {
+        self.reprinted += 1;
+        let value: Value = crate::python::loads(text).unwrap_or(Value::Null);
+        let status = value
+            .get("final_status")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if status == "done" {
+            self.done += 1;
+        } else if self.first_unfinished.is_none() {
+            self.first_unfinished = Some(status.to_string());
+        }
+        dumps_compact(&value, false)
+    }
+
+    fn fresh(&mut self, outcome: Outcome) -> String {
+        self.fresh_count += 1;
+        if outcome.done {
+            self.done += 1;
+        } else if let Some(error) = outcome.error {
+            self.errors += 1;
+            self.first_error.get_or_insert(error);
+        } else if self.first_unfinished.is_none() {
+            let status = outcome.output.get("final_status").and_then(Value::as_str);
+            self.first_unfinished = Some(status.unwrap_or_default().to_string());
+        }
+        dumps_compact(&Value::Object(outcome.output), false)
+    }
+
+    /// Ok when every row is done; else an error (exit 1), or with detailed
+    /// exit codes the first row's error kind or unfinished status.
+    fn verdict(self, total: usize, exit_codes: ExitCodes) -> Result<()> {
+        if self.done == total {
+            return Ok(());
+        }
+        let message = format!("{} of {total} rows are not done", total - self.done);
+        if let Some(error) = self.first_error {
+            return Err(error.context(format!("{message}; the first error")));
+        }
+        if exit_codes == ExitCodes::Detailed {
+            note_final_status(self.first_unfinished.as_deref().unwrap_or_default());
+            return Ok(());
+        }
+        Err(anyhow!(message))
+    }
+}
+
+fn summary(tally: &Tally, total: usize, shared: &Shared<'_>, elapsed: Duration) {
+    let stats = &shared.stats;
+    eprintln!(
+        "batch: {} of {total} rows done ({} errors, {} other outcomes, {} from the journal) in {:.1} s; \
+         {} sends, {} rate-limited answers (429), {} busy-thread retries; journal {}",
+        tally.done,
+        tally.errors,
+        total - tally.done - tally.errors,
+        tally.reprinted,
+        elapsed.as_secs_f64(),
+        stats.sends.load(Ordering::Relaxed),
+        stats.rate_limited.load(Ordering::Relaxed),
+        stats.busy_retries.load(Ordering::Relaxed),
+        shared.journal.path().display(),
+    );
+}
+
+/// The terminal's progress line: rows done/running/queued and rate-limit waits.
+struct Display {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Display {
+    fn new(enabled: bool, total: usize) -> Self {
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let template = "{bar:30} {pos}/{len} · {msg} · {elapsed}";
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Self { bar }
+    }
+
+    fn update(&self, tally: &Tally, running: usize, total: usize, shared: &Shared<'_>) {
+        let Some(bar) = &self.bar else { return };
+        let settled = tally.fresh_count + tally.reprinted;
+        let queued = total.saturating_sub(settled + running);
+        let limiter = &shared.limiter;
+        let waits = match (limiter.waiting(Tier::Chat), limiter.waiting(Tier::Query)) {
+            (0, 0) => String::new(),
+            (chat, query) => {
+                format!(" · waiting for the rate limit: {chat} sends, {query} queries")
+            }
+        };
+        bar.set_position(settled as u64);
+        bar.set_message(format!("{running} running · {queued} queued{waits}"));
+    }
+
+    fn suspend(&self, print: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Waiting for a thread to settle, the reference's way.
+//!
+//! A status every 3 s until the `--timeout` deadline; after the first "done",
+//! 5 s and a second look (a video sub-agent may not have started yet); from
+//! the 7th poll on, every 3rd poll also asks the result for a pending
+//! confirmation — and, unlike the reference, once more when the deadline
+//! passes, so a thread waiting for a yes is never reported as a timeout. No
+//! retry starts after the deadline, so the wait ends at most one attempt
+//! (`--timeout`) after it, whatever the network does.
+
+use std::time::Duration;
+
+use lovart_wire::reply::ResultView;
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use crate::api::{ApiClient, ApiError};
+use crate::timing::Waits;
+
+/// How a wait for a thread ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    Done,
+    Abort,
+    Timeout,
+    /// A high-cost tool waits for the user's yes; the value is what to show them.
+    PendingConfirmation(Value),
+}
+
+impl Settled {
+    /// `final_status` as printed.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Abort => "abort",
+            Self::Timeout => "timeout",
+            Self::PendingConfirmation(_) => "pending_confirmation",
+        }
+    }
+}
+
+/// Observes the poll; the terminal spinner and the MCP server's progress
+/// notifications implement it (`Sync`, so a wait can run on any thread).
+pub trait PollObserver: Sync {
+    fn status(&self, status: &str);
+}
+
+impl PollObserver for () {
+    fn status(&self, _status: &str) {}
+}
+
+/// Where a poll reads a thread from, and how long it rests between polls:
+/// the API client itself for a command ([`Direct`]), or the client behind a
+/// batch's rate limiter, whose polls share the account's query budget.
+// Implemented by the engine's own two sources only, whose futures are polled
+// where they are made: no `Send` bound is needed on them.
+#[allow(async_fn_in_trait)]
+pub trait ThreadSource {
+    async fn status_word(&self, thread_id: &str) -> Result<String, ApiError>;
+    async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError>;
+    /// Between two status polls.
+    fn poll_interval(&self) -> Duration;
+}
+
+/// A command's polls: straight to the API, the reference's fixed waits.
+pub struct Direct<'a> {
+    pub client: &'a ApiClient,
+    pub waits: Waits,
+}
+
+impl ThreadSource for Direct<'_> {
+    async fn status_word(&self, thread_id: &str) -> Result<String, ApiError> {
+        self.client.status_word(thread_id).await
+    }
+
+    async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError> {
+        self.client.result(thread_id).await
+    }
+
+    fn poll_interval(&self) -> Duration {
+        self.waits.poll_interval()
+    }
+}
+
+/// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`;
+/// `recheck` is the rest before the second look at a "done". Also returns the
+/// result read by the last look when the thread settled done or abort, for a
+/// caller that does not need to read it again.
+pub async fn poll_until_settled(
+    source: &impl ThreadSource,
+    thread_id: &str,
+    timeout: Duration,
+    recheck: Duration,
+    observer: &dyn PollObserver,
+) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
+    let deadline = Instant::now() + timeout;
+    let mut polls: u32 = 0;
+    while Instant::now() < deadline {
+        let status = source.status_word(thread_id).await?;
+        polls += 1;
+        observer.status(&status);
+        match status.as_str() {
+            "abort" => return Ok((Settled::Abort, None)),
+            "done" => {
+                tokio::time::sleep(recheck).await;
+                let second = source.status_word(thread_id).await?;
+                if second == "done" || second == "abort" {
+                    let result = source.result(thread_id).await.ok();
+                    if let Some(pending) = result.as_ref().and_then(pending_confirmation) {
+                        return Ok((Settled::PendingConfirmation(pending), None));
+                    }
+                    let settled = if second == "done" {
+                        Settled::Done
+                    } else {
+                        Settled::Abort
+                    };
+                    return Ok((settled, result));
+                }
+            }
+            _ => {}
+        }
+        if polls >= 7
+            && status == "running"
+            && polls.is_multiple_of(3)
+            && let Some(pending) = last_look(source, thread_id).await
+        {
+            return Ok((Settled::PendingConfirmation(pending), None));
+        }
+        tokio::time::sleep(source.poll_interval()).await;
+    }
+    // One unambiguous outcome: a thread that waits for a confirmation is
+    // reported as such, not as a timeout.
+    if let Some(pending) = last_look(source, thread_id).await {
+        return Ok((Settled::PendingConfirmation(pending), None));
+    }
+    Ok((Settled::Timeout, None))
+}
+
+/// The result's `pending_confirmation` when there is one; errors count as none.
+async fn last_look(source: &impl ThreadSource, thread_id: &str) -> Option<Value> {
+    let result = source.result(thread_id).await.ok()?;
+    pending_confirmation(&result)
+}
+
+fn pending_confirmation(result: &Map<String, Value>) -> Option<Value> {
+    ResultView(result).pending_confirmation().cloned()
+}

@@ -1,0 +1,199 @@
+//! Waiting for a thread and shaping what `chat`, `confirm` and `wait` print.
+//!
+//! [`settle`] polls until the thread is done, aborted, pending a confirmation
+//! or past the deadline; with `--max-credits N` it confirms a pending step by
+//! itself when the step's estimated cost is known and at most N (never
+//! otherwise), then goes on waiting. [`settled_output`] turns the outcome into
+//! the reference's output object. [`wait_for_output`] is the whole wait of
+//! `chat`, `confirm` and `wait`: spinner, signals, settle, shape, download.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use lovart_wire::reply::fields;
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use crate::api::ApiClient;
+use crate::download::FileOptions;
+use crate::failure::{in_thread, note_final_status};
+use crate::flow::interrupt::{Resumable, until_interrupted};
+use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
+use crate::flow::poll::{Direct, PollObserver, Settled, poll_until_settled};
+use crate::python::py_str;
+use crate::settings::Settings;
+
+/// Keys under which a pending confirmation may state its cost in credits.
+const COST_KEYS: &[&str] = &[
+    "estimated_cost",
+    "estimated_credits",
+    "cost",
+    "credits",
+    "credit_cost",
+];
+
+/// The estimated cost of a pending step, when it states one as a number.
+pub fn estimated_cost(pending: &Value) -> Option<f64> {
+    COST_KEYS
+        .iter()
+        .filter_map(|key| pending.get(*key))
+        .find_map(|value| match value {
+            Value::Number(number) => number.as_f64(),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        })
+        .filter(|cost| cost.is_finite() && *cost >= 0.0)
+}
+
+/// Polls `thread_id` until it settles or `timeout` passes, confirming a
+/// pending step by itself only when `max_credits` allows its known cost.
+pub async fn settle(
+    client: &ApiClient,
+    ctx: &Settings,
+    thread_id: &str,
+    timeout: Duration,
+    max_credits: Option<f64>,
+    observer: &dyn PollObserver,
+) -> Result<Settled> {
+    let deadline = Instant::now() + timeout;
+    // No retry starts after the deadline: the wait ends at most one attempt after it.
+    let bounded = client.until(deadline);
+    let source = Direct {
+        client: &bounded,
+        waits: ctx.waits,
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (settled, _) =
+            poll_until_settled(&source, thread_id, left, ctx.waits.done_recheck(), observer)
+                .await?;
+        let Settled::PendingConfirmation(pending) = &settled else {
+            return Ok(settled);
+        };
+        let (Some(limit), Some(cost)) = (max_credits, estimated_cost(pending)) else {
+            return Ok(settled);
+        };
+        if cost > limit || Instant::now() >= deadline {
+            if cost > limit {
+                eprintln!(
+                    "not confirmed: the step costs about {cost} credits, more than --max-credits {limit}"
+                );
+            }
+            return Ok(settled);
+        }
+        eprintln!("confirming: the step costs about {cost} credits (--max-credits {limit})");
+        client.confirm(thread_id).await?;
+    }
+}
+
+/// How a pending confirmation is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingShape {
+    /// `chat` and `wait`: `{"thread_id", "project_id", "final_status",
+    /// "pending_confirmation", "items": []}`, without fetching the result.
+    Summary,
+    /// `confirm`: the thread's result with its own `pending_confirmation`.
+    Result,
+}
+
+/// The output object of a settled thread: the result, then `final_status`,
+/// `project_id` and, when done, `generation_succeeded` (and the text-only
+/// warning); a pending confirmation in `shape`.
+pub async fn settled_output(
+    client: &ApiClient,
+    thread_id: &str,
+    project_id: Option<&str>,
+    settled: Settled,
+    shape: PendingShape,
+) -> Result<Map<String, Value>> {
+    if let (Settled::PendingConfirmation(pending), PendingShape::Summary) = (&settled, shape) {
+        let mut summary = Map::new();
+        summary.insert(fields::THREAD_ID.into(), json!(thread_id));
+        summary.insert(fields::PROJECT_ID.into(), json!(project_id));
+        summary.insert("final_status".into(), json!(settled.as_str()));
+        summary.insert(fields::PENDING_CONFIRMATION.into(), pending.clone());
+        summary.insert(fields::ITEMS.into(), json!([]));
+        return Ok(summary);
+    }
+    let mut result = client.result(thread_id).await?;
+    result.insert("final_status".into(), json!(settled.as_str()));
+    result.insert(fields::PROJECT_ID.into(), json!(project_id));
+    if settled == Settled::Done {
+        mark_generation_outcome(&mut result);
+    }
+    Ok(result)
+}
+
+/// One command's wait for a thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Wait<'a> {
+    pub thread_id: &'a str,
+    pub project_id: Option<&'a str>,
+    pub timeout: Duration,
+    pub max_credits: Option<f64>,
+    pub shape: PendingShape,
+    /// `--json`: a stop prints the interruption object on stdout.
+    pub json: bool,
+    /// `--download` into `output_dir`.
+    pub download: bool,
+    pub output_dir: &'a str,
+    /// `--name`, `--sidecar` and what the records say of the thread.
+    pub files: &'a FileOptions,
+}
+
+/// Waits for the thread (spinner at a terminal, stopped cleanly by a signal),
+/// shapes the output, lets `finish` add to it (told whether the thread waits
+/// for a confirmation), downloads when asked, and notes the final status for
+/// the detailed exit code. An error carries the thread id.
+pub async fn wait_for_output(
+    client: &ApiClient,
+    ctx: &Settings,
+    wait: Wait<'_>,
+    finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
+) -> Result<Map<String, Value>> {
+    // No retry starts after the deadline: the command ends at most one attempt
+    // per remaining call (the result) after it.
+    let client = &client.until(Instant::now() + wait.timeout);
+    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
+    let resumable = Resumable {
+        thread_id: wait.thread_id,
+        project_id: wait.project_id,
+        json: wait.json,
+    };
+    let outcome = until_interrupted(resumable, async {
+        let settled = settle(
+            client,
+            ctx,
+            wait.thread_id,
+            wait.timeout,
+            wait.max_credits,
+            &spinner,
+        )
+        .await?;
+        let pending = matches!(settled, Settled::PendingConfirmation(_));
+        let mut result =
+            settled_output(client, wait.thread_id, wait.project_id, settled, wait.shape).await?;
+        finish(&mut result, pending).await?;
+        spinner.finish();
+        download_if_asked(result, wait.download, wait.output_dir, wait.files, ctx).await
+    })
+    .await;
+    spinner.finish();
+    let result = outcome.map_err(|error| in_thread(wait.thread_id, error))?;
+    note_final_status(&result.get("final_status").map(py_str).unwrap_or_default());
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_is_read_from_the_known_keys() {
+        assert_eq!(estimated_cost(&json!({"estimated_cost": 40})), Some(40.0));
+        assert_eq!(estimated_cost(&json!({"credits": "12.5"})), Some(12.5));
+        assert_eq!(estimated_cost(&json!({"message": "costs 40"})), None);
+        assert_eq!(estimated_cost(&json!({"cost": -1})), None);
+        assert_eq!(estimated_cost(&json!("x")), None);
+    }
+}

@@ -1,0 +1,408 @@
+//! How `generate`, `wait` and `confirm` answer, by what the client speaks:
+//!
+//! - a retried call carrying a sealed `requestState` (2026-07-28) resumes the
+//!   confirmation it asked about ([`super::confirmation`]): "yes" confirms
+//!   and waits, anything else returns the pending output it was given;
+//! - a client that declares the tasks extension gets a task
+//!   ([`super::tasks`]) as soon as the billable step (send, confirm) is done:
+//!   the waiting, the question about a high-cost step and the download go on
+//!   in the task;
+//! - any other call runs as before ([`super::jobs`]); a pending step ends it
+//!   with `input_required` when the client speaks 2026-07-28 and can ask its
+//!   user, else with `pending_confirmation`.
+//!
+//! Every finished result registers its files as resources
+//! ([`super::resources`]) and carries the step's cost in `_meta` when known.
+//! A call the client cancels (or whose request is closed) stops at once.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use rmcp::RoleServer;
+use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult, InputResponses, MetaObject};
+use rmcp::service::RequestContext;
+use serde_json::{Map, Value, json};
+
+use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::flow::settle::estimated_cost;
+
+use super::confirmation::{self, Confirmations};
+use super::http::files::FilePolicy;
+use super::jobs::{self, Job};
+use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, WaitParams};
+use super::progress::Progress;
+use super::results;
+use super::tasks::TaskLink;
+use super::{LovartServer, Shared};
+
+/// The `_meta` key of a result's cost.
+pub const COST_META: &str = "io.lovart/cost";
+/// How long one round of a task's wait lasts (its status message is updated after each).
+const TASK_ROUND_SECONDS: f64 = 15.0;
+
+/// A generation tool call.
+pub enum Call {
+    Generate(GenerateParams),
+    Wait(WaitParams),
+    Confirm(ConfirmParams),
+}
+
+/// What happens after the billable step, whatever the tool.
+#[derive(Clone)]
+struct After {
+    download: bool,
+    output_dir: Option<String>,
+    max_credits: Option<f64>,
+    wait_seconds: Option<f64>,
+    /// The file name template and sidecar choice of `name`/`sidecar`.
+    name: Option<String>,
+    sidecar: bool,
+}
+
+impl Call {
+    fn tool(&self) -> &'static str {
+        match self {
+            Self::Generate(_) => "generate",
+            Self::Wait(_) => "wait",
+            Self::Confirm(_) => "confirm",
+        }
+    }
+
+    fn after(&self) -> After {
+        match self {
+            Self::Generate(p) => After {
+                download: p.download,
+                output_dir: p.output_dir.clone(),
+                max_credits: p.max_credits,
+                wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
+            },
+            Self::Wait(p) => After {
+                download: p.download,
+                output_dir: p.output_dir.clone(),
+                max_credits: p.max_credits,
+                wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
+            },
+            Self::Confirm(p) => After {
+                download: p.download,
+                output_dir: p.output_dir.clone(),
+                max_credits: p.max_credits,
+                wait_seconds: p.wait_seconds,
+                name: p.name.clone(),
+                sidecar: p.sidecar,
+            },
+        }
+    }
+}
+
+/// Answers a generation tool call.
+pub async fn answer(
+    server: &LovartServer,
+    request: &RequestContext<RoleServer>,
+    call: Call,
+    state: Option<String>,
+    responses: Option<InputResponses>,
+) -> CallToolResponse {
+    let shared = &server.shared;
+    let body = async {
+        if let Some(state) = state {
+            return resume(shared, request, &call, &state, responses.as_ref()).await;
+        }
+        let wants_task = request
+            .client_capabilities()
+            .is_some_and(|capabilities| capabilities.supports_tasks());
+        if wants_task {
+            return start_task(server, request, call).await;
+        }
+        let job = shared.job(request, true)?;
+        let tool = call.tool();
+        let output = run(&job, call).await?;
+        if Confirmations::can_ask_inline(request)
+            && let Some(question) = shared.confirmations.ask(tool, &output)
+        {
+            return Ok(CallToolResponse::InputRequired(question));
+        }
+        Ok(finish(shared, output, None).await.into())
+    };
+    let outcome = tokio::select! {
+        outcome = body => outcome,
+        () = request.ct.cancelled() => Err(anyhow::anyhow!("the call was cancelled by the client")),
+    };
+    outcome.unwrap_or_else(|error| results::error(&error).into())
+}
+
+/// Runs a call to its end within its budget (today's behaviour).
+async fn run(job: &Job<'_>, call: Call) -> Result<Map<String, Value>> {
+    match call {
+        Call::Generate(params) => jobs::generate(job, params).await,
+        Call::Wait(params) => jobs::wait(job, params).await,
+        Call::Confirm(params) => jobs::confirm(job, params).await,
+    }
+}
+
+/// A finished output as a tool result: files registered as resources and
+/// linked, the cost in `_meta` (`approved`: the cost of a step the user
+/// approved in this call; else a pending step's estimate).
+pub async fn finish(
+    shared: &Shared,
+    output: Map<String, Value>,
+    approved: Option<Value>,
+) -> CallToolResult {
+    let cost = match approved {
+        Some(cost) => Some(json!({"estimated_credits": cost, "step": "approved"})),
+        None => output
+            .get("pending_confirmation")
+            .and_then(estimated_cost)
+            .map(|cost| json!({"estimated_credits": cost, "step": "pending"})),
+    };
+    let links = shared.artifacts.register_output(&output);
+    let mut result = results::generation(output, links).await;
+    if let FilePolicy::Confined { .. } = shared.serving.files {
+        result = super::http::links::for_remote_client(result);
+    }
+    if let Some(cost) = cost {
+        let mut meta = MetaObject::default();
+        meta.0.insert(COST_META.into(), cost);
+        result.meta = Some(meta);
+    }
+    result
+}
+
+/// The retry of a call that ended `input_required`.
+async fn resume(
+    shared: &Shared,
+    request: &RequestContext<RoleServer>,
+    call: &Call,
+    state: &str,
+    responses: Option<&InputResponses>,
+) -> Result<CallToolResponse> {
+    let resumed = shared.confirmations.resume(call.tool(), state, responses)?;
+    let cost = resumed
+        .pending_output
+        .get("pending_confirmation")
+        .and_then(estimated_cost);
+    if !resumed.approved {
+        return Ok(finish(shared, resumed.pending_output, None).await.into());
+    }
+    let after = call.after();
+    let job = shared.job(request, true)?;
+    let mut output = jobs::confirm(&job, confirm_params(&resumed.thread_id, &after)).await?;
+    output.insert("approved_by_user".into(), json!(true));
+    if let Some(question) = shared.confirmations.ask(call.tool(), &output) {
+        // A further high-cost step: ask again.
+        return Ok(CallToolResponse::InputRequired(question));
+    }
+    Ok(finish(shared, output, cost.map(Value::from)).await.into())
+}
+
+fn confirm_params(thread_id: &str, after: &After) -> ConfirmParams {
+    ConfirmParams {
+        thread_id: thread_id.to_string(),
+        wait_seconds: after.wait_seconds,
+        download: after.download,
+        output_dir: after.output_dir.clone(),
+        max_credits: after.max_credits,
+        name: after.name.clone(),
+        sidecar: after.sidecar,
+    }
+}
+
+/// Does the billable step now, then answers with a task that does the rest.
+async fn start_task(
+    server: &LovartServer,
+    request: &RequestContext<RoleServer>,
+    call: Call,
+) -> Result<CallToolResponse> {
+    let shared = &server.shared;
+    let after = call.after();
+    // The first step waits one poll, without asking or downloading.
+    let quick = Some(1.0);
+    let job = shared.job(request, false)?;
+    let (thread_id, first) = match call {
+        Call::Generate(mut params) => {
+            params.wait_seconds = quick;
+            params.download = false;
+            let output = jobs::generate(&job, params).await?;
+            (text(&output, "thread_id"), Some(output))
+        }
+        Call::Confirm(mut params) => {
+            params.wait_seconds = quick;
+            params.download = false;
+            let thread_id = params.thread_id.clone();
+            (thread_id, Some(jobs::confirm(&job, params).await?))
+        }
+        Call::Wait(params) => {
+            if server.shared.tasks.is_working(&params.thread_id) {
+                let task = server.shared.tasks.get(&params.thread_id).map(|t| t.task);
+                if let Some(task) = task {
+                    return Ok(CreateTaskResult::new(task).into());
+                }
+            }
+            (params.thread_id, None)
+        }
+    };
+    let task = spawn_task(server, request, &thread_id, after, first);
+    Ok(CreateTaskResult::new(task).into())
+}
+
+/// `tasks/get` of a thread this process does not know: waits on it again
+/// (with the defaults: download into /tmp/lovart).
+pub fn resume_task(
+    server: &LovartServer,
+    request: &RequestContext<RoleServer>,
+    thread_id: &str,
+) -> rmcp::model::Task {
+    let after = After {
+        download: true,
+        output_dir: server.shared.serving.files.output_dir(None),
+        max_credits: None,
+        wait_seconds: None,
+        name: None,
+        sidecar: false,
+    };
+    spawn_task(server, request, thread_id, after, None)
+}
+
+fn spawn_task(
+    server: &LovartServer,
+    request: &RequestContext<RoleServer>,
+    thread_id: &str,
+    after: After,
+    first: Option<Map<String, Value>>,
+) -> rmcp::model::Task {
+    let shared = server.shared.clone();
+    // The work outlives the request: no progress token, no elicitation.
+    let mut quiet = request.clone();
+    quiet.meta = Default::default();
+    let id = thread_id.to_string();
+    server.shared.tasks.start(
+        thread_id,
+        "Lovart status: running",
+        move |link| async move {
+            let work = task_work(&shared, &quiet, &id, after, first, &link);
+            work.await.unwrap_or_else(|error| {
+                results::error(&lovart_core::failure::in_thread(&id, error))
+            })
+        },
+    )
+}
+
+/// A task's work: wait in rounds (the status message follows Lovart's
+/// status), ask about a high-cost step through the task, download at the end.
+async fn task_work(
+    shared: &Arc<Shared>,
+    request: &RequestContext<RoleServer>,
+    thread_id: &str,
+    after: After,
+    first: Option<Map<String, Value>>,
+    link: &TaskLink,
+) -> Result<CallToolResult> {
+    let job = shared.job(request, false)?;
+    let round = |confirm_first: bool| {
+        let wait = WaitParams {
+            thread_id: thread_id.to_string(),
+            wait_seconds: Some(TASK_ROUND_SECONDS),
+            download: false,
+            output_dir: None,
+            max_credits: after.max_credits,
+            name: None,
+            sidecar: false,
+        };
+        let job = &job;
+        async move {
+            if confirm_first {
+                let params = ConfirmParams {
+                    thread_id: wait.thread_id,
+                    wait_seconds: wait.wait_seconds,
+                    download: false,
+                    output_dir: None,
+                    max_credits: wait.max_credits,
+                    name: None,
+                    sidecar: false,
+                };
+                jobs::confirm(job, params).await
+            } else {
+                jobs::wait(job, wait).await
+            }
+        }
+    };
+    let mut output = match first {
+        Some(output) => output,
+        None => round(false).await?,
+    };
+    let mut approved = None;
+    loop {
+        match text(&output, "final_status").as_str() {
+            // The server is stopping: the task ends "running"; the thread
+            // resumes with `wait` or the task's id after the restart.
+            "running" if shared.serving.draining.started() => break,
+            "running" => {
+                let status = Some(text(&output, "status"))
+                    .filter(|status| !status.is_empty())
+                    .unwrap_or_else(|| "running".to_string());
+                link.status(format!("Lovart status: {status}"));
+                output = round(false).await?;
+            }
+            "pending_confirmation" => {
+                let pending = output
+                    .get("pending_confirmation")
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                link.status("Lovart status: waiting for the user's approval of a high-cost step");
+                let answer = link
+                    .ask(confirmation::INPUT_KEY, confirmation::elicitation(&pending))
+                    .await;
+                if !answer.as_ref().is_some_and(confirmation::approves) {
+                    break;
+                }
+                approved = estimated_cost(&pending).map(Value::from);
+                output = round(true).await?;
+                output.insert("approved_by_user".into(), json!(true));
+            }
+            status => {
+                link.status(format!("Lovart status: {status}"));
+                break;
+            }
+        }
+    }
+    if after.download && text(&output, "final_status") != "pending_confirmation" {
+        let dir = after
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+        lovart_core::download::ensure_output_dir(&dir)?;
+        let files = super::params::file_options(
+            after.name.as_deref(),
+            after.sidecar,
+            lovart_core::flow::threads::origin_of(job.ctx, thread_id),
+        )?;
+        output = download_if_asked(output, true, &dir, &files, job.ctx).await?;
+    }
+    Ok(finish(shared, output, approved).await)
+}
+
+fn text(output: &Map<String, Value>, key: &str) -> String {
+    output
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl Shared {
+    /// The job of a call; `elicit`: a pending step may be put to the user
+    /// with `elicitation/create` (2025-11-25 sessions).
+    pub fn job(&self, request: &RequestContext<RoleServer>, elicit: bool) -> Result<Job<'_>> {
+        Ok(Job {
+            ctx: &self.ctx,
+            client: self.api()?,
+            peer: request.peer.clone(),
+            progress: Progress::of(request),
+            elicit,
+            draining: self.serving.draining.clone(),
+        })
+    }
+}

@@ -1,0 +1,94 @@
+//! The settings every command resolves before it works: one check of the
+//! base URL for every network command, and the hidden test knobs refused
+//! when out of range.
+
+use crate::support::{World, assert_no_panic, assert_one_error_line, run};
+
+const BARE: &str = "127.0.0.1:8731";
+const NO_SCHEME: &str =
+    "Error: invalid base URL '127.0.0.1:8731': it has no scheme (http:// or https://)\n";
+
+#[test]
+fn a_base_url_without_scheme_gets_one_message_from_every_network_command() {
+    let world = World::with_server(BARE.to_string());
+    let file = world.home.path().join("a.png");
+    std::fs::write(&file, b"png").unwrap();
+    let file = file.display().to_string();
+    let commands: &[&[&str]] = &[
+        &["chat", "--prompt", "a cat"],
+        &["send", "--prompt", "a cat"],
+        &["watch", "--prompt", "a cat"],
+        &["confirm", "--thread-id", "t1"],
+        &["result", "--thread-id", "t1"],
+        &["status", "--thread-id", "t1"],
+        &["wait", "--thread-id", "t1"],
+        &["create-project"],
+        &["upload", "--file", &file],
+        &[
+            "upload-artifact",
+            "--project-id",
+            "p",
+            "--url",
+            "https://x/a.png",
+        ],
+        &["set-mode", "--fast"],
+        &["query-mode"],
+    ];
+    for args in commands {
+        let out = run(world.lovart().args(*args));
+        assert_one_error_line(&out);
+        assert_eq!(out.stderr, NO_SCHEME, "lovart {args:?}");
+    }
+    let json = run(world.lovart().args(["chat", "--prompt", "a cat", "--json"]));
+    let error = &json.json()["error"];
+    assert_eq!(error["kind"], "invalid_input");
+    assert_eq!(error["retryable"], false);
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("http://127.0.0.1:8731"),
+        "{error}"
+    );
+    // The model list falls back to the built-in copy and says why, in the same words.
+    let models = run(world.lovart().arg("models"));
+    assert_eq!(models.code, 0, "{}", models.stderr);
+    assert!(
+        models
+            .stderr
+            .contains("invalid base URL '127.0.0.1:8731': it has no scheme"),
+        "{}",
+        models.stderr
+    );
+    // A local command does not use the base URL, as in the reference.
+    assert_eq!(run(world.lovart().arg("projects")).code, 0);
+}
+
+#[test]
+fn test_knobs_out_of_range_are_refused_by_name() {
+    let world = World::offline();
+    for (knob, value) in [
+        ("LOVART_WAIT_SCALE", "0"),
+        ("LOVART_WAIT_SCALE", "-1"),
+        ("LOVART_TIMEOUT_SCALE", "NaN"),
+        ("LOVART_RATE_SCALE", "0"),
+        ("LOVART_DOWNLOAD_STALL_SECS", "0"),
+        ("LOVART_MAX_DOWNLOAD_BYTES", "-5"),
+    ] {
+        let out = run(world.lovart().env(knob, value).arg("config"));
+        assert_one_error_line(&out);
+        assert!(
+            out.stderr.starts_with(&format!("Error: {knob} must be ")),
+            "{knob}={value}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!("got '{value}'")),
+            "{}",
+            out.stderr
+        );
+    }
+    let fine = run(world.lovart().env("LOVART_RATE_SCALE", "0.5").arg("config"));
+    assert_eq!(fine.code, 0, "{}", fine.stderr);
+    assert_no_panic(&fine);
+}
