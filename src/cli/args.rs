@@ -418,6 +418,28 @@ pub struct McpArgs {
     /// No effect (accepted like on every command)
     #[arg(long)]
     pub json: bool,
+    /// Serve over HTTP (Streamable HTTP at http://ADDR/mcp, ADDR by default
+    /// 127.0.0.1:8733) instead of stdio; off loopback a token is required
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8733")]
+    pub http: Option<String>,
+    /// File of bearer tokens, one per line (`TOKEN` or `NAME TOKEN`) [default:
+    /// the token in $LOVART_MCP_TOKEN]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "http")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// Browser origins allowed to call, besides loopback pages (e.g.
+    /// https://app.example.com)
+    #[arg(long, value_name = "ORIGIN", num_args = 1.., requires = "http")]
+    pub allow_origin: Vec<String>,
+    /// The server's download folder over HTTP: a client's output_dir is a
+    /// folder inside it
+    #[arg(long, value_name = "DIR", default_value = "/tmp/lovart", value_hint = ValueHint::DirPath, requires = "http")]
+    pub output_dir: std::path::PathBuf,
+    /// Requests one client may have in flight at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..), requires = "http")]
+    pub client_concurrency: u32,
+    /// Requests one client may make per minute (0: no cap)
+    #[arg(long, value_name = "N", default_value_t = 120, requires = "http")]
+    pub client_rate: u32,
 }
 
 #[derive(Debug, Args)]

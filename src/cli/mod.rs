@@ -188,9 +188,11 @@ pub enum Command {
         after_help = "Examples:\n  lovart skill install --agent claude\n  lovart skill show"
     )]
     Skill(SkillArgs),
-    /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
+    /// Serve the Model Context Protocol on stdin/stdout, or over HTTP (for AI assistants)
     #[cfg(feature = "mcp")]
-    #[command(after_help = "Register it:\n  claude mcp add lovart -- lovart mcp")]
+    #[command(
+        after_help = "Register it:\n  claude mcp add lovart -- lovart mcp\nOver HTTP (for clients that take a URL; see the README for TLS):\n  lovart mcp --http                                   # http://127.0.0.1:8733/mcp\n  lovart mcp --http 0.0.0.0:8733 --token-file tokens  # every request needs a token"
+    )]
     Mcp(McpArgs),
 }
 

@@ -73,6 +73,6 @@ pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
         Command::Completions(args) => completions::run(args),
         Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
-        Command::Mcp(_) => mcp::run(ctx).await,
+        Command::Mcp(args) => mcp::run(args, ctx).await,
     }
 }

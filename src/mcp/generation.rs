@@ -27,6 +27,7 @@ use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::flow::settle::estimated_cost;
 
 use super::confirmation::{self, Confirmations};
+use super::http::files::FilePolicy;
 use super::jobs::{self, Job};
 use super::params::{ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, WaitParams};
 use super::progress::Progress;
@@ -162,6 +163,9 @@ pub async fn finish(
     };
     let links = shared.artifacts.register_output(&output);
     let mut result = results::generation(output, links).await;
+    if let FilePolicy::Confined { .. } = shared.serving.files {
+        result = super::http::links::for_remote_client(result);
+    }
     if let Some(cost) = cost {
         let mut meta = MetaObject::default();
         meta.0.insert(COST_META.into(), cost);
@@ -256,7 +260,7 @@ pub fn resume_task(
 ) -> rmcp::model::Task {
     let after = After {
         download: true,
-        output_dir: None,
+        output_dir: server.shared.serving.files.output_dir(None),
         max_credits: None,
         wait_seconds: None,
         name: None,
@@ -335,6 +339,9 @@ async fn task_work(
     let mut approved = None;
     loop {
         match text(&output, "final_status").as_str() {
+            // The server is stopping: the task ends "running"; the thread
+            // resumes with `wait` or the task's id after the restart.
+            "running" if shared.serving.draining.started() => break,
             "running" => {
                 let status = Some(text(&output, "status"))
                     .filter(|status| !status.is_empty())
@@ -399,6 +406,7 @@ impl Shared {
             progress: Progress::of(request),
             elicit,
             approved_cost: std::sync::Mutex::new(None),
+            draining: self.serving.draining.clone(),
         })
     }
 }

@@ -45,6 +45,7 @@ use super::params::{
     ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
 };
 use super::progress::{Progress, status_channel};
+use super::shutdown::Draining;
 use lovart_core::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
@@ -66,6 +67,8 @@ pub struct Job<'a> {
     pub client: ApiClient,
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
+    /// The server's shutdown: waits stop and answer "running".
+    pub draining: Draining,
     /// Whether a pending step may be put to the user with `elicitation/create`
     /// (not inside a task, whose questions go through `tasks/update`).
     pub elicit: bool,
@@ -321,7 +324,11 @@ async fn settle_asking(
 ) -> Result<(Settled, bool)> {
     let mut approved = false;
     loop {
-        let settled = settle_reporting(job, thread_id, budget.left(), max_credits).await?;
+        let settled = tokio::select! {
+            settled = settle_reporting(job, thread_id, budget.left(), max_credits) => settled?,
+            // As a budget that ran out: the thread is recorded, `wait` resumes it.
+            () = job.draining.until_started() => Settled::Timeout,
+        };
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok((settled, approved));
         };

@@ -15,10 +15,13 @@
 //! [`tasks`]); [`handler`] serves the protocol methods beyond tools: the
 //! artifacts as [`resources`], the skill ([`skills`]) and the tasks.
 //! [`schemas`] holds the tools' input and output schemas and icons.
+//! [`http`] serves the same tools over HTTP; a transport says where files may
+//! go and when waits stop ([`Serving`]).
 
 mod confirmation;
 mod generation;
 mod handler;
+pub mod http;
 mod images;
 mod input;
 mod jobs;
@@ -27,6 +30,7 @@ mod progress;
 pub mod resources;
 mod results;
 mod schemas;
+mod shutdown;
 mod skills;
 mod tasks;
 
@@ -50,19 +54,25 @@ use lovart_core::settings::Settings;
 
 use confirmation::Confirmations;
 use generation::Call;
+use http::files::FilePolicy;
 use params::{
     BillingMode, ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, ModelsParams, ResultParams,
     SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
 };
 use resources::Artifacts;
+use shutdown::Draining;
 use tasks::Tasks;
 
 /// Serves on stdin/stdout until the client closes stdin.
 pub async fn serve_stdio(ctx: Settings) -> Result<()> {
-    let server = LovartServer::new(ctx);
-    if let Err(error) = server.shared.api() {
-        eprintln!("lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed");
-    }
+    let server = LovartServer::new(
+        ctx,
+        Serving {
+            files: FilePolicy::Local,
+            draining: Draining::never(),
+        },
+    );
+    server.warn_if_unusable();
     let service = server
         .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
         .await
@@ -72,6 +82,14 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
         .await
         .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
     Ok(())
+}
+
+/// What a transport decides for the tools.
+pub struct Serving {
+    /// Where downloads may go and which local files may be read.
+    pub files: FilePolicy,
+    /// When waiting calls stop and answer "running" (server shutdown).
+    pub draining: Draining,
 }
 
 /// What every call shares.
@@ -85,6 +103,8 @@ struct Shared {
     confirmations: Confirmations,
     /// The tasks of task-capable clients.
     tasks: Tasks,
+    /// What the transport decides (file policy, draining).
+    serving: Serving,
 }
 
 impl Shared {
@@ -104,7 +124,7 @@ pub struct LovartServer {
 }
 
 impl LovartServer {
-    fn new(ctx: Settings) -> Self {
+    fn new(ctx: Settings, serving: Serving) -> Self {
         let client = ctx.api().ok();
         Self {
             shared: Arc::new(Shared {
@@ -113,9 +133,24 @@ impl LovartServer {
                 artifacts: Artifacts::default(),
                 confirmations: Confirmations::default(),
                 tasks: Tasks::default(),
+                serving,
             }),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// Says on stderr when no Lovart call can work (keys or URL), without
+    /// refusing to start: each call then says why.
+    fn warn_if_unusable(&self) {
+        if let Err(error) = self.shared.api() {
+            eprintln!(
+                "lovart mcp: warning: {error:#}; every Lovart call will fail until it is fixed"
+            );
+        }
+    }
+
+    fn files(&self) -> &FilePolicy {
+        &self.shared.serving.files
     }
 }
 
@@ -154,11 +189,16 @@ impl LovartServer {
     )]
     async fn generate(
         &self,
-        Parameters(params): Parameters<GenerateParams>,
+        Parameters(mut params): Parameters<GenerateParams>,
         RequestState(state): RequestState,
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        let local = params.attachments.iter().map(String::as_str);
+        if let Err(error) = self.files().check_local_files(local) {
+            return results::error(&error).into();
+        }
+        params.output_dir = self.files().output_dir(params.output_dir);
         let call = Call::Generate(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -174,11 +214,12 @@ impl LovartServer {
     )]
     async fn wait(
         &self,
-        Parameters(params): Parameters<WaitParams>,
+        Parameters(mut params): Parameters<WaitParams>,
         RequestState(state): RequestState,
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        params.output_dir = self.files().output_dir(params.output_dir);
         let call = Call::Wait(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -194,11 +235,12 @@ impl LovartServer {
     )]
     async fn confirm(
         &self,
-        Parameters(params): Parameters<ConfirmParams>,
+        Parameters(mut params): Parameters<ConfirmParams>,
         RequestState(state): RequestState,
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        params.output_dir = self.files().output_dir(params.output_dir);
         let call = Call::Confirm(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -219,8 +261,9 @@ impl LovartServer {
         answer(&request, async {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
-            let output_dir = params
-                .output_dir
+            let output_dir = self
+                .files()
+                .output_dir(params.output_dir)
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
             let files = params::file_options(
                 params.name.as_deref(),
@@ -271,6 +314,7 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, async {
+            self.files().check_local_files([params.path.as_str()])?;
             let url = self
                 .shared
                 .api()?

@@ -17,6 +17,8 @@ mod local_commands;
 mod lost_answers;
 #[cfg(feature = "mcp")]
 mod mcp;
+#[cfg(all(feature = "mcp", unix))]
+mod mcp_http;
 mod projects_and_threads;
 mod retries;
 mod robustness;
