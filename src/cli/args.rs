@@ -415,7 +415,7 @@ pub struct ThreadsArgs {
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
-    /// No effect (accepted like on every command)
+    /// No effect: the server speaks JSON-RPC on stdout whatever is given
     #[arg(long)]
     pub json: bool,
     /// Serve over HTTP (Streamable HTTP at http://ADDR/mcp, ADDR by default

@@ -227,23 +227,33 @@ pub struct BaseUrlProblem {
 
 /// What is wrong with a base URL before any request: no scheme, not http(s), no host.
 pub fn base_url_problem(base_url: &str) -> Option<BaseUrlProblem> {
-    let trimmed = base_url.trim().trim_end_matches('/');
+    let given = base_url.trim();
+    let trimmed = given.trim_end_matches('/');
+    let lower = given.to_ascii_lowercase();
+    let web_scheme = lower.starts_with("http://") || lower.starts_with("https://");
     let problem = |what: String, advice: String| Some(BaseUrlProblem { what, advice });
     let advice_scheme = || {
         format!(
             "write the scheme too: --base-url http://{trimmed} (or https://{trimmed}), or the same in LOVART_BASE_URL"
         )
     };
+    let no_host = || {
+        problem(
+            "it has no host".to_string(),
+            "write the server's host: --base-url https://lgw.lovart.ai, or the same in LOVART_BASE_URL"
+                .to_string(),
+        )
+    };
     match reqwest::Url::parse(trimmed) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => None,
-        Ok(url) if matches!(url.scheme(), "http" | "https") => problem(
-            "it has no host".to_string(),
-            "write the server's host: --base-url https://lgw.lovart.ai, or the same in LOVART_BASE_URL".to_string(),
-        ),
+        Ok(url) if matches!(url.scheme(), "http" | "https") => no_host(),
+        // `http://` alone: a web scheme with nothing after it.
+        Err(_) if web_scheme => no_host(),
         // `localhost:8731` parses with the scheme `localhost`.
-        Ok(_) | Err(_) if !trimmed.contains("://") => {
-            problem("it has no scheme (http:// or https://)".to_string(), advice_scheme())
-        }
+        Ok(_) | Err(_) if !given.contains("://") => problem(
+            "it has no scheme (http:// or https://)".to_string(),
+            advice_scheme(),
+        ),
         Ok(url) => problem(
             format!("the scheme '{}' is not http or https", url.scheme()),
             "only http:// and https:// base URLs work".to_string(),
@@ -325,6 +335,10 @@ mod tests {
         }
         for bad in ["localhost:8731", "ftp://x", "http://", "lgw.lovart.ai"] {
             assert!(base_url_problem(bad).is_some(), "{bad}");
+        }
+        for hostless in ["http://", "https://", "HTTP://"] {
+            let problem = base_url_problem(hostless).unwrap();
+            assert_eq!(problem.what, "it has no host", "{hostless}");
         }
     }
 }

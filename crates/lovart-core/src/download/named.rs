@@ -117,7 +117,7 @@ impl<'a> Batch<'a> {
         let record = FileRecord {
             local_path: absolute(path).to_string_lossy().into_owned(),
             url: artifact.url.clone(),
-            kind: artifact.kind.clone(),
+            kind: crate::files::record::recorded_kind(&artifact.kind, mime_type.as_deref()),
             mime_type,
             size: fetched.size,
             sha256: fetched.sha256.clone(),

@@ -328,18 +328,23 @@ fn component_value(value: &str, fallback: &str, keep: impl Fn(char) -> bool) -> 
 pub fn prompt_slug(prompt: &str) -> String {
     let mut slug = String::new();
     let mut pending_dash = false;
+    let mut length = 0;
     for c in prompt.chars() {
         if c.is_alphanumeric() {
-            if pending_dash && !slug.is_empty() {
+            let dash = pending_dash && length > 0;
+            // The next letter (and the dash before it) must fit whole.
+            if length + usize::from(dash) + 1 > PROMPT_SLUG_CHARS {
+                break;
+            }
+            if dash {
                 slug.push('-');
+                length += 1;
             }
             pending_dash = false;
             slug.push(c.to_ascii_lowercase());
+            length += 1;
         } else {
             pending_dash = true;
-        }
-        if slug.chars().count() >= PROMPT_SLUG_CHARS {
-            break;
         }
     }
     let slug = slug.trim_end_matches('-');

@@ -70,6 +70,22 @@ pub struct FileRecord {
     pub downloaded_at: String,
 }
 
+/// The type a record gives a file: the artifact's own, except that the
+/// `image` label `lovart download` puts on every URL (the reference's output)
+/// yields to what the bytes are when they are audio, video or a 3D model, so
+/// that `history --type` and the gallery treat the file as what it is.
+pub fn recorded_kind(labelled: &Value, mime_type: Option<&str>) -> Value {
+    if labelled.as_str() != Some("image") {
+        return labelled.clone();
+    }
+    match mime_type.and_then(|mime| mime.split('/').next()) {
+        Some("audio") => json!("audio"),
+        Some("video") => json!("video"),
+        Some("model") => json!("3d"),
+        _ => labelled.clone(),
+    }
+}
+
 impl FileRecord {
     /// The versioned JSON object (keys in the documented order).
     pub fn to_json(&self) -> Value {
@@ -135,6 +151,24 @@ pub fn sidecar_url(file: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_labelled_image_is_recorded_as_what_its_bytes_are() {
+        let image = json!("image");
+        assert_eq!(recorded_kind(&image, Some("audio/wav")), json!("audio"));
+        assert_eq!(
+            recorded_kind(&image, Some("model/gltf-binary")),
+            json!("3d")
+        );
+        assert_eq!(recorded_kind(&image, Some("video/mp4")), json!("video"));
+        assert_eq!(recorded_kind(&image, Some("image/png")), image);
+        assert_eq!(recorded_kind(&image, None), image);
+        // The server's own type is kept whatever the bytes say.
+        assert_eq!(
+            recorded_kind(&json!("audio"), Some("video/mp4")),
+            json!("audio")
+        );
+    }
 
     fn record() -> FileRecord {
         FileRecord {

@@ -152,3 +152,14 @@ fn an_empty_rendering_still_names_a_file() {
         "x/prompt.png"
     );
 }
+
+#[test]
+fn a_slug_never_passes_its_limit_even_at_a_word_boundary() {
+    let slug = prompt_slug(&"abcdefghi ".repeat(12));
+    assert!(slug.chars().count() <= PROMPT_SLUG_CHARS, "{slug}");
+    assert!(!slug.ends_with('-'), "{slug}");
+    assert_eq!(
+        prompt_slug(&"x".repeat(100)).chars().count(),
+        PROMPT_SLUG_CHARS
+    );
+}
