@@ -6,6 +6,7 @@
 mod calls;
 mod refusals;
 mod shutdown;
+mod tasks;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use rmcp::ServiceExt;
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 
@@ -137,6 +139,23 @@ pub async fn connect(server: &HttpServer, token: Option<&str>) -> Client {
         .serve(transport)
         .await
         .unwrap_or_else(|error| panic!("initialize: {error}; server: {}", server.stderr()))
+}
+
+/// rmcp's streamable-HTTP client on `server` as `recorder`: a 2025-11-25
+/// client (`initialize` once) or, `modern`, a 2026-07-28 one
+/// (`server/discover`, its capabilities in every request's `_meta`).
+pub async fn connect_as(server: &HttpServer, recorder: Recorder, modern: bool) -> Client {
+    let config = StreamableHttpClientTransportConfig::with_uri(server.endpoint());
+    let transport = StreamableHttpClientTransport::from_config(config);
+    let connected = if modern {
+        let lifecycle = ClientLifecycleMode::Discover {
+            preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+        };
+        recorder.serve_with_lifecycle(transport, lifecycle).await
+    } else {
+        recorder.serve(transport).await
+    };
+    connected.unwrap_or_else(|error| panic!("connect: {error}; server: {}", server.stderr()))
 }
 
 /// A raw JSON-RPC POST to `/mcp`, as a client of any make would send it.
