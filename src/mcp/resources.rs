@@ -24,6 +24,7 @@ use rmcp::ErrorData;
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde_json::{Map, Value};
 
+use lovart_core::download::media_type;
 use lovart_core::python::{is_truthy, py_str};
 
 /// The URI scheme of artifacts.
@@ -191,41 +192,13 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// The MIME type of a file from its first bytes, else from its extension.
+/// The MIME type of a file from its first bytes, else from its extension:
+/// the downloader's one table ([`media_type`]), `application/octet-stream`
+/// when neither names a known type.
 pub fn mime_of_bytes(head: &[u8], path: &Path) -> &'static str {
-    sniff(head).unwrap_or_else(|| super::results::mime_of(path))
-}
-
-/// The type a file's magic bytes announce.
-fn sniff(head: &[u8]) -> Option<&'static str> {
-    let at = |offset: usize, magic: &[u8]| head.get(offset..offset + magic.len()) == Some(magic);
-    Some(if at(0, b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if at(0, b"\xFF\xD8\xFF") {
-        "image/jpeg"
-    } else if at(0, b"GIF8") {
-        "image/gif"
-    } else if at(0, b"RIFF") && at(8, b"WEBP") {
-        "image/webp"
-    } else if at(0, b"RIFF") && at(8, b"WAVE") {
-        "audio/wav"
-    } else if at(4, b"ftypqt") {
-        "video/quicktime"
-    } else if at(4, b"ftyp") {
-        "video/mp4"
-    } else if at(0, b"\x1A\x45\xDF\xA3") {
-        "video/webm"
-    } else if at(0, b"glTF") {
-        "model/gltf-binary"
-    } else if at(0, b"OggS") {
-        "audio/ogg"
-    } else if at(0, b"fLaC") {
-        "audio/flac"
-    } else if at(0, b"ID3") || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) {
-        "audio/mpeg"
-    } else {
-        return None;
-    })
+    media_type::from_magic(head)
+        .or_else(|| media_type::from_extension(path))
+        .map_or("application/octet-stream", |media| media.mime)
 }
 
 /// A URI path segment: unreserved characters as they are, the rest percent-encoded.
@@ -244,6 +217,16 @@ fn encode_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_magic_bytes_mime_types_follow_extensions() {
+        assert_eq!(mime_of_bytes(b"", Path::new("/a/b.PNG")), "image/png");
+        assert_eq!(mime_of_bytes(b"", Path::new("/a/b.mp4")), "video/mp4");
+        assert_eq!(
+            mime_of_bytes(b"", Path::new("/a/b.bin")),
+            "application/octet-stream"
+        );
+    }
 
     #[test]
     fn the_first_bytes_decide_the_type() {

@@ -7,7 +7,7 @@
 //! failure is a tool result with `isError: true` and the CLI's JSON error
 //! object, never a protocol error.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
@@ -182,27 +182,6 @@ async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
     blocks
 }
 
-/// The MIME type of a downloaded file, from its extension.
-pub fn mime_of(path: &Path) -> &'static str {
-    let extension = path
-        .extension()
-        .map(|extension| extension.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "mp4" => "video/mp4",
-        "webm" => "video/webm",
-        "mov" => "video/quicktime",
-        "wav" => "audio/wav",
-        "mp3" => "audio/mpeg",
-        "glb" => "model/gltf-binary",
-        _ => "application/octet-stream",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,13 +220,6 @@ mod tests {
         let object = result.structured_content.unwrap();
         assert_eq!(object["error"]["kind"], "local");
         assert_eq!(object["error"]["message"], "boom");
-    }
-
-    #[test]
-    fn mime_types_follow_extensions() {
-        assert_eq!(mime_of(Path::new("/a/b.PNG")), "image/png");
-        assert_eq!(mime_of(Path::new("/a/b.mp4")), "video/mp4");
-        assert_eq!(mime_of(Path::new("/a/b.bin")), "application/octet-stream");
     }
 
     /// Four detailed 2048 px pictures: the JSON-RPC line of their blocks stays
