@@ -13,7 +13,8 @@
 //!
 //! Every finished result registers its files as resources
 //! ([`super::resources`]) and carries the step's cost in `_meta` when known.
-//! A call the client cancels (or whose request is closed) stops at once.
+//! A call the client cancels (or whose request is closed) stops at once, and
+//! so does every call and task when the stdio server stops.
 
 use std::sync::Arc;
 
@@ -133,6 +134,7 @@ pub async fn answer(
     let outcome = tokio::select! {
         outcome = body => outcome,
         () = request.ct.cancelled() => Err(anyhow::anyhow!("the call was cancelled by the client")),
+        () = shared.serving.stopping.until_requested() => Err(anyhow::anyhow!(super::STOPPED)),
     };
     outcome.unwrap_or_else(|error| results::error(&error).into())
 }
@@ -281,12 +283,17 @@ fn spawn_task(
     let mut quiet = request.clone();
     quiet.meta = Default::default();
     let id = thread_id.to_string();
+    let stopping = shared.serving.stopping.clone();
     server.shared.tasks.start(
         thread_id,
         "Lovart status: running",
         move |link| async move {
             let work = task_work(&shared, &quiet, &id, after, first, &link);
-            work.await.unwrap_or_else(|error| {
+            let outcome = tokio::select! {
+                outcome = work => outcome,
+                () = stopping.until_requested() => Err(anyhow::anyhow!(super::STOPPED)),
+            };
+            outcome.unwrap_or_else(|error| {
                 results::error(&lovart_core::failure::in_thread(&id, error))
             })
         },

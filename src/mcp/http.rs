@@ -40,7 +40,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 
-use super::shutdown::Draining;
+use super::shutdown::{Draining, Stopping, stop_signal};
 use super::{LovartServer, Serving};
 use files::FilePolicy;
 use gate::Gate;
@@ -90,6 +90,7 @@ pub async fn serve_http(ctx: Settings, options: HttpOptions) -> Result<()> {
             root: std::path::absolute(&options.output_dir).unwrap_or(options.output_dir),
         },
         draining: draining.clone(),
+        stopping: Stopping::never(),
     };
     let server = LovartServer::new(ctx, serving);
     server.warn_if_unusable();
@@ -185,27 +186,4 @@ async fn resolve(addr: &str) -> Result<SocketAddr> {
     addresses
         .next()
         .with_context(|| format!("--http {addr}: the name has no address"))
-}
-
-/// SIGTERM or Ctrl-C.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = terminate.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

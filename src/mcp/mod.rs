@@ -60,29 +60,50 @@ use params::{
     SetModeParams, ThreadParams, ThreadsParams, UploadParams, WaitParams,
 };
 use resources::Artifacts;
-use shutdown::Draining;
+use shutdown::{Draining, Stopping};
 use tasks::Tasks;
 
-/// Serves on stdin/stdout until the client closes stdin.
+/// Serves on stdin/stdout until the client closes stdin or the process gets
+/// SIGTERM or Ctrl-C; then every call in flight stops at once (see
+/// [`shutdown`]) and the server returns within [`STOP_GRACE`].
 pub async fn serve_stdio(ctx: Settings) -> Result<()> {
+    let (stop, stopping) = Stopping::new();
     let server = LovartServer::new(
         ctx,
         Serving {
             files: FilePolicy::Local,
             draining: Draining::never(),
+            stopping,
         },
     );
     server.warn_if_unusable();
+    let input = input::lenient(std::io::BufReader::new(std::io::stdin()));
+    let mut stdin_closed = input.closed;
     let service = server
-        .serve((input::lenient(tokio::io::stdin()), tokio::io::stdout()))
+        .serve((input.stream, tokio::io::stdout()))
         .await
         .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
-    service
-        .waiting()
-        .await
-        .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
+    let service_stop = service.cancellation_token();
+    let waiting = service.waiting();
+    tokio::pin!(waiting);
+    tokio::select! {
+        ended = &mut waiting => {
+            ended.map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
+            return Ok(());
+        }
+        _ = &mut stdin_closed => {}
+        () = shutdown::stop_signal() => {}
+    }
+    // The calls in flight end now and answer; rmcp then writes what it can
+    // and closes. Nobody waits for it past the grace.
+    stop.start();
+    service_stop.cancel();
+    let _ = tokio::time::timeout(STOP_GRACE, waiting).await;
     Ok(())
 }
+
+/// How long the stdio server may take to wind down once asked to stop.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What a transport decides for the tools.
 pub struct Serving {
@@ -90,6 +111,8 @@ pub struct Serving {
     pub files: FilePolicy,
     /// When waiting calls stop and answer "running" (server shutdown).
     pub draining: Draining,
+    /// When every call in flight is cut off (the stdio client left).
+    pub stopping: Stopping,
 }
 
 /// What every call shares.
@@ -154,18 +177,24 @@ impl LovartServer {
     }
 }
 
-/// Runs a tool body until it ends or the client cancels the call; any error
-/// becomes an `isError` result.
+/// Runs a tool body until it ends, the client cancels the call or the
+/// server stops; any error becomes an `isError` result. A body cut off is
+/// dropped at once, and with it its requests and a partial download's file.
 async fn answer(
     request: &RequestContext<RoleServer>,
+    stopping: &Stopping,
     body: impl Future<Output = Result<CallToolResult>>,
 ) -> CallToolResult {
     let outcome = tokio::select! {
         outcome = body => outcome,
         () = request.ct.cancelled() => Err(anyhow!("the call was cancelled by the client")),
+        () = stopping.until_requested() => Err(anyhow!(STOPPED)),
     };
     outcome.unwrap_or_else(|error| results::error(&error))
 }
+
+/// The answer of a call cut off by the server's stop.
+const STOPPED: &str = "the call was cut off: the MCP server is stopping";
 
 #[tool_router(router = tool_router)]
 impl LovartServer {
@@ -258,7 +287,7 @@ impl LovartServer {
         Parameters(params): Parameters<ResultParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
             let output_dir = self
@@ -293,7 +322,7 @@ impl LovartServer {
         Parameters(params): Parameters<ThreadParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let answer = self.shared.api()?.status(&params.thread_id).await?;
             Ok(results::data(answer, "status"))
         })
@@ -313,7 +342,7 @@ impl LovartServer {
         Parameters(params): Parameters<UploadParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             self.files().check_local_files([params.path.as_str()])?;
             let url = self
                 .shared
@@ -339,7 +368,7 @@ impl LovartServer {
         Parameters(params): Parameters<ModelsParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let (source, tools) = load_catalog(&self.shared.ctx).await;
             let tools = match params.category.as_deref() {
                 Some(wanted) => catalog::only_category(tools, wanted)?,
@@ -368,7 +397,7 @@ impl LovartServer {
         Parameters(params): Parameters<ThreadsParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let state = self.shared.ctx.state.load()?;
             let threads = if params.all {
                 state.threads(None)
@@ -391,7 +420,7 @@ impl LovartServer {
         icons = schemas::icons()
     )]
     async fn projects(&self, request: RequestContext<RoleServer>) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let state = self.shared.ctx.state.load()?;
             let projects = state
                 .data()
@@ -419,7 +448,7 @@ impl LovartServer {
         icons = schemas::icons()
     )]
     async fn query_mode(&self, request: RequestContext<RoleServer>) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let detail = self.shared.api()?.query_mode().await?;
             let mode = if is_unlimited(&detail) {
                 "unlimited"
@@ -447,7 +476,7 @@ impl LovartServer {
         Parameters(params): Parameters<SetModeParams>,
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        answer(&request, async {
+        answer(&request, &self.shared.serving.stopping, async {
             let (mode, unlimited) = match params.mode {
                 BillingMode::Fast => ("fast", false),
                 BillingMode::Unlimited => ("unlimited", true),

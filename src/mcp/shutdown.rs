@@ -1,4 +1,6 @@
-//! Stopping a server that has calls in flight.
+//! Stopping a server that has calls in flight, and the signals that ask for it.
+//!
+//! The two transports stop differently, because their clients differ.
 //!
 //! When the HTTP server is told to stop (SIGTERM, Ctrl-C), a generation call
 //! that is waiting on its thread stops waiting and answers at once with
@@ -8,6 +10,15 @@
 //! restart, and nothing billed is lost or sent again. Calls that do not wait
 //! simply finish. The stdio server never drains: its [`Draining`] never
 //! starts.
+//!
+//! The stdio server has one client, and that client is leaving when it closes
+//! stdin or sends SIGTERM (the official SDKs close stdin, wait 2 s, then send
+//! SIGTERM): nobody is left to read an answer. So a [`Stopping`] cuts every
+//! call in flight at once: polls, a question put to the user and a download
+//! stop, and a partial download's temporary file goes with it. A thread sent
+//! before the stop is already in the state file (the send records it as soon
+//! as its answer is read), so `wait` resumes it after the restart. The HTTP
+//! server's [`Stopping`] never starts.
 
 use tokio::sync::watch;
 
@@ -53,6 +64,52 @@ impl DrainSwitch {
     }
 }
 
+/// The tools' view of a stop of the stdio server: whether it was asked for,
+/// and a future that completes when it is. Calls in flight end at once.
+#[derive(Clone, Debug)]
+pub struct Stopping(Draining);
+
+impl Stopping {
+    /// A switch and the view it controls.
+    pub fn new() -> (DrainSwitch, Self) {
+        let (switch, view) = Draining::new();
+        (switch, Self(view))
+    }
+
+    /// A view whose stop never comes (the HTTP server drains instead).
+    pub fn never() -> Self {
+        Self(Draining::never())
+    }
+
+    /// Completes once the stop was asked for.
+    pub async fn until_requested(&self) {
+        self.0.until_started().await;
+    }
+}
+
+/// Completes at SIGTERM or Ctrl-C (SIGINT).
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +138,19 @@ mod tests {
             tokio::time::timeout(Duration::from_secs(3600), draining.until_started()).await;
         assert!(waited.is_err());
         assert!(!draining.started());
+    }
+
+    #[tokio::test]
+    async fn calls_wake_when_the_stop_is_requested() {
+        let (switch, stopping) = Stopping::new();
+        let waiter = tokio::spawn({
+            let stopping = stopping.clone();
+            async move { stopping.until_requested().await }
+        });
+        switch.start();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("woken")
+            .unwrap();
     }
 }

@@ -12,6 +12,7 @@ mod flows;
 mod protocols;
 mod serving;
 mod session;
+mod stopping;
 mod tasks;
 
 use std::sync::{Arc, Mutex};

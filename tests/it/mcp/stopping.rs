@@ -1,0 +1,227 @@
+//! The stdio server stops its work when its client leaves: stdin closed,
+//! SIGTERM (what the official SDKs do, in that order) or a cancelled call.
+//! A `generate` whose artifact drips in for minutes is cut off mid-download:
+//! the process exits within a second of the close or the signal (measured
+//! from it, after start-up), its `.lovart-partial-*` file is gone, and the
+//! thread is in the state file for `wait`.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt;
+use serde_json::json;
+
+use super::{Client, Recorder, params};
+use crate::hostile::{Hostile, Reply};
+use crate::support::World;
+
+/// The issue's bound, from the close (or the signal) to the exit.
+const EXITED_WITHIN: Duration = Duration::from_secs(1);
+/// The temporary file of a download under way.
+const PARTIAL_PREFIX: &str = ".lovart-partial-";
+
+/// An API whose thread `t1` is done at once with one image, which drips in
+/// one byte every 100 ms (ten minutes for its 6000 bytes).
+fn server_with_a_slow_artifact() -> Hostile {
+    Hostile::start(|seen| {
+        let host = seen.header("host").unwrap_or_default().to_string();
+        match seen.path.as_str() {
+            "/v1/openapi/project/save" => {
+                Reply::json(200, r#"{"code":0,"data":{"project_id":"p1"}}"#)
+            }
+            "/v1/openapi/project/validate" => Reply::json(
+                200,
+                r#"{"code":0,"data":{"valid":true,"project_name":"cat"}}"#,
+            ),
+            "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
+            "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"done"}}"#),
+            "/v1/openapi/chat/result" => Reply::json(
+                200,
+                &format!(
+                    r#"{{"code":0,"data":{{"thread_id":"t1","status":"done","items":[{{"type":"generator","name":"artifacts","artifacts":[{{"type":"image","content":"http://{host}/files/slow.png"}}]}}]}}}}"#
+                ),
+            ),
+            "/files/slow.png" => Reply::Drip {
+                body: vec![b'x'; 6000],
+                every: Duration::from_millis(100),
+            },
+            _ => Reply::json(404, r#"{"message":"no such path"}"#),
+        }
+    })
+}
+
+/// `lovart mcp` in this world with its stdio in the test's hands, and an
+/// rmcp client over it.
+async fn start(world: &World) -> (tokio::process::Child, Client) {
+    let mut command = world.lovart_process();
+    command
+        .arg("mcp")
+        .current_dir(world.home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = tokio::process::Command::from(command)
+        .spawn()
+        .expect("spawn lovart mcp");
+    let stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let client = Recorder::default()
+        .serve((stdout, stdin))
+        .await
+        .expect("initialize");
+    (child, client)
+}
+
+/// The temporary files of downloads in `dir`.
+fn partials(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(PARTIAL_PREFIX))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Starts a `generate` that waits up to ten minutes and returns once its
+/// download has begun (its partial file exists).
+async fn generate_until_the_download_began(
+    client: &Client,
+    out_dir: &Path,
+) -> tokio::task::JoinHandle<()> {
+    let call = client.peer().clone();
+    let arguments = json!({
+        "prompt": "a cat", "wait_seconds": 600, "output_dir": out_dir.to_string_lossy(),
+    });
+    let generating = tokio::spawn(async move {
+        // Cut off by the stop: its answer may never come.
+        let _ = call.call_tool(params("generate", arguments)).await;
+    });
+    for _ in 0..400 {
+        if !partials(out_dir).is_empty() {
+            return generating;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the download never began: {:?}", partials(out_dir));
+}
+
+/// How long `child` took to exit from `since`, and how; fails past 10 s.
+async fn exit_of(child: &mut tokio::process::Child, since: Instant) -> (Duration, ExitStatus) {
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("lovart mcp still running 10 s after being told to stop")
+        .expect("wait for lovart mcp");
+    (since.elapsed(), status)
+}
+
+/// A runtime for the client. The tests are plain: the stand-in server runs
+/// its own runtime, which cannot be started or dropped inside the client's.
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime")
+}
+
+/// What every stop must leave: no partial file, the thread on record.
+fn assert_cleanly_stopped(world: &World, out_dir: &Path, elapsed: Duration) {
+    assert_eq!(partials(out_dir), Vec::<String>::new(), "left behind");
+    assert!(
+        world.thread_ids().contains(&"t1".to_string()),
+        "the thread is resumable: {:?}",
+        world.state_text()
+    );
+    assert!(elapsed < EXITED_WITHIN, "exited {elapsed:?} after the stop");
+}
+
+#[test]
+fn closing_stdin_mid_download_exits_at_once_without_a_partial_file() {
+    let server = server_with_a_slow_artifact();
+    let world = World::with_server(server.base_url.clone());
+    let out_dir = world.home.path().join("out");
+    client_runtime().block_on(async {
+        let (mut child, client) = start(&world).await;
+        let generating = generate_until_the_download_began(&client, &out_dir).await;
+        let closed = Instant::now();
+        // Cancelling the client closes the child's stdin.
+        client.cancel().await.expect("close the client");
+        let (elapsed, status) = exit_of(&mut child, closed).await;
+        assert_cleanly_stopped(&world, &out_dir, elapsed);
+        assert_eq!(status.code(), Some(0), "a closed stdin is a normal end");
+        generating.abort();
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_mid_download_exits_at_once_without_a_partial_file() {
+    let server = server_with_a_slow_artifact();
+    let world = World::with_server(server.base_url.clone());
+    let out_dir = world.home.path().join("out");
+    client_runtime().block_on(async {
+        let (mut child, client) = start(&world).await;
+        let generating = generate_until_the_download_began(&client, &out_dir).await;
+        let pid = child.id().expect("a running child").to_string();
+        let signalled = Instant::now();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(killed.success());
+        let (elapsed, status) = exit_of(&mut child, signalled).await;
+        assert_cleanly_stopped(&world, &out_dir, elapsed);
+        assert_eq!(status.code(), Some(0), "a stop asked for is a normal end");
+        generating.abort();
+        let _ = client.cancel().await;
+    });
+}
+
+#[test]
+fn a_call_cancelled_mid_download_leaves_no_partial_file() {
+    let server = server_with_a_slow_artifact();
+    let world = World::with_server(server.base_url.clone());
+    let out_dir = world.home.path().join("out");
+    client_runtime().block_on(async {
+        let (mut child, client) = start(&world).await;
+        let arguments = json!({
+            "prompt": "a cat", "wait_seconds": 600, "output_dir": out_dir.to_string_lossy(),
+        });
+        // Dropped once the download has begun: rmcp sends notifications/cancelled.
+        let call = client.call_tool_once(params("generate", arguments));
+        let began = async {
+            while partials(&out_dir).is_empty() {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        };
+        tokio::select! {
+            answer = call => panic!("the call ended before its download began: {answer:?}"),
+            () = began => {}
+        }
+        let mut left = partials(&out_dir);
+        for _ in 0..200 {
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            left = partials(&out_dir);
+        }
+        assert_eq!(
+            left,
+            Vec::<String>::new(),
+            "left behind by the cancelled call"
+        );
+        assert!(world.thread_ids().contains(&"t1".to_string()));
+        // The server serves on.
+        let threads = super::call(&client, "threads", json!({"all": true})).await;
+        let saved = super::succeeded(&threads)["threads"].as_array().cloned();
+        assert_eq!(saved.map(|threads| threads.len()), Some(1));
+        client.cancel().await.expect("close the client");
+        let (_, status) = exit_of(&mut child, Instant::now()).await;
+        assert!(status.success());
+    });
+}
