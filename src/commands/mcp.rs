@@ -1,7 +1,7 @@
 //! `mcp`: serve the Model Context Protocol on stdin/stdout until the client
-//! closes stdin, or with `--http ADDR` over HTTP until SIGTERM. The server
-//! itself is [`crate::mcp`]; it runs with this command's global options
-//! (keys, base URL, `--timeout` per request).
+//! closes stdin (or SIGTERM, Ctrl-C), or with `--http ADDR` over HTTP until
+//! SIGTERM. The server itself is [`crate::mcp`]; it runs with this command's
+//! global options (keys, base URL, `--timeout` per request).
 
 use anyhow::Result;
 

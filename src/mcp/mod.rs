@@ -16,7 +16,7 @@
 //! artifacts as [`resources`], the skill ([`skills`]) and the tasks.
 //! [`schemas`] holds the tools' input and output schemas and icons.
 //! [`http`] serves the same tools over HTTP; a transport says where files may
-//! go and when waits stop ([`Serving`]).
+//! go and when waits stop ([`Serving`]); [`shutdown`] says how each stops.
 
 mod confirmation;
 mod generation;
@@ -77,12 +77,18 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
         },
     );
     server.warn_if_unusable();
+    // Listening for the signals from the start: one during the handshake
+    // ends the process as cleanly as one later.
+    let stop_signal = shutdown::stop_signal();
+    tokio::pin!(stop_signal);
     let input = input::lenient(std::io::BufReader::new(std::io::stdin()));
     let mut stdin_closed = input.closed;
-    let service = server
-        .serve((input.stream, tokio::io::stdout()))
-        .await
-        .map_err(|error| anyhow!("MCP initialization failed: {error}"))?;
+    let service = tokio::select! {
+        service = server.serve((input.stream, tokio::io::stdout())) => {
+            service.map_err(|error| anyhow!("MCP initialization failed: {error}"))?
+        }
+        () = &mut stop_signal => return Ok(()),
+    };
     let service_stop = service.cancellation_token();
     let waiting = service.waiting();
     tokio::pin!(waiting);
@@ -92,7 +98,7 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
             return Ok(());
         }
         _ = &mut stdin_closed => {}
-        () = shutdown::stop_signal() => {}
+        () = &mut stop_signal => {}
     }
     // The calls in flight end now and answer; rmcp then writes what it can
     // and closes. Nobody waits for it past the grace.

@@ -3,10 +3,14 @@
 //! A `generate` whose artifact drips in for minutes is cut off mid-download:
 //! the process exits within a second of the close or the signal (measured
 //! from it, after start-up), its `.lovart-partial-*` file is gone, and the
-//! thread is in the state file for `wait`.
+//! thread is in the state file for `wait`. A send cut off before its
+//! answer is a lost answer: its key stays on record, and the same call after
+//! the restart goes out under it (billed once).
 
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
@@ -24,7 +28,14 @@ const PARTIAL_PREFIX: &str = ".lovart-partial-";
 /// An API whose thread `t1` is done at once with one image, which drips in
 /// one byte every 100 ms (ten minutes for its 6000 bytes).
 fn server_with_a_slow_artifact() -> Hostile {
-    Hostile::start(|seen| {
+    server_holding_sends(false)
+}
+
+/// The same API; with `hold_first_send`, the first `POST /chat` is
+/// answered only after a minute.
+fn server_holding_sends(hold_first_send: bool) -> Hostile {
+    let hold = Arc::new(AtomicBool::new(hold_first_send));
+    Hostile::start(move |seen| {
         let host = seen.header("host").unwrap_or_default().to_string();
         match seen.path.as_str() {
             "/v1/openapi/project/save" => {
@@ -34,6 +45,10 @@ fn server_with_a_slow_artifact() -> Hostile {
                 200,
                 r#"{"code":0,"data":{"valid":true,"project_name":"cat"}}"#,
             ),
+            "/v1/openapi/chat" if hold.swap(false, Ordering::SeqCst) => Reply::Late {
+                after: Duration::from_secs(60),
+                reply: Box::new(Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#)),
+            },
             "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
             "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"done"}}"#),
             "/v1/openapi/chat/result" => Reply::json(
@@ -224,4 +239,61 @@ fn a_call_cancelled_mid_download_leaves_no_partial_file() {
         let (_, status) = exit_of(&mut child, Instant::now()).await;
         assert!(status.success());
     });
+}
+
+#[test]
+fn a_send_cut_off_by_the_stop_goes_out_again_under_its_key() {
+    let server = server_holding_sends(true);
+    let world = World::with_server(server.base_url.clone());
+    let arguments = json!({"prompt": "a cat", "wait_seconds": 5, "download": false});
+    client_runtime().block_on(async {
+        let (mut child, client) = start(&world).await;
+        let call = client.peer().clone();
+        let sending = tokio::spawn({
+            let arguments = arguments.clone();
+            async move {
+                let _ = call.call_tool(params("generate", arguments)).await;
+            }
+        });
+        for _ in 0..400 {
+            if server.count("POST", "/v1/openapi/chat") == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            server.count("POST", "/v1/openapi/chat"),
+            1,
+            "the send went out"
+        );
+        let closed = Instant::now();
+        client.cancel().await.expect("close the client");
+        let (elapsed, status) = exit_of(&mut child, closed).await;
+        assert_eq!(status.code(), Some(0));
+        assert!(
+            elapsed < EXITED_WITHIN,
+            "exited {elapsed:?} after the close"
+        );
+        sending.abort();
+
+        // After the restart, the same call: the same key, one thread.
+        let (mut child, client) = start(&world).await;
+        let answer = super::call(&client, "generate", arguments).await;
+        assert_eq!(super::succeeded(&answer)["thread_id"], "t1");
+        client.cancel().await.expect("close the client");
+        let _ = exit_of(&mut child, Instant::now()).await;
+    });
+    let keys: Vec<String> = server
+        .seen()
+        .iter()
+        .filter(|seen| seen.path == "/v1/openapi/chat")
+        .map(|seen| {
+            seen.header("idempotency-key")
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert!(!keys[0].is_empty());
+    assert_eq!(keys[0], keys[1], "the lost send's key was reused");
 }
