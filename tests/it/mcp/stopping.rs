@@ -157,7 +157,7 @@ fn assert_cleanly_stopped(world: &World, out_dir: &Path, elapsed: Duration) {
 #[test]
 fn closing_stdin_mid_download_exits_at_once_without_a_partial_file() {
     let server = server_with_a_slow_artifact();
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
         let (mut child, client) = start(&world).await;
@@ -176,7 +176,7 @@ fn closing_stdin_mid_download_exits_at_once_without_a_partial_file() {
 #[test]
 fn sigterm_mid_download_exits_at_once_without_a_partial_file() {
     let server = server_with_a_slow_artifact();
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
         let (mut child, client) = start(&world).await;
@@ -199,7 +199,7 @@ fn sigterm_mid_download_exits_at_once_without_a_partial_file() {
 #[test]
 fn a_call_cancelled_mid_download_leaves_no_partial_file() {
     let server = server_with_a_slow_artifact();
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
         let (mut child, client) = start(&world).await;
