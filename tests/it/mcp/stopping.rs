@@ -5,16 +5,20 @@
 //! from it, after start-up), its `.lovart-partial-*` file is gone, and the
 //! thread is in the state file for `wait`. A send cut off before its
 //! answer is a lost answer: its key stays on record, and the same call after
-//! the restart goes out under it (billed once).
+//! the restart goes out under it (billed once). A question put to the user
+//! is withdrawn as fast.
 
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
 use serde_json::json;
+use tokio::io::AsyncWrite;
 
 use super::{Client, Recorder, params};
 use crate::hostile::{Hostile, Reply};
@@ -66,9 +70,59 @@ fn server_holding_sends(hold_first_send: bool) -> Hostile {
     })
 }
 
-/// `lovart mcp` in this world with its stdio in the test's hands, and an
-/// rmcp client over it.
-async fn start(world: &World) -> (tokio::process::Child, Client) {
+/// `lovart mcp` in this world with its stdio in the test's hands: an rmcp
+/// client over it, and its stdin, to close.
+struct Server {
+    child: tokio::process::Child,
+    client: Client,
+    stdin: Stdin,
+}
+
+/// The child's stdin as the client writes it; [`Stdin::close`] closes it
+/// under the client (whose own close may wait for its handlers first).
+#[derive(Clone)]
+struct Stdin(Arc<Mutex<Option<tokio::process::ChildStdin>>>);
+
+impl Stdin {
+    fn close(&self) {
+        drop(self.0.lock().unwrap().take());
+    }
+
+    fn poll_with<T>(
+        &self,
+        action: impl FnOnce(Pin<&mut tokio::process::ChildStdin>) -> Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        match self.0.lock().unwrap().as_mut() {
+            Some(stdin) => action(Pin::new(stdin)),
+            None => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+}
+
+impl AsyncWrite for Stdin {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.poll_with(|stdin| stdin.poll_write(context, buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.poll_with(|stdin| stdin.poll_flush(context))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.poll_with(|stdin| stdin.poll_shutdown(context))
+    }
+}
+
+async fn start(world: &World) -> Server {
+    start_with(world, Recorder::default()).await
+}
+
+/// [`start`] with this client.
+async fn start_with(world: &World, recorder: Recorder) -> Server {
     let mut command = world.lovart_process();
     command
         .arg("mcp")
@@ -79,13 +133,17 @@ async fn start(world: &World) -> (tokio::process::Child, Client) {
     let mut child = tokio::process::Command::from(command)
         .spawn()
         .expect("spawn lovart mcp");
-    let stdin = child.stdin.take().expect("stdin");
+    let stdin = Stdin(Arc::new(Mutex::new(child.stdin.take())));
     let stdout = child.stdout.take().expect("stdout");
-    let client = Recorder::default()
-        .serve((stdout, stdin))
+    let client = recorder
+        .serve((stdout, stdin.clone()))
         .await
         .expect("initialize");
-    (child, client)
+    Server {
+        child,
+        client,
+        stdin,
+    }
 }
 
 /// The temporary files of downloads in `dir`.
@@ -160,12 +218,11 @@ fn closing_stdin_mid_download_exits_at_once_without_a_partial_file() {
     let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
-        let (mut child, client) = start(&world).await;
-        let generating = generate_until_the_download_began(&client, &out_dir).await;
+        let mut mcp = start(&world).await;
+        let generating = generate_until_the_download_began(&mcp.client, &out_dir).await;
         let closed = Instant::now();
-        // Cancelling the client closes the child's stdin.
-        client.cancel().await.expect("close the client");
-        let (elapsed, status) = exit_of(&mut child, closed).await;
+        mcp.stdin.close();
+        let (elapsed, status) = exit_of(&mut mcp.child, closed).await;
         assert_cleanly_stopped(&world, &out_dir, elapsed);
         assert_eq!(status.code(), Some(0), "a closed stdin is a normal end");
         generating.abort();
@@ -179,20 +236,20 @@ fn sigterm_mid_download_exits_at_once_without_a_partial_file() {
     let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
-        let (mut child, client) = start(&world).await;
-        let generating = generate_until_the_download_began(&client, &out_dir).await;
-        let pid = child.id().expect("a running child").to_string();
+        let mut mcp = start(&world).await;
+        let generating = generate_until_the_download_began(&mcp.client, &out_dir).await;
+        let pid = mcp.child.id().expect("a running child").to_string();
         let signalled = Instant::now();
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("run kill");
         assert!(killed.success());
-        let (elapsed, status) = exit_of(&mut child, signalled).await;
+        let (elapsed, status) = exit_of(&mut mcp.child, signalled).await;
         assert_cleanly_stopped(&world, &out_dir, elapsed);
         assert_eq!(status.code(), Some(0), "a stop asked for is a normal end");
         generating.abort();
-        let _ = client.cancel().await;
+        let _ = mcp.client.cancel().await;
     });
 }
 
@@ -202,12 +259,12 @@ fn a_call_cancelled_mid_download_leaves_no_partial_file() {
     let world = World::with_server(server.base_url);
     let out_dir = world.home.path().join("out");
     client_runtime().block_on(async {
-        let (mut child, client) = start(&world).await;
+        let mut mcp = start(&world).await;
         let arguments = json!({
             "prompt": "a cat", "wait_seconds": 600, "output_dir": out_dir.to_string_lossy(),
         });
         // Dropped once the download has begun: rmcp sends notifications/cancelled.
-        let call = client.call_tool_once(params("generate", arguments));
+        let call = mcp.client.call_tool_once(params("generate", arguments));
         let began = async {
             while partials(&out_dir).is_empty() {
                 tokio::time::sleep(Duration::from_millis(25)).await;
@@ -232,11 +289,11 @@ fn a_call_cancelled_mid_download_leaves_no_partial_file() {
         );
         assert!(world.thread_ids().contains(&"t1".to_string()));
         // The server serves on.
-        let threads = super::call(&client, "threads", json!({"all": true})).await;
+        let threads = super::call(&mcp.client, "threads", json!({"all": true})).await;
         let saved = super::succeeded(&threads)["threads"].as_array().cloned();
         assert_eq!(saved.map(|threads| threads.len()), Some(1));
-        client.cancel().await.expect("close the client");
-        let (_, status) = exit_of(&mut child, Instant::now()).await;
+        mcp.stdin.close();
+        let (_, status) = exit_of(&mut mcp.child, Instant::now()).await;
         assert!(status.success());
     });
 }
@@ -247,8 +304,8 @@ fn a_send_cut_off_by_the_stop_goes_out_again_under_its_key() {
     let world = World::with_server(server.base_url.clone());
     let arguments = json!({"prompt": "a cat", "wait_seconds": 5, "download": false});
     client_runtime().block_on(async {
-        let (mut child, client) = start(&world).await;
-        let call = client.peer().clone();
+        let mut mcp = start(&world).await;
+        let call = mcp.client.peer().clone();
         let sending = tokio::spawn({
             let arguments = arguments.clone();
             async move {
@@ -267,8 +324,8 @@ fn a_send_cut_off_by_the_stop_goes_out_again_under_its_key() {
             "the send went out"
         );
         let closed = Instant::now();
-        client.cancel().await.expect("close the client");
-        let (elapsed, status) = exit_of(&mut child, closed).await;
+        mcp.stdin.close();
+        let (elapsed, status) = exit_of(&mut mcp.child, closed).await;
         assert_eq!(status.code(), Some(0));
         assert!(
             elapsed < EXITED_WITHIN,
@@ -277,11 +334,11 @@ fn a_send_cut_off_by_the_stop_goes_out_again_under_its_key() {
         sending.abort();
 
         // After the restart, the same call: the same key, one thread.
-        let (mut child, client) = start(&world).await;
-        let answer = super::call(&client, "generate", arguments).await;
+        let mut mcp = start(&world).await;
+        let answer = super::call(&mcp.client, "generate", arguments).await;
         assert_eq!(super::succeeded(&answer)["thread_id"], "t1");
-        client.cancel().await.expect("close the client");
-        let _ = exit_of(&mut child, Instant::now()).await;
+        mcp.stdin.close();
+        let _ = exit_of(&mut mcp.child, Instant::now()).await;
     });
     let keys: Vec<String> = server
         .seen()
@@ -296,4 +353,44 @@ fn a_send_cut_off_by_the_stop_goes_out_again_under_its_key() {
     assert_eq!(keys.len(), 2);
     assert!(!keys[0].is_empty());
     assert_eq!(keys[0], keys[1], "the lost send's key was reused");
+}
+
+#[test]
+fn closing_stdin_while_the_user_is_asked_exits_at_once_and_confirms_nothing() {
+    let world = World::sandbox();
+    let silent = Recorder {
+        silent: true,
+        ..Default::default()
+    };
+    client_runtime().block_on(async {
+        let mut mcp = start_with(&world, silent.clone()).await;
+        let call = mcp.client.peer().clone();
+        let asking = tokio::spawn(async move {
+            let arguments =
+                json!({"prompt": "ocean video", "download": false, "wait_seconds": 600});
+            let _ = call.call_tool(params("generate", arguments)).await;
+        });
+        for _ in 0..400 {
+            if !silent.questions.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            silent.questions.lock().unwrap().len(),
+            1,
+            "the user was asked"
+        );
+        let closed = Instant::now();
+        mcp.stdin.close();
+        let (elapsed, status) = exit_of(&mut mcp.child, closed).await;
+        assert_eq!(status.code(), Some(0));
+        assert!(
+            elapsed < EXITED_WITHIN,
+            "exited {elapsed:?} after the close"
+        );
+        asking.abort();
+    });
+    assert_eq!(world.count("POST", "/chat/confirm"), 0);
+    assert_eq!(world.thread_ids().len(), 1, "the thread is resumable");
 }
