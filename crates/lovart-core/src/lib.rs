@@ -10,13 +10,15 @@
 //! envelope, retries), speaking the contract of the `lovart-wire` crate;
 //! `flow` holds the use cases (send, poll, settle, confirm, batch) and their
 //! advice; `state` owns the state file, `download` artifact files, `catalog`
-//! the model list; `failure` classifies errors for programs; `progress` is
-//! what is drawn at a terminal; `python` is the one home of the reference's
+//! the model list; `failure` classifies errors for programs; `events` is
+//! what the engine has to say while it works (it never prints); `progress`
+//! what a front end may draw; `python` is the one home of the reference's
 //! Python semantics; `timing` the reference's fixed waits.
 
 pub mod api;
 pub mod catalog;
 pub mod download;
+pub mod events;
 pub mod failure;
 pub mod files;
 pub mod flow;
