@@ -5,8 +5,10 @@
 //! the same name and answers with what that command prints with `--json`
 //! ([`results`]); the generation tools ([`jobs`]) wait within a budget and
 //! report progress ([`progress`]); arguments are [`params`]; pictures are
-//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`]). Calls run concurrently (rmcp spawns
-//! each request); the state file is shared with the CLI under its lock.
+//! scaled for image blocks by [`images`]; stdin is read leniently ([`input`])
+//! and stdout written ([`output`]) on threads of their own. Calls run
+//! concurrently (rmcp spawns each request); the state file is shared with the
+//! CLI under its lock.
 //! stdout carries JSON-RPC only: logs go to stderr and nothing draws progress.
 //!
 //! Protocols 2025-11-25 (sessions) and 2026-07-28 (stateless) are both
@@ -25,6 +27,7 @@ pub mod http;
 mod images;
 mod input;
 mod jobs;
+mod output;
 mod params;
 mod progress;
 pub use progress::Log;
@@ -84,8 +87,9 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
     tokio::pin!(stop_signal);
     let input = input::lenient(std::io::BufReader::new(std::io::stdin()));
     let mut stdin_closed = input.closed;
+    let output = output::on_thread(std::io::stdout());
     let service = tokio::select! {
-        service = server.serve((input.stream, tokio::io::stdout())) => {
+        service = server.serve((input.stream, output.stream)) => {
             service.map_err(|error| anyhow!("MCP initialization failed: {error}"))?
         }
         () = &mut stop_signal => return Ok(()),
@@ -93,19 +97,31 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
     let service_stop = service.cancellation_token();
     let waiting = service.waiting();
     tokio::pin!(waiting);
-    tokio::select! {
-        ended = &mut waiting => {
-            ended.map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
-            return Ok(());
-        }
-        _ = &mut stdin_closed => {}
-        () = &mut stop_signal => {}
+    let ended = tokio::select! {
+        ended = &mut waiting => Some(ended),
+        _ = &mut stdin_closed => None,
+        () = &mut stop_signal => None,
+    };
+    if ended.is_none() {
+        // The calls in flight end now and answer; rmcp writes what it can
+        // and closes.
+        stop.start();
+        service_stop.cancel();
     }
-    // The calls in flight end now and answer; rmcp then writes what it can
-    // and closes. Nobody waits for it past the grace.
-    stop.start();
-    service_stop.cancel();
-    let _ = tokio::time::timeout(STOP_GRACE, waiting).await;
+    // Nobody waits past the grace for rmcp or for a client that stopped
+    // reading: what is not out by then is dropped with the process.
+    let wound_down = tokio::time::timeout(STOP_GRACE, async {
+        let ended = match ended {
+            Some(ended) => ended,
+            None => (&mut waiting).await,
+        };
+        let _ = output.flushed.await;
+        ended
+    })
+    .await;
+    if let Ok(Err(error)) = wound_down {
+        return Err(anyhow!("the MCP session ended abnormally: {error}"));
+    }
     Ok(())
 }
 

@@ -394,3 +394,55 @@ fn closing_stdin_while_the_user_is_asked_exits_at_once_and_confirms_nothing() {
     assert_eq!(world.count("POST", "/chat/confirm"), 0);
     assert_eq!(world.thread_ids().len(), 1, "the thread is resumable");
 }
+
+/// Raw pipes: the client asks for more than the pipes hold, reads none of it,
+/// and closes stdin. The answers the server could not write do not hold it.
+#[test]
+fn closing_stdin_exits_at_once_when_the_client_stopped_reading() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let world = World::offline();
+    let mut child = world
+        .lovart_process()
+        .arg("mcp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn lovart mcp");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut send = |message: serde_json::Value| writeln!(stdin, "{message}").unwrap();
+    send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "0"}}}),
+    );
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("protocolVersion"), "{line}");
+    send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    // About 30 KB each: megabytes in all, far more than the pipe holds.
+    for id in 1..=100 {
+        send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let closed = Instant::now();
+    drop(stdin);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if closed.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("lovart mcp still running 10 s after stdin closed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = closed.elapsed();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        elapsed < EXITED_WITHIN,
+        "exited {elapsed:?} after the close"
+    );
+}
