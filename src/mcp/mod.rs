@@ -24,7 +24,7 @@ mod confirmation;
 mod generation;
 mod handler;
 pub mod http;
-mod images;
+use lovart_images as images;
 mod input;
 mod jobs;
 mod output;
