@@ -18,6 +18,7 @@ pub struct Draining(watch::Receiver<bool>);
 
 /// The server's end: starts the drain once.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub struct DrainSwitch(watch::Sender<bool>);
 
 impl Draining {
@@ -48,6 +49,7 @@ impl Draining {
 }
 
 impl DrainSwitch {
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub fn start(&self) {
         self.0.send_replace(true);
     }
