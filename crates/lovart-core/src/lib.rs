@@ -14,6 +14,8 @@
 //! what is drawn at a terminal; `python` is the one home of the reference's
 //! Python semantics; `timing` the reference's fixed waits.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod catalog;
 pub mod download;
