@@ -40,6 +40,7 @@ const MAX_SUGGESTIONS: usize = 3;
 pub struct Tool {
     /// The name `--prefer-models` and `--include-tools` take.
     pub name: String,
+    /// The name people read (`Midjourney`, `Kling V3`, …).
     pub display_name: String,
     /// `IMAGE`, `VIDEO`, `3D`, …
     pub category: String,

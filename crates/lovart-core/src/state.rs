@@ -120,6 +120,7 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
 }
 
 impl StateStore {
+    /// The state file at `path`; nothing is read or created until it is used.
     pub fn new(path: PathBuf) -> Self {
         Self { path }
     }
@@ -146,6 +147,7 @@ impl StateStore {
         })
     }
 
+    /// The state file's path (it may not exist yet).
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -17,6 +17,7 @@ use serde_json::Value;
 /// One history record as the gallery shows it.
 #[derive(Debug, Clone)]
 pub struct GalleryEntry {
+    /// The history line ([`super::record`]'s shape), as read.
     pub record: Value,
     /// Whether the file is still at its `local_path`.
     pub exists: bool,

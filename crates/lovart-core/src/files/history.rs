@@ -44,10 +44,13 @@ impl History {
         Self::at(folder.join(HISTORY_FILE), max_bytes)
     }
 
+    /// The history file at `path`, trimmed when an append would take it past
+    /// `max_bytes` (see the module's text).
     pub fn at(path: PathBuf, max_bytes: u64) -> Self {
         Self { path, max_bytes }
     }
 
+    /// The file's path (it may not exist yet).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -139,15 +142,19 @@ impl History {
 /// Which records `history` and `gallery` show.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
+    /// A project id, exactly.
     pub project_id: Option<String>,
     /// A thread id or a prefix of one.
     pub thread_id: Option<String>,
+    /// Only files downloaded at or after this time.
     pub since: Option<DateTime<FixedOffset>>,
     /// An artifact type (any case).
     pub kind: Option<String>,
 }
 
 impl HistoryFilter {
+    /// Whether a history record passes every filter that is set (a record
+    /// without a readable `downloaded_at` fails a `since`).
     pub fn matches(&self, record: &Value) -> bool {
         let text = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or("");
         self.project_id

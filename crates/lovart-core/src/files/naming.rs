@@ -95,11 +95,15 @@ pub struct NameTemplate {
 /// What one artifact's name is made of.
 #[derive(Debug, Clone, Default)]
 pub struct NameFields<'a> {
+    /// `{thread}` and `{thread8}`; `None` or empty renders as `unknown`.
     pub thread_id: Option<&'a str>,
+    /// `{project}`; `None` or empty renders as `unknown`.
     pub project_id: Option<&'a str>,
+    /// The prompt `{prompt}` is a slug of.
     pub prompt: Option<&'a str>,
     /// 1-based position of the artifact in its result.
     pub index: usize,
+    /// `{type}`: the artifact's type (`image`, `video`, …).
     pub kind: &'a str,
     /// The real type's extension without its dot (`png`); may be empty.
     pub ext: &'a str,
@@ -113,7 +117,9 @@ pub struct NameFields<'a> {
 /// suffix goes between stem and extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedName {
+    /// Folder names under the output folder, outermost first (each one safe).
     pub folders: Vec<String>,
+    /// The file name without its extension.
     pub stem: String,
     /// With its dot (`.png`), or empty.
     pub extension: String,

@@ -19,16 +19,22 @@ pub const RECORD_VERSION: u64 = 1;
 /// Where an artifact came from: what the caller knows about the thread.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Origin {
+    /// The prompt that made the artifact, when the caller sent it.
     pub prompt: Option<String>,
+    /// The thread the artifact belongs to.
     pub thread_id: Option<String>,
+    /// The thread's project.
     pub project_id: Option<String>,
 }
 
 /// What the result says about one artifact beyond its URL, when it says it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArtifactFacts {
+    /// The tool that made it (`tool_name` or `tool`), as sent.
     pub tool: Option<Value>,
+    /// The model (`model` or `model_name`), as sent.
     pub model: Option<Value>,
+    /// What it cost in credits (`cost` or `credits`), as sent.
     pub cost: Option<Value>,
 }
 
@@ -57,14 +63,19 @@ impl ArtifactFacts {
 pub struct FileRecord {
     /// Absolute path of the file.
     pub local_path: String,
+    /// The artifact URL it was downloaded from.
     pub url: String,
     /// The artifact's `type` as the server gave it.
     pub kind: Value,
+    /// What the bytes are (`image/png`, …), when known.
     pub mime_type: Option<String>,
+    /// Size in bytes.
     pub size: u64,
     /// Lower-case hex.
     pub sha256: String,
+    /// What the caller knew of the thread.
     pub origin: Origin,
+    /// What the result said of the artifact.
     pub facts: ArtifactFacts,
     /// Local time, RFC 3339 with offset.
     pub downloaded_at: String,
