@@ -41,6 +41,8 @@ pub struct Spinner {
 }
 
 impl Spinner {
+    /// Starts a spinner saying `label` (ticking every 120 ms) when `progress`
+    /// is enabled; otherwise a spinner that draws nothing.
     pub fn start(progress: Progress, label: &str) -> Self {
         let bar = progress.enabled().then(|| {
             let template = if progress.colour() {

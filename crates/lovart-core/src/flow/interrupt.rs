@@ -18,8 +18,11 @@ use crate::settings::print_line;
 /// The signal that stopped a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
+    /// Ctrl-C (SIGINT; on Windows, Ctrl-C or Ctrl-Break).
     Interrupt,
+    /// SIGTERM (Unix only).
     Terminate,
+    /// SIGHUP: the terminal closed (Unix only).
     Hangup,
 }
 
@@ -50,7 +53,9 @@ impl std::error::Error for Interrupted {}
 /// The generation a stop leaves behind, and how to report it.
 #[derive(Debug, Clone, Copy)]
 pub struct Resumable<'a> {
+    /// The thread still running on the server.
     pub thread_id: &'a str,
+    /// Its project, when known (`null` in the JSON object otherwise).
     pub project_id: Option<&'a str>,
     /// Print the JSON object on stdout (`--json`).
     pub json: bool,
