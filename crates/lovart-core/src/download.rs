@@ -50,12 +50,14 @@ pub use named::FileOptions;
 pub struct ArtifactRef {
     /// `type` of the artifact (`"unknown"` when missing), kept as JSON.
     pub kind: Value,
+    /// The artifact's URL (in a result, its `content`).
     pub url: String,
     /// Tool, model and cost, when the result names them (for the records).
     pub facts: ArtifactFacts,
 }
 
 impl ArtifactRef {
+    /// An artifact of `kind` at `url`, with no facts.
     pub fn new(kind: Value, url: String) -> Self {
         Self {
             kind,
