@@ -329,8 +329,8 @@ fn component_value(value: &str, fallback: &str, keep: impl Fn(char) -> bool) -> 
 }
 
 /// A short slug of a prompt: letters and digits of any script kept (ASCII
-/// lowered), every other run of characters one `-`, at most
-/// [`PROMPT_SLUG_CHARS`] characters, `prompt` when nothing is left.
+/// lowered), every other run of characters one `-`, at most 60 characters
+/// (never ending in `-`), `prompt` when nothing is left.
 pub fn prompt_slug(prompt: &str) -> String {
     let mut slug = String::new();
     let mut pending_dash = false;
