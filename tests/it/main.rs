@@ -12,6 +12,7 @@ mod generation_flows;
 mod hostile;
 mod hostile_network;
 mod json_everywhere;
+mod library_example;
 mod lenient_json;
 mod local_commands;
 mod lost_answers;
