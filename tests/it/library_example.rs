@@ -71,6 +71,10 @@ fn the_generate_image_example_downloads_a_png_into_its_temporary_folder() {
         &std::fs::read_to_string(folder.join("state.json")).expect("the example's state file"),
     )
     .expect("state JSON");
-    assert_eq!(state["threads"].as_array().map(Vec::len), Some(1), "{state}");
+    assert_eq!(
+        state["threads"].as_array().map(Vec::len),
+        Some(1),
+        "{state}"
+    );
     assert!(!temp.path().join(".lovart").exists());
 }

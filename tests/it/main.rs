@@ -12,8 +12,8 @@ mod generation_flows;
 mod hostile;
 mod hostile_network;
 mod json_everywhere;
-mod library_example;
 mod lenient_json;
+mod library_example;
 mod local_commands;
 mod lost_answers;
 #[cfg(feature = "mcp")]

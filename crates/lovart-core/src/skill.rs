@@ -31,7 +31,7 @@ pub const SKILL_MD: &str = include_str!("../../../skills/lovart-skill/SKILL.md")
 pub const SKILL_NAME: &str = "lovart-skill";
 
 /// The file beside `SKILL.md` that records what an install wrote.
-pub const RECORD_FILE: &str = ".lovart-skill.json";
+pub(crate) const RECORD_FILE: &str = ".lovart-skill.json";
 
 /// The version of the binary, recorded with every install.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -74,7 +74,7 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// The command that continues a thread.
-pub fn continue_command(thread_id: &str) -> String {
+pub(crate) fn continue_command(thread_id: &str) -> String {
     format!(
         "lovart chat --thread-id {} --prompt '…'",
         shell_quote(thread_id)
@@ -96,7 +96,7 @@ fn encode_path(path: &str) -> String {
 
 /// The link from a page in `page_dir` to `file`: relative when both are
 /// absolute paths, else a `file://` URL.
-pub fn file_link(page_dir: &Path, file: &Path) -> String {
+pub(crate) fn file_link(page_dir: &Path, file: &Path) -> String {
     match relative_path(page_dir, file) {
         Some(relative) => encode_path(&relative.to_string_lossy().replace('\\', "/")),
         None => {

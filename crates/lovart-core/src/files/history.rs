@@ -22,7 +22,7 @@ use serde_json::Value;
 /// The default bound of the history file.
 const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// The file's name in the state folder.
-pub const HISTORY_FILE: &str = "history.jsonl";
+pub(crate) const HISTORY_FILE: &str = "history.jsonl";
 
 /// The history file of one state folder.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl History {
 
     /// Appends one line per record, under the lock, trimming old lines first
     /// when the file would pass its bound.
-    pub fn append(&self, records: &[Value]) -> Result<()> {
+    pub(crate) fn append(&self, records: &[Value]) -> Result<()> {
         if records.is_empty() {
             return Ok(());
         }
@@ -130,7 +130,7 @@ impl History {
     }
 
     /// The URL last recorded for `local_path`, if any.
-    pub fn url_at(records: &[Value], local_path: &str) -> Option<String> {
+    pub(crate) fn url_at(records: &[Value], local_path: &str) -> Option<String> {
         records
             .iter()
             .rev()
@@ -198,7 +198,7 @@ pub fn downloaded_at(record: &Value) -> Option<DateTime<FixedOffset>> {
 }
 
 /// The records that pass `filter`, newest first (by time, then by file order).
-pub fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
+pub(crate) fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
     let mut kept: Vec<Value> = records
         .into_iter()
         .rev()

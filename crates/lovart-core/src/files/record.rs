@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
 /// The shape's version, written as `"version"`.
-pub const RECORD_VERSION: u64 = 1;
+pub(crate) const RECORD_VERSION: u64 = 1;
 
 /// Where an artifact came from: what the caller knows about the thread.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,7 +41,7 @@ pub struct ArtifactFacts {
 impl ArtifactFacts {
     /// `tool`/`tool_name`, `model`/`model_name`, `cost`/`credits` of the
     /// artifact, else of the item that holds it.
-    pub fn from_result(artifact: &Value, item: &Value) -> Self {
+    pub(crate) fn from_result(artifact: &Value, item: &Value) -> Self {
         let pick = |keys: &[&str]| {
             [artifact, item].into_iter().find_map(|object| {
                 keys.iter()
@@ -60,7 +60,7 @@ impl ArtifactFacts {
 
 /// One downloaded file's provenance.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileRecord {
+pub(crate) struct FileRecord {
     /// Absolute path of the file.
     pub local_path: String,
     /// The artifact URL it was downloaded from.
@@ -85,7 +85,7 @@ pub struct FileRecord {
 /// `image` label `lovart download` puts on every URL (the reference's output)
 /// yields to what the bytes are when they are audio, video or a 3D model, so
 /// that `history --type` and the gallery treat the file as what it is.
-pub fn recorded_kind(labelled: &Value, mime_type: Option<&str>) -> Value {
+pub(crate) fn recorded_kind(labelled: &Value, mime_type: Option<&str>) -> Value {
     if labelled.as_str() != Some("image") {
         return labelled.clone();
     }
@@ -123,7 +123,7 @@ impl FileRecord {
 }
 
 /// The sidecar's path: the file's own path plus `.json`.
-pub fn sidecar_path(file: &Path) -> std::path::PathBuf {
+pub(crate) fn sidecar_path(file: &Path) -> std::path::PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".json");
     name.into()
@@ -131,7 +131,7 @@ pub fn sidecar_path(file: &Path) -> std::path::PathBuf {
 
 /// Writes `<file>.json` beside the file, atomically (a temporary file in the
 /// same folder, then a rename), pretty and with a final newline.
-pub fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
+pub(crate) fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
     let path = sidecar_path(file);
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -150,7 +150,7 @@ pub fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
 }
 
 /// The URL a sidecar beside `file` names, when it exists and reads.
-pub fn sidecar_url(file: &Path) -> Option<String> {
+pub(crate) fn sidecar_url(file: &Path) -> Option<String> {
     let text = std::fs::read(sidecar_path(file)).ok()?;
     if text.len() > 1 << 20 {
         return None;

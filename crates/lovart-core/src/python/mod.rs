@@ -22,6 +22,6 @@ pub use json::{dumps_compact, dumps_pretty, py_str};
 pub use loads::{loads, loads_bytes, repair_lone_surrogates};
 pub use lovart_wire::reply::is_set as is_truthy;
 pub(crate) use path::{join, splitext_ext};
-pub(crate) use text::{is_py_whitespace, os_error_text};
 pub use text::prefix_stripped;
+pub(crate) use text::{is_py_whitespace, os_error_text};
 pub(crate) use url::urlencode;
