@@ -13,6 +13,24 @@
 //! the model list; `failure` classifies errors for programs; `progress` is
 //! what is drawn at a terminal; `python` is the one home of the reference's
 //! Python semantics; `timing` the reference's fixed waits.
+//!
+//! # From another program
+//!
+//! `examples/generate_image.rs` in the repository is a whole program; its
+//! steps are `lovart chat --download`'s:
+//! [`Settings::resolve`](settings::Settings::resolve) (a
+//! [`Flags`](settings::Flags) and
+//! [`Environment::read`](settings::Environment::read)),
+//! [`Settings::api`](settings::Settings::api) for the signed client,
+//! [`flow::project::given_or_new`] for the project,
+//! [`flow::send::send_and_record`] for the one billed `POST /chat` (its
+//! thread is on record in the state file from then on), and
+//! [`flow::settle::wait_for_output`] to wait, shape the result object and
+//! download the artifacts. Results are the API's JSON as `serde_json` maps
+//! (typed views in `lovart_wire::reply`); errors are `anyhow::Error`s, which
+//! [`failure::ErrorObject::of`] classifies (kind, HTTP status, thread id, hint).
+//! The engine still writes warnings and the resume hint of an interrupted wait
+//! to stderr, and draws a spinner only when stderr is a terminal.
 
 #![warn(missing_docs)]
 
