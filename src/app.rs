@@ -13,10 +13,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::Cli;
+use crate::terminal::Terminal;
+use crate::terminal::{hint, print_line};
+use lovart_core::failure::Interrupted;
 use lovart_core::failure::{ErrorObject, ExitCodes, success_exit_code};
-use lovart_core::flow::interrupt::Interrupted;
 use lovart_core::python::dumps_compact;
-use lovart_core::settings::{Environment, Settings, hint, print_line};
+use lovart_core::settings::{Environment, Settings};
 
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -61,12 +63,19 @@ pub fn main() -> ExitCode {
     let json = command.json_requested();
     let environment = Environment::read();
     let exit_codes = ExitCodes::from_environment(&environment);
+    let mut terminal = None;
     let outcome = runtime.block_on(async {
         let ctx = Settings::resolve(cli.flags(), environment)?;
+        let (renderer, events) = Terminal::new(ctx.progress);
+        terminal = Some(renderer);
+        let ctx = ctx.with_events(events);
         crate::commands::run(cli.command.expect("checked above"), &ctx).await
     });
     match outcome {
-        Ok(()) => ExitCode::from(success_exit_code(exit_codes)),
+        Ok(()) => {
+            let final_status = terminal.and_then(|terminal| terminal.final_status());
+            ExitCode::from(success_exit_code(exit_codes, final_status.as_deref()))
+        }
         Err(error) => {
             if let Some(interrupted) = error.downcast_ref::<Interrupted>() {
                 return ExitCode::from(interrupted.exit_code());

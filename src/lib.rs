@@ -4,8 +4,10 @@
 //! This crate is the front ends; the engine they call (settings, the API
 //! client, the flows, the state file, downloads) is the `lovart-core` crate.
 //! Layers, from the command line down: `app` turns a command line into an
-//! exit code; `cli` is the command line (clap types only); `commands` holds one
-//! module per command, each composing the engine's flows. The sandbox server
+//! exit code; `cli` is the command line (clap types only, and the shell's
+//! completion candidates); `commands` holds one module per command, each
+//! composing the engine's flows; `terminal` renders the engine's events and
+//! writes the CLI's lines. The sandbox server
 //! is the `lovart-sandbox` crate, behind the default `sandbox` feature; `mcp`
 //! is the MCP server of `lovart mcp` (rmcp), behind the default `mcp` feature.
 //!
@@ -15,9 +17,9 @@
 mod app;
 pub mod cli;
 mod commands;
-mod completion;
 #[cfg(feature = "mcp")]
 mod mcp;
+mod terminal;
 
 pub use app::main;
-pub use completion::complete_if_asked;
+pub use cli::completion::complete_if_asked;

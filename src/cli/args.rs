@@ -132,10 +132,10 @@ pub struct ChatArgs {
     #[arg(long)]
     pub prompt: String,
     /// Project to work in [default: the active project, else a new one]
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: Option<String>,
     /// Continue this thread (full id or a unique prefix of a saved one)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: Option<String>,
     /// Image URLs or local files to work from (a local file is uploaded first)
     #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
@@ -178,10 +178,10 @@ pub struct SendArgs {
     #[arg(long)]
     pub prompt: String,
     /// Project to work in [default: the active project, else a new one]
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: Option<String>,
     /// Continue this thread (full id or a unique prefix of a saved one)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: Option<String>,
     /// Image URLs or local files to work from (a local file is uploaded first)
     #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
@@ -203,10 +203,10 @@ pub struct WatchArgs {
     #[arg(long)]
     pub prompt: Option<String>,
     /// Project to send into [default: the active project, else a new one]
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: Option<String>,
     /// Attach to an existing thread instead of sending (a unique prefix of a saved one works)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: Option<String>,
     /// Image URLs or local files to work from (a local file is uploaded first)
     #[arg(long, num_args = 0.., value_name = "URL", action = ArgAction::Set, value_hint = ValueHint::Url)]
@@ -233,7 +233,7 @@ pub struct WatchArgs {
 #[derive(Debug, Args)]
 pub struct UploadArtifactArgs {
     /// Project that gets the artifact
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: String,
     /// URL of the image or video
     #[arg(long, value_hint = ValueHint::Url)]
@@ -259,7 +259,7 @@ pub struct UploadArgs {
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
     /// Thread with a pending high-cost operation (a unique prefix of a saved one works)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: String,
     /// Print the whole result as JSON instead of text
     #[arg(long)]
@@ -314,7 +314,7 @@ pub struct SetModeArgs {
 #[derive(Debug, Args)]
 pub struct ThreadArgs {
     /// Thread id (full, or a unique prefix of a saved one: `lovart threads` shows them)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: String,
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
@@ -324,7 +324,7 @@ pub struct ThreadArgs {
 #[derive(Debug, Args)]
 pub struct ResultArgs {
     /// Thread id (full, or a unique prefix of a saved one: `lovart threads` shows them)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: String,
     /// No effect: the result is always JSON
     #[arg(long)]
@@ -380,7 +380,7 @@ pub struct ProjectAddArgs {
 #[derive(Debug, Args)]
 pub struct ProjectIdArgs {
     /// Project id (project-switch also takes a unique prefix)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: String,
     /// Print JSON (also a JSON error object on failure)
     #[arg(long)]
@@ -390,7 +390,7 @@ pub struct ProjectIdArgs {
 #[derive(Debug, Args)]
 pub struct ProjectRenameArgs {
     /// Project to rename
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: String,
     /// Its new name (also set on the server when keys are set)
     #[arg(long)]
@@ -403,7 +403,7 @@ pub struct ProjectRenameArgs {
 #[derive(Debug, Args)]
 pub struct ThreadsArgs {
     /// Only this project's threads
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: Option<String>,
     /// Print the threads as JSON
     #[arg(long)]

@@ -24,10 +24,10 @@ pub struct FileArgs {
 #[derive(Debug, Clone, Args)]
 pub struct HistoryFilterArgs {
     /// Only files of this project
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::project_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project: Option<String>,
     /// Only files of this thread (a prefix works)
-    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::completion::thread_ids))]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread: Option<String>,
     /// Only files downloaded since T: 30m, 2h, 7d, 2026-11-29, 2026-11-29T14:00:00+01:00
     #[arg(long, value_name = "T", value_parser = lovart_core::files::history::parse_since)]

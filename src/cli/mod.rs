@@ -13,6 +13,7 @@
 
 mod args;
 mod argv;
+pub mod completion;
 mod files;
 mod skill;
 

@@ -11,6 +11,7 @@ use lovart_wire::reply::fields;
 use serde_json::{Value, json};
 
 use crate::cli::ChatArgs;
+use crate::terminal::print_line;
 use lovart_core::api::ToolConfig;
 use lovart_core::files::record::Origin;
 use lovart_core::flow::outcome::result_text_lines;
@@ -21,7 +22,7 @@ use lovart_core::flow::send::{
 };
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
 use lovart_core::python::{dumps_pretty, prefix_stripped, py_str};
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
@@ -31,7 +32,7 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
         include_tools: args.include_tools.clone().unwrap_or_default(),
         exclude_tools: args.exclude_tools.clone().unwrap_or_default(),
     };
-    warn_about_unknown_tools(&tools);
+    warn_about_unknown_tools(&ctx.events, &tools);
     if args.download {
         lovart_core::download::ensure_output_dir(&args.output_dir)?;
     }
@@ -39,8 +40,12 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: lovart_core::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
-        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
-            .await?,
+        attachments: upload_local_files(
+            &client,
+            &ctx.events,
+            args.attachments.clone().unwrap_or_default(),
+        )
+        .await?,
         mode: args.mode.map(Into::into),
         tools,
     };
@@ -72,7 +77,7 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
             result.insert(fields::PROJECT_NAME.into(), json!(name));
         }
         if let Err(why) = record_final_state(ctx, result, &project_id, &project_name, &topic) {
-            warn_state_not_saved(&thread_id, &why);
+            warn_state_not_saved(&ctx.events, &thread_id, &why);
         }
         Ok(())
     })
@@ -98,6 +103,6 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
             print_line(&line);
         }
     }
-    lovart_core::flow::hints::after_generation(&thread_id, &result);
+    lovart_core::flow::hints::after_generation(&ctx.events, &thread_id, &result);
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::cli::{Cli, CompletionsArgs};
 
 pub fn run(args: CompletionsArgs) -> Result<()> {
     let script = if args.dynamic {
-        crate::completion::dynamic_registration(args.shell)?
+        crate::cli::completion::dynamic_registration(args.shell)?
     } else {
         let mut script = Vec::new();
         clap_complete::generate(args.shell, &mut Cli::command(), "lovart", &mut script);
@@ -23,10 +23,10 @@ pub fn run(args: CompletionsArgs) -> Result<()> {
             "dynamic": args.dynamic,
             "script": script,
         });
-        lovart_core::settings::print_line(&lovart_core::python::dumps_pretty(&answer, false));
+        crate::terminal::print_line(&lovart_core::python::dumps_pretty(&answer, false));
         return Ok(());
     }
     // print_line appends a newline; the generators already end with one.
-    lovart_core::settings::print_line(script.strip_suffix('\n').unwrap_or(&script));
+    crate::terminal::print_line(script.strip_suffix('\n').unwrap_or(&script));
     Ok(())
 }

@@ -8,10 +8,11 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::ConfirmArgs;
+use crate::terminal::print_line;
 use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
 use lovart_core::python::{dumps_pretty, py_str};
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
@@ -53,6 +54,6 @@ pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
             print_line(&line);
         }
     }
-    lovart_core::flow::hints::after_generation(&args.thread_id, &result);
+    lovart_core::flow::hints::after_generation(&ctx.events, &args.thread_id, &result);
     Ok(())
 }

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use serde_json::json;
 
+use crate::terminal::print_line;
 use lovart_core::python::dumps_compact;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(ctx: &Settings) -> Result<()> {
     let project_id = ctx.api()?.create_project().await?;

@@ -19,10 +19,11 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
 use crate::cli::JsonArgs;
+use crate::terminal::{hint, print_line};
 use lovart_core::api::{ApiErrorKind, describe_request_error};
 use lovart_core::catalog::{self, QUICK_TIMEOUT};
 use lovart_core::flow::hints;
-use lovart_core::settings::{Settings, hint, print_line};
+use lovart_core::settings::Settings;
 
 mod answer;
 use answer::{answer_problem, condensed, plural};

@@ -4,10 +4,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::DownloadArgs;
+use crate::terminal::print_line;
 use lovart_core::download::ArtifactRef;
 use lovart_core::files::record::Origin;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: DownloadArgs, ctx: &Settings) -> Result<()> {
     if !ctx.has_keys() {
@@ -29,6 +30,6 @@ pub async fn run(args: DownloadArgs, ctx: &Settings) -> Result<()> {
         &json!({"downloaded": downloaded, "output_dir": args.output_dir}),
         false,
     ));
-    lovart_core::flow::hints::after_downloads(&downloaded);
+    lovart_core::flow::hints::after_downloads(&ctx.events, &downloaded);
     Ok(())
 }

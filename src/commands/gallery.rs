@@ -7,9 +7,10 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::GalleryArgs;
+use crate::terminal::print_line;
 use lovart_core::files::gallery::{GalleryEntry, render_gallery};
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: GalleryArgs, ctx: &Settings) -> Result<()> {
     let filter = args.filter.filter();

@@ -5,8 +5,9 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::cli::HistoryArgs;
+use crate::terminal::print_line;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: HistoryArgs, ctx: &Settings) -> Result<()> {
     let filter = args.filter.filter();

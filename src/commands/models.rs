@@ -10,9 +10,10 @@ use anyhow::Result;
 use serde_json::{Map, Value};
 
 use crate::cli::ModelsArgs;
+use crate::terminal::{hint, print_line};
 use lovart_core::catalog::{self, Tool};
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, hint, print_line};
+use lovart_core::settings::Settings;
 
 /// Where the listed catalog came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

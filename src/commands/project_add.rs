@@ -6,9 +6,10 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectAddArgs;
+use crate::terminal::print_line;
 use lovart_core::flow::project::rename_on_server;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: ProjectAddArgs, ctx: &Settings) -> Result<()> {
     let saved_name = ctx.state.update(|state| {

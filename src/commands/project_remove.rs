@@ -8,9 +8,10 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
-use lovart_core::flow::hints::warn;
+use crate::terminal::print_line;
+use lovart_core::events::Event;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let known = ctx.state.update(|state| {
@@ -27,10 +28,10 @@ pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
         print_line(&format!("Removed project: {}", args.project_id));
     }
     if !known {
-        warn(&format!(
+        ctx.events.emit(Event::Notice(&format!(
             "no saved project has the id '{}'; nothing was removed (`lovart projects` lists them)",
             args.project_id
-        ));
+        )));
     }
     Ok(())
 }

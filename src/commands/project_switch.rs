@@ -7,10 +7,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ProjectIdArgs;
+use crate::terminal::print_line;
 use lovart_core::failure::{Hinted, NotFound};
 use lovart_core::flow::threads::ambiguous;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
     let given = &args.project_id;

@@ -4,8 +4,9 @@ use anyhow::Result;
 use lovart_wire::reply::is_unlimited;
 use serde_json::json;
 
+use crate::terminal::print_line;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(ctx: &Settings) -> Result<()> {
     let detail = ctx.api()?.query_mode().await?;

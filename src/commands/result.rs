@@ -4,9 +4,10 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::ResultArgs;
+use crate::terminal::print_line;
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: ResultArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;

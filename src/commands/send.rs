@@ -4,10 +4,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SendArgs;
+use crate::terminal::print_line;
 use lovart_core::flow::project;
 use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
 use lovart_core::python::dumps_compact;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: SendArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
@@ -15,8 +16,12 @@ pub async fn run(args: SendArgs, ctx: &Settings) -> Result<()> {
     let message = Message {
         prompt: args.prompt.clone(),
         thread_id: lovart_core::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
-        attachments: upload_local_files(&client, args.attachments.clone().unwrap_or_default())
-            .await?,
+        attachments: upload_local_files(
+            &client,
+            &ctx.events,
+            args.attachments.clone().unwrap_or_default(),
+        )
+        .await?,
         mode: args.mode.map(Into::into),
         ..Default::default()
     };

@@ -4,9 +4,10 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::SetModeArgs;
+use crate::terminal::print_line;
 use lovart_core::failure::InvalidInput;
 use lovart_core::python::dumps_compact;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: SetModeArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;

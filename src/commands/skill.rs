@@ -12,9 +12,9 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::{SkillArgs, SkillCommand, SkillInstallArgs};
+use crate::terminal::print_line;
 use lovart_core::failure::{Hinted, InvalidInput, Kind};
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::print_line;
 use lovart_core::skill::{self, Action, ChangedByUser};
 
 pub fn run(args: SkillArgs) -> Result<()> {

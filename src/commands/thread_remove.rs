@@ -9,10 +9,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ThreadArgs;
-use lovart_core::flow::hints::warn;
+use crate::terminal::print_line;
+use lovart_core::events::Event;
 use lovart_core::flow::threads::resolve_thread_id;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: ThreadArgs, ctx: &Settings) -> Result<()> {
     let thread_id = resolve_thread_id(ctx, &args.thread_id)?;
@@ -30,9 +31,9 @@ pub fn run(args: ThreadArgs, ctx: &Settings) -> Result<()> {
         print_line(&format!("Removed thread: {thread_id}"));
     }
     if !known {
-        warn(&format!(
+        ctx.events.emit(Event::Notice(&format!(
             "no saved thread has the id '{thread_id}'; nothing was removed (`lovart threads --all` lists them)"
-        ));
+        )));
     }
     Ok(())
 }

@@ -4,8 +4,9 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::ThreadsArgs;
+use crate::terminal::print_line;
 use lovart_core::python::{dumps_pretty, py_str};
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub fn run(args: ThreadsArgs, ctx: &Settings) -> Result<()> {
     let state = ctx.state.load()?;

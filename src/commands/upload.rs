@@ -6,8 +6,9 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::UploadArgs;
+use crate::terminal::print_line;
 use lovart_core::python::dumps_compact;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: UploadArgs, ctx: &Settings) -> Result<()> {
     let url = ctx.api()?.upload_file(Path::new(&args.file)).await?;

@@ -3,8 +3,9 @@
 use anyhow::Result;
 
 use crate::cli::UploadArtifactArgs;
+use crate::terminal::print_line;
 use lovart_core::python::dumps_pretty;
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: UploadArtifactArgs, ctx: &Settings) -> Result<()> {
     let answer = ctx

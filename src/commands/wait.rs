@@ -9,10 +9,11 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::cli::WaitArgs;
+use crate::terminal::print_line;
 use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
 use lovart_core::python::{dumps_pretty, py_str};
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
@@ -55,6 +56,6 @@ pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
             print_line(&line);
         }
     }
-    lovart_core::flow::hints::after_generation(thread_id, &result);
+    lovart_core::flow::hints::after_generation(&ctx.events, thread_id, &result);
     Ok(())
 }

@@ -18,16 +18,18 @@ use tokio::time::Instant;
 use lovart_wire::reply::{ResultView, ThreadStatus, fields};
 
 use crate::cli::WatchArgs;
+use crate::terminal::print_line;
+use crate::terminal::spinner::Spinner;
 use lovart_core::api::ApiClient;
 use lovart_core::download::{Downloader, FileOptions, collect_artifacts};
-use lovart_core::failure::{InvalidInput, note_final_status};
+use lovart_core::events::Event;
+use lovart_core::failure::InvalidInput;
 use lovart_core::files::record::Origin;
-use lovart_core::flow::interrupt::{Interrupted, print_resume_hint, stop_signal};
+use lovart_core::flow::interrupt::{Interrupted, stop_signal};
 use lovart_core::flow::project;
 use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
-use lovart_core::progress::Spinner;
 use lovart_core::python::{dumps_compact, is_truthy};
-use lovart_core::settings::{Settings, print_line};
+use lovart_core::settings::Settings;
 
 pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
@@ -61,7 +63,7 @@ pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
             let message = Message {
                 prompt: prompt.clone(),
                 thread_id: thread_flag,
-                attachments: upload_local_files(&client, attachments).await?,
+                attachments: upload_local_files(&client, &ctx.events, attachments).await?,
                 mode: args.mode.map(Into::into),
                 ..Default::default()
             };
@@ -100,10 +102,10 @@ pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
         "artifact_count": stream.seen.len(),
     }));
     if let Some(signal) = stopped_by {
-        print_resume_hint(&thread_id);
+        crate::terminal::print_resume_hint(&thread_id);
         return Err(Interrupted(signal).into());
     }
-    note_final_status(final_status);
+    ctx.events.emit(Event::Settled(final_status));
     Ok(())
 }
 

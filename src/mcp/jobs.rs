@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use lovart_core::api::{ApiClient, ToolConfig};
+use lovart_core::events::EventSink;
 use lovart_core::failure::{InvalidInput, in_thread};
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::flow::poll::Settled;
@@ -156,7 +157,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         include_tools: params.include_tools,
         exclude_tools: params.exclude_tools,
     };
-    warn_about_unknown_tools(&tools);
+    warn_about_unknown_tools(&ctx.events, &tools);
     let output_dir = params
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
@@ -168,7 +169,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
     let message = Message {
         prompt: params.prompt.clone(),
         thread_id: params.thread_id,
-        attachments: upload_local_files(client, params.attachments).await?,
+        attachments: upload_local_files(client, &ctx.events, params.attachments).await?,
         mode: params.mode.map(Into::into),
         tools,
     };
@@ -203,7 +204,7 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         }
         // As `chat`: a state that cannot be saved must not lose the billed thread.
         if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
-            warn_state_not_saved(&thread_id, &why);
+            warn_state_not_saved(&ctx.events, &thread_id, &why);
         }
         let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
         Ok(finished(result, timed_out, approved))
@@ -352,13 +353,13 @@ async fn settle_reporting(
 ) -> Result<Settled> {
     let client = &job.client;
     if !job.progress.wanted() {
-        return settle(client, job.ctx, thread_id, timeout, max_credits, &()).await;
+        return settle(client, job.ctx, thread_id, timeout, max_credits).await;
     }
     let (observer, polls) = status_channel();
     let settling = async move {
-        // The observer goes with this future, which ends the relay.
-        let observer = observer;
-        settle(client, job.ctx, thread_id, timeout, max_credits, &observer).await
+        // The observer goes with this future (inside the settings), which ends the relay.
+        let ctx = job.ctx.for_server().with_events(EventSink::new(observer));
+        settle(client, &ctx, thread_id, timeout, max_credits).await
     };
     let relay = job.progress.relay(client, thread_id, polls);
     let (settled, ()) = tokio::join!(settling, relay);

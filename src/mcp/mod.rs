@@ -27,6 +27,7 @@ mod input;
 mod jobs;
 mod params;
 mod progress;
+pub use progress::Log;
 pub mod resources;
 mod results;
 mod schemas;

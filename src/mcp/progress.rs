@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use lovart_core::api::ApiClient;
 use lovart_core::download::collect_artifacts;
-use lovart_core::flow::poll::PollObserver;
+use lovart_core::events::{Event, Events};
 
 /// The progress channel of one tool call.
 pub struct Progress {
@@ -74,7 +74,8 @@ impl Progress {
 /// The receiving end of a [`StatusSender`].
 pub struct Polls(mpsc::UnboundedReceiver<String>);
 
-/// The poll observer of a tool call: passes each status word to [`Progress::relay`].
+/// The events of a tool call: passes each status word to [`Progress::relay`],
+/// and logs the rest as the server does ([`Log`]).
 pub struct StatusSender(mpsc::UnboundedSender<String>);
 
 /// A connected observer and receiver.
@@ -83,8 +84,31 @@ pub fn status_channel() -> (StatusSender, Polls) {
     (StatusSender(sender), Polls(receiver))
 }
 
-impl PollObserver for StatusSender {
-    fn status(&self, status: &str) {
-        let _ = self.0.send(status.to_string());
+impl Events for StatusSender {
+    fn emit(&self, event: Event<'_>) {
+        match event {
+            Event::Status(status) => {
+                let _ = self.0.send(status.to_string());
+            }
+            other => Log.emit(other),
+        }
+    }
+}
+
+/// The server's own events: warnings and notes on stderr, the server's log
+/// (stdout carries JSON-RPC only); nothing drawn, no advice for a terminal.
+pub struct Log;
+
+impl Events for Log {
+    fn emit(&self, event: Event<'_>) {
+        match event {
+            Event::Warning(text) | Event::Line(text) => eprintln!("lovart mcp: {text}"),
+            Event::Notice(text) => eprintln!("lovart mcp: warning: {text}"),
+            Event::Uploaded { file, url } => eprintln!("lovart mcp: uploaded {file} -> {url}"),
+            Event::AutoConfirmed { cost, limit } => eprintln!(
+                "lovart mcp: confirming: the step costs about {cost} credits (max_credits {limit})"
+            ),
+            _ => {}
+        }
     }
 }

@@ -31,7 +31,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use futures_util::StreamExt;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lovart_wire::reply::{ArtifactView, ResultView};
 use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
@@ -42,7 +41,7 @@ use crate::files::record::{ArtifactFacts, FileRecord};
 
 mod named;
 
-use crate::progress::Progress;
+use crate::events::{Event, EventSink};
 pub use named::FileOptions;
 
 /// One artifact URL of a result, with its `type` as the server gave it.
@@ -251,17 +250,29 @@ fn naming(url: &str, kind: &Value, prefix: &str) -> Naming {
     }
 }
 
-/// One transfer's progress bar; taken off the screen when dropped, whether the
-/// transfer finished or failed.
-struct TransferBar {
-    bar: ProgressBar,
-    bars: MultiProgress,
+/// One transfer as the events see it: started when made, ended when
+/// dropped, whether the transfer finished or failed.
+struct Transfer<'a> {
+    id: u64,
+    events: &'a EventSink,
 }
 
-impl Drop for TransferBar {
+impl<'a> Transfer<'a> {
+    fn start(events: &'a EventSink, name: &str, total: Option<u64>) -> Self {
+        let id = crate::events::next_transfer_id();
+        events.emit(Event::TransferStarted { id, name, total });
+        Self { id, events }
+    }
+
+    fn progress(&self, bytes: u64) {
+        self.events
+            .emit(Event::TransferProgress { id: self.id, bytes });
+    }
+}
+
+impl Drop for Transfer<'_> {
     fn drop(&mut self) {
-        self.bar.finish_and_clear();
-        self.bars.remove(&self.bar);
+        self.events.emit(Event::TransferEnded { id: self.id });
     }
 }
 
@@ -269,10 +280,11 @@ impl Drop for TransferBar {
 /// one): its transfers are bounded together.
 pub struct Downloader {
     client: reqwest::Client,
-    /// Progress bars on stderr, one per transfer, when asked for.
-    bars: Option<MultiProgress>,
-    /// The bars are coloured.
-    colour: bool,
+    /// Where warnings (and, with `transfers`, each transfer's start,
+    /// progress and end) are reported.
+    events: EventSink,
+    /// Transfers are reported, not only warnings.
+    report_transfers: bool,
     /// A transfer that moves less than 1 KiB in this long fails.
     stall: Duration,
     /// A transfer that passes this many bytes fails.
@@ -298,8 +310,8 @@ impl Downloader {
             .context("cannot set up the HTTP client")?;
         Ok(Self {
             client,
-            bars: None,
-            colour: false,
+            events: EventSink::silent(),
+            report_transfers: false,
             stall,
             max_bytes,
             history: None,
@@ -313,46 +325,19 @@ impl Downloader {
         self
     }
 
-    /// Draws a progress bar per transfer (bytes, rate) on stderr. Only for a
-    /// person at a terminal: callers pass `Settings::progress`.
-    pub fn with_progress(mut self, progress: Progress) -> Self {
-        self.bars = progress
-            .enabled()
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        self.colour = progress.colour();
+    /// Reports each transfer (start, bytes, end) and each warning to `events`.
+    pub fn with_events(mut self, events: EventSink) -> Self {
+        self.events = events;
+        self.report_transfers = true;
         self
     }
 
-    /// A bar for one transfer of `total` bytes (a spinner when unknown).
-    fn transfer_bar(&self, name: &str, total: Option<u64>) -> Option<TransferBar> {
-        let bars = self.bars.as_ref()?;
-        let bar_style = if self.colour {
-            "{bar:24.cyan/blue}"
-        } else {
-            "{bar:24}"
-        };
-        // Added to the group before anything is set, so that no line is drawn
-        // outside the group (it would stay on the screen).
-        let (bar, template) = match total {
-            Some(total) => (
-                bars.add(ProgressBar::new(total)),
-                format!(
-                    "{{msg:30!}} {bar_style} {{bytes:>10}}/{{total_bytes:<10}} {{bytes_per_sec:>12}}"
-                ),
-            ),
-            None => (
-                bars.add(ProgressBar::new_spinner()),
-                "{msg:30!} {spinner} {bytes:>10} {bytes_per_sec:>12}".to_string(),
-            ),
-        };
-        if let Ok(style) = ProgressStyle::with_template(&template) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(name.to_string());
-        Some(TransferBar {
-            bar,
-            bars: bars.clone(),
-        })
+    /// Reports only warnings (a failed download, a history not updated) to
+    /// `events`: a batch draws its own progress.
+    pub fn with_warnings(mut self, events: EventSink) -> Self {
+        self.events = events;
+        self.report_transfers = false;
+        self
     }
 
     /// Downloads every artifact not already on disk; returns the reference's items
@@ -379,7 +364,13 @@ impl Downloader {
             .enumerate()
             .map(|(index, artifact)| (index + 1, artifact))
             .collect();
-        let batch = named::Batch::new(files, output_dir, prefix, self.history.as_ref());
+        let batch = named::Batch::new(
+            files,
+            output_dir,
+            prefix,
+            self.history.as_ref(),
+            &self.events,
+        );
         let batch = &batch;
         let outcomes: Vec<(Value, Option<FileRecord>)> = futures_util::stream::iter(unique)
             .map(
@@ -388,9 +379,6 @@ impl Downloader {
             .buffered(CONCURRENCY)
             .collect()
             .await;
-        if let Some(bars) = &self.bars {
-            let _ = bars.clear();
-        }
         let records: Vec<Value> = outcomes
             .iter()
             .filter_map(|(_, record)| record.as_ref().map(FileRecord::to_json))
@@ -398,7 +386,8 @@ impl Downloader {
         if let Some(history) = &self.history
             && let Err(why) = history.append(&records)
         {
-            eprintln!("warning: the download history was not updated: {why:#}");
+            self.events
+                .warning(&format!("the download history was not updated: {why:#}"));
         }
         Ok(outcomes.into_iter().map(|(item, _)| item).collect())
     }
@@ -433,7 +422,8 @@ impl Downloader {
                 )
             }
             Err(why) => {
-                eprintln!("warning: download of {url} failed: {why:#}");
+                self.events
+                    .warning(&format!("download of {url} failed: {why:#}"));
                 let item = json!({
                     "type": kind, "url": url, "local_path": null, "error": "download failed", "new": false
                 });
@@ -533,7 +523,13 @@ impl Downloader {
         let (file, temp_path) = builder.tempfile_in(dir)?.into_parts();
         let mut writer =
             tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
-        let bar = self.transfer_bar(label, expected);
+        let silent = EventSink::silent();
+        let reported = if self.report_transfers {
+            &self.events
+        } else {
+            &silent
+        };
+        let transfer = Transfer::start(reported, label, expected);
         let mut hasher = sha2::Sha256::new();
         let sniff_len = crate::files::media::SNIFF_LEN.max(media_type::SNIFF_LEN);
         let mut head = Vec::with_capacity(sniff_len);
@@ -568,11 +564,9 @@ impl Downloader {
                 window_start_bytes = received;
                 window_end = tokio::time::Instant::now() + self.stall;
             }
-            if let Some(bar) = &bar {
-                bar.bar.set_position(received);
-            }
+            transfer.progress(received);
         }
-        drop(bar);
+        drop(transfer);
         writer.shutdown().await?; // flushes, and waits for the file's last write
         drop(writer);
         if let Some(expected) = expected

@@ -11,13 +11,11 @@
 //! generation ([`ExitCodes`]).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use lovart_wire::envelope::codes;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiErrorKind};
-use crate::flow::interrupt::Interrupted;
 
 /// The documented error kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,27 +361,55 @@ impl ExitCodes {
     }
 }
 
-/// The detailed exit code of the last settled generation (0: none noted).
-static SETTLED_EXIT: AtomicU8 = AtomicU8::new(0);
-
-/// Notes how a generation ended, for `LOVART_EXIT_CODES=detailed`.
-pub fn note_final_status(final_status: &str) {
-    let code = match final_status {
-        "pending_confirmation" => EXIT_PENDING_CONFIRMATION,
-        "timeout" | "running" => EXIT_STILL_RUNNING,
-        "abort" => EXIT_ABORTED,
-        _ => 0,
-    };
-    SETTLED_EXIT.store(code, Ordering::Relaxed);
-}
-
-/// The exit code of a command that succeeded.
-pub fn success_exit_code(mode: ExitCodes) -> u8 {
-    match mode {
-        ExitCodes::Reference => 0,
-        ExitCodes::Detailed => SETTLED_EXIT.load(Ordering::Relaxed),
+/// The detailed exit code of a command that succeeded, from the
+/// `final_status` of its last settled generation ([`crate::events::Event::Settled`];
+/// `None` when it waited for none): 0 when done or none.
+pub fn success_exit_code(mode: ExitCodes, final_status: Option<&str>) -> u8 {
+    match (mode, final_status) {
+        (ExitCodes::Reference, _) | (ExitCodes::Detailed, None) => 0,
+        (ExitCodes::Detailed, Some(status)) => match status {
+            "pending_confirmation" => EXIT_PENDING_CONFIRMATION,
+            "timeout" | "running" => EXIT_STILL_RUNNING,
+            "abort" => EXIT_ABORTED,
+            _ => 0,
+        },
     }
 }
+
+/// The signal that stopped a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Ctrl-C (SIGINT; on Windows, Ctrl-C or Ctrl-Break).
+    Interrupt,
+    /// SIGTERM (Unix only).
+    Terminate,
+    /// SIGHUP: the terminal closed (Unix only).
+    Hangup,
+}
+
+/// A signal arrived while a generation was under way; the command already told
+/// the user how to pick it up again.
+#[derive(Debug)]
+pub struct Interrupted(pub Signal);
+
+impl Interrupted {
+    /// 128 + the signal's number, as a shell reports a process it killed.
+    pub fn exit_code(&self) -> u8 {
+        match self.0 {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+            Signal::Hangup => 129,
+        }
+    }
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,9 @@
 //! envelope, retries), speaking the contract of the `lovart-wire` crate;
 //! `flow` holds the use cases (send, poll, settle, confirm, batch) and their
 //! advice; `state` owns the state file, `download` artifact files, `catalog`
-//! the model list; `failure` classifies errors for programs; `progress` is
-//! what is drawn at a terminal; `python` is the one home of the reference's
+//! the model list; `failure` classifies errors for programs; `events` is
+//! what the engine has to say while it works (it never prints); `progress`
+//! what a front end may draw; `python` is the one home of the reference's
 //! Python semantics; `timing` the reference's fixed waits.
 //!
 //! # From another program
@@ -29,14 +30,17 @@
 //! download the artifacts. Results are the API's JSON as `serde_json` maps
 //! (typed views in `lovart_wire::reply`); errors are `anyhow::Error`s, which
 //! [`failure::ErrorObject::of`] classifies (kind, HTTP status, thread id, hint).
-//! The engine still writes warnings and the resume hint of an interrupted wait
-//! to stderr, and draws a spinner only when stderr is a terminal.
+//! The engine never prints: what it has to say while it works (each status a
+//! poll reads, warnings, transfers, an interrupted wait) goes to the
+//! [`events::Events`] given with
+//! [`Settings::with_events`](settings::Settings::with_events), silent by default.
 
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod catalog;
 pub mod download;
+pub mod events;
 pub mod failure;
 pub mod files;
 pub mod flow;

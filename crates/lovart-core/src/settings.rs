@@ -11,13 +11,14 @@
 
 pub mod environment;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::Result;
 
 use crate::api::{ApiClient, ClientSettings};
 use crate::download::{DownloadLimits, Downloader};
+use crate::events::EventSink;
 use crate::failure::{ExitCodes, Hinted, Kind, MissingKeys};
 use crate::files::history::History;
 use crate::progress::Progress;
@@ -85,6 +86,9 @@ pub struct Settings {
     pub exit_codes: ExitCodes,
     /// The environment the settings came from (so `doctor` can say where a value came from).
     pub environment: Environment,
+    /// Where the engine's events go ([`crate::events`]); silent until a front
+    /// end sets its own with [`Settings::with_events`].
+    pub events: EventSink,
 }
 
 impl Settings {
@@ -133,7 +137,15 @@ impl Settings {
             download_limits,
             exit_codes: ExitCodes::from_environment(&environment),
             environment,
+            events: EventSink::silent(),
         })
+    }
+
+    /// These settings reporting to `events`, the state store's warnings included.
+    pub fn with_events(mut self, events: EventSink) -> Self {
+        self.state.set_events(events.clone());
+        self.events = events;
+        self
     }
 
     /// An owned copy for a long-lived server (`lovart mcp`): the same keys,
@@ -152,7 +164,9 @@ impl Settings {
             download_limits: self.download_limits,
             exit_codes: self.exit_codes,
             environment: self.environment.clone(),
+            events: EventSink::silent(),
         }
+        .with_events(self.events.clone())
     }
 
     /// Both keys are set.
@@ -211,7 +225,7 @@ impl Settings {
     /// recording every file it writes in the history beside the state file.
     pub fn downloader(&self) -> Result<Downloader> {
         Ok(Downloader::new(self.insecure_tls, self.download_limits)?
-            .with_progress(self.progress)
+            .with_events(self.events.clone())
             .with_history(History::beside_state(self.state.path())))
     }
 }
@@ -262,22 +276,6 @@ pub fn base_url_problem(base_url: &str) -> Option<BaseUrlProblem> {
             format!("it is not a URL ({why})"),
             "the default is https://lgw.lovart.ai".to_string(),
         ),
-    }
-}
-
-/// Writes one line of data to stdout and flushes it (NDJSON consumers read
-/// line by line). A closed pipe is not an error worth a message.
-pub fn print_line(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
-}
-
-/// A line of advice on stderr, after an `Error:` or a warning; only for a
-/// person at a terminal, so piped runs keep the reference's stderr.
-pub fn hint(text: &str) {
-    if std::io::stderr().is_terminal() {
-        eprintln!("hint: {text}");
     }
 }
 

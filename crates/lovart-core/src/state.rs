@@ -12,12 +12,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Map, Value};
 
+use crate::events::EventSink;
+
 /// How many threads the file keeps, newest first.
 const MAX_THREADS: usize = 50;
 
 /// Where the state lives and how it is read and written.
 pub struct StateStore {
     path: PathBuf,
+    /// Where a state moved aside is reported.
+    events: EventSink,
 }
 
 /// The state file's exclusive lock, held until dropped.
@@ -120,9 +124,17 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
 }
 
 impl StateStore {
-    /// The state file at `path`; nothing is read or created until it is used.
+    /// The state file at `path` (read and written only when used).
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self {
+            path,
+            events: EventSink::silent(),
+        }
+    }
+
+    /// Reports to `events` (a corrupt state moved aside is a warning).
+    pub fn set_events(&mut self, events: EventSink) {
+        self.events = events;
     }
 
     /// `$LOVART_HOME/state.json` when `LOVART_HOME` is set (a sandbox keeps
@@ -230,11 +242,11 @@ impl StateStore {
         }
         fs::rename(&target, &aside)
             .with_context(|| format!("cannot move {} aside", target.display()))?;
-        eprintln!(
-            "warning: {} is not valid JSON; moved it to {} and started from an empty state",
+        self.events.warning(&format!(
+            "{} is not valid JSON; moved it to {} and started from an empty state",
             self.path.display(),
             aside.display()
-        );
+        ));
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use anyhow::{Result, bail};
 use serde_json::Value;
 
 use super::{ArtifactRef, Downloader, extension_for};
+use crate::events::EventSink;
 use crate::files::history::History;
 use crate::files::media;
 use crate::files::naming::{NameFields, NameTemplate, RenderedName};
@@ -73,6 +74,8 @@ pub struct Batch<'a> {
     known: Vec<Value>,
     /// The output folder as an absolute path.
     absolute_dir: PathBuf,
+    /// Where a missing sidecar is reported.
+    events: &'a EventSink,
 }
 
 impl<'a> Batch<'a> {
@@ -81,6 +84,7 @@ impl<'a> Batch<'a> {
         output_dir: &'a str,
         prefix: &'a str,
         history: Option<&History>,
+        events: &'a EventSink,
     ) -> Self {
         let now = chrono::Local::now();
         let known = match (&files.name, history) {
@@ -96,6 +100,7 @@ impl<'a> Batch<'a> {
             downloaded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             known,
             absolute_dir: absolute(Path::new(output_dir)),
+            events,
         }
     }
 
@@ -128,7 +133,8 @@ impl<'a> Batch<'a> {
         if self.files.sidecar
             && let Err(why) = write_sidecar(&record, path)
         {
-            eprintln!("warning: no sidecar for {local_path}: {why:#}");
+            self.events
+                .warning(&format!("no sidecar for {local_path}: {why:#}"));
         }
         record
     }

@@ -134,13 +134,24 @@ fn artifacts(urls: &[String]) -> Vec<ArtifactRef> {
 }
 
 async fn fetch_all(urls: &[String], out: &str, prefix: &str) -> Vec<Value> {
+    fetch_all_reporting(urls, out, prefix).await.0
+}
+
+/// [`fetch_all`], and the events the downloader reported.
+async fn fetch_all_reporting(
+    urls: &[String],
+    out: &str,
+    prefix: &str,
+) -> (Vec<Value>, Vec<String>) {
+    let recorded = std::sync::Arc::new(crate::events::Recorded::default());
     let downloader = Downloader::new(false, DownloadLimits::DEFAULT)
         .unwrap()
-        .with_progress(Progress::Colour);
-    downloader
+        .with_events(EventSink::shared(recorded.clone()));
+    let items = downloader
         .download_all(&artifacts(urls), out, prefix, &FileOptions::default())
         .await
-        .unwrap()
+        .unwrap();
+    (items, recorded.lines())
 }
 
 /// Compact JSON text, so key order is compared too.
@@ -277,8 +288,12 @@ async fn all_of_a_results_files_transfer_at_once_up_to_the_bound_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let urls: Vec<String> = (0..8).map(|i| format!("{base}/slow/{i}.png")).collect();
-    let items = fetch_all(&urls, out, "lovart").await;
+    let (items, events) = fetch_all_reporting(&urls, out, "lovart").await;
     assert_eq!(SLOW_PEAK.swap(0, Ordering::SeqCst), 8, "all 8 at once");
+    // Each transfer is reported: started, then ended (the terminal's bars).
+    let count = |what: &str| events.iter().filter(|line| line.starts_with(what)).count();
+    assert_eq!(count("TransferStarted"), 8, "{events:?}");
+    assert_eq!(count("TransferEnded"), 8, "{events:?}");
     assert_eq!(items.len(), urls.len());
     for (item, url) in items.iter().zip(&urls) {
         let path = crate::python::join(out, &file_name(url, &json!("image"), "lovart"));

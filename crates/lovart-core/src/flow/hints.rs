@@ -1,28 +1,26 @@
-//! What to tell a person at a terminal after a generation or a failed step:
-//! the `hint:` lines on stderr.
+//! What to tell a person after a generation or a failed step: the advice
+//! the CLI shows as `hint:` lines at a terminal.
 //!
 //! Each hint's text is computed by a pure function (unit-tested here) and
-//! printed through [`crate::settings::hint`], which writes only when stderr is a
-//! terminal, so piped runs keep the reference's stderr byte for byte. Commands
-//! call one function per situation: [`after_generation`] (pending
-//! confirmation, timeout, abort, a text-only answer), [`validation_hints`]
-//! (why `Project '<id>' does not exist`; carried by the error, printed after
-//! the `Error:` line and put into the JSON error object), [`warn`] (a warning that only a
-//! person needs, such as removing an unknown id).
-
-use std::io::IsTerminal;
+//! reported as [`Event::Hint`] or [`Event::Notice`], which the CLI shows only
+//! when stderr is a terminal, so piped runs keep the reference's stderr byte
+//! for byte. Front ends call one function per situation: [`after_generation`]
+//! (pending confirmation, timeout, abort, a text-only answer),
+//! [`after_downloads`], [`validation_hints`] (why `Project '<id>' does not
+//! exist`; carried by the error, shown after the `Error:` line and put into
+//! the JSON error object).
 
 use lovart_wire::reply::ResultView;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiError, ApiErrorKind};
+use crate::events::{Event, EventSink};
 use crate::python::{is_truthy, py_str};
-use crate::settings::hint;
 
-/// Prints the hints for a settled generation's output (`chat`, `confirm`).
-pub fn after_generation(thread_id: &str, result: &Map<String, Value>) {
+/// Reports the hints for a settled generation's output (`chat`, `confirm`, `wait`).
+pub fn after_generation(events: &EventSink, thread_id: &str, result: &Map<String, Value>) {
     for line in generation_hints(thread_id, result) {
-        hint(&line);
+        events.emit(Event::Hint(&line));
     }
 }
 
@@ -80,10 +78,10 @@ pub fn generation_hints(thread_id: &str, result: &Map<String, Value>) -> Vec<Str
     hints
 }
 
-/// Prints a warning for each failed download of a `downloaded` list.
-pub fn after_downloads(items: &[Value]) {
+/// Reports a notice for each failed download of a `downloaded` list.
+pub fn after_downloads(events: &EventSink, items: &[Value]) {
     for line in download_failures(items) {
-        warn(&line);
+        events.emit(Event::Notice(&line));
     }
 }
 
@@ -194,14 +192,6 @@ pub fn looks_like_plain_http(base_url: &str, why: &str) -> bool {
         ]
         .iter()
         .any(|sign| lower.contains(sign))
-}
-
-/// `warning: …` on stderr, only at a terminal: for what a person should know
-/// but a script must not see change the reference's stderr.
-pub fn warn(text: &str) {
-    if std::io::stderr().is_terminal() {
-        eprintln!("warning: {text}");
-    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ pub async fn download_if_asked(
 ) -> Result<Map<String, Value>> {
     if download {
         let downloaded = download_artifacts(&result, output_dir, files, ctx).await?;
-        crate::flow::hints::after_downloads(&downloaded);
+        crate::flow::hints::after_downloads(&ctx.events, &downloaded);
         result.insert("downloaded".into(), Value::Array(downloaded));
     }
     Ok(result)

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::api::{ApiClient, ApiError};
+use crate::events::{Event, EventSink};
 use crate::timing::Waits;
 
 /// How a wait for a thread ended.
@@ -41,17 +42,6 @@ impl Settled {
             Self::PendingConfirmation(_) => "pending_confirmation",
         }
     }
-}
-
-/// Observes the poll; the terminal spinner and the MCP server's progress
-/// notifications implement it (`Sync`, so a wait can run on any thread).
-pub trait PollObserver: Sync {
-    /// Called with each status word read (`running`, `done`, …), as the server sent it.
-    fn status(&self, status: &str);
-}
-
-impl PollObserver for () {
-    fn status(&self, _status: &str) {}
 }
 
 /// Where a poll reads a thread from, and how long it rests between polls:
@@ -92,7 +82,8 @@ impl ThreadSource for Direct<'_> {
 }
 
 /// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`;
-/// `recheck` is the rest before the second look at a "done". Also returns the
+/// `recheck` is the rest before the second look at a "done"; each status read
+/// is reported to `events` ([`Event::Status`]). Also returns the
 /// result read by the last look when the thread settled done or abort, for a
 /// caller that does not need to read it again.
 pub async fn poll_until_settled(
@@ -100,14 +91,14 @@ pub async fn poll_until_settled(
     thread_id: &str,
     timeout: Duration,
     recheck: Duration,
-    observer: &dyn PollObserver,
+    events: &EventSink,
 ) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
     let deadline = Instant::now() + timeout;
     let mut polls: u32 = 0;
     while Instant::now() < deadline {
         let status = source.status_word(thread_id).await?;
         polls += 1;
-        observer.status(&status);
+        events.emit(Event::Status(&status));
         match status.as_str() {
             "abort" => return Ok((Settled::Abort, None)),
             "done" => {

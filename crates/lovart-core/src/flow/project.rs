@@ -8,10 +8,10 @@ use anyhow::Result;
 use lovart_wire::reply::ValidationView;
 
 use crate::api::{ApiClient, ApiError};
+use crate::events::Event;
 use crate::failure::{Hinted, Kind, NotFound, api_kind};
 use crate::flow::hints::{self, ProjectSource};
 use crate::flow::outcome::project_needs_name;
-use crate::progress::Spinner;
 use crate::python::prefix_stripped;
 use crate::settings::Settings;
 
@@ -50,9 +50,9 @@ async fn first_project(client: &ApiClient, ctx: &Settings) -> Result<String> {
         // A state that cannot be locked must not stop a generation: go on as
         // the reference does (the send's record will warn the same way).
         Err(why) => {
-            eprintln!(
-                "warning: the state is not available ({why:#}); creating a project without it"
-            );
+            ctx.events.warning(&format!(
+                "the state is not available ({why:#}); creating a project without it"
+            ));
             return create_with_spinner(client, ctx).await;
         }
     };
@@ -63,14 +63,16 @@ async fn first_project(client: &ApiClient, ctx: &Settings) -> Result<String> {
     // Recorded (and activated) now, under its id's name as `create-project`
     // records it; the send's record names it after the prompt, as the reference does.
     if let Err(why) = lock.update(|state| state.add_project(&project_id, "")) {
-        eprintln!("warning: project {project_id} was created but the state was not saved: {why:#}");
+        ctx.events.warning(&format!(
+            "project {project_id} was created but the state was not saved: {why:#}"
+        ));
     }
     Ok(project_id)
 }
 
 /// `chat`'s project: a given or remembered project must exist on the server;
-/// with none, a new one is created. A spinner runs meanwhile (the checks may
-/// take seconds against a slow or dead server), and a project found "not
+/// with none, a new one is created. The checks are reported as an activity
+/// (they may take seconds against a slow or dead server), and a project found "not
 /// valid" gets hints naming the real cause.
 pub async fn validated_or_new(
     client: &ApiClient,
@@ -83,9 +85,10 @@ pub async fn validated_or_new(
     };
     match given_or_active(ctx, flag)? {
         Some(project_id) => {
-            let spinner = Spinner::start(ctx.progress, &format!("checking project {project_id}"));
+            let label = format!("checking project {project_id}");
+            ctx.events.emit(Event::Activity(Some(&label)));
             let checked = ensure_exists(client, ctx, &project_id).await;
-            spinner.finish();
+            ctx.events.emit(Event::Activity(None));
             if let Err(cause) = checked {
                 // The reference's message; the real cause goes into the hints.
                 return Err(Hinted {
@@ -106,11 +109,11 @@ pub async fn validated_or_new(
     }
 }
 
-/// `POST /project/save` for a new project, with a spinner at a terminal.
+/// `POST /project/save` for a new project, reported as an activity.
 async fn create_with_spinner(client: &ApiClient, ctx: &Settings) -> Result<String> {
-    let spinner = Spinner::start(ctx.progress, "creating a project");
+    ctx.events.emit(Event::Activity(Some("creating a project")));
     let created = client.create_project().await;
-    spinner.finish();
+    ctx.events.emit(Event::Activity(None));
     Ok(created?)
 }
 

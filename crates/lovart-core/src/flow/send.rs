@@ -8,6 +8,7 @@ use lovart_wire::reply::fields;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiClient, ApiError, ApiErrorKind, SendRequest, ToolConfig};
+use crate::events::{Event, EventSink};
 use crate::failure::{Hinted, InvalidInput, Kind, api_kind};
 use crate::python::{is_truthy, prefix_stripped, py_str};
 use crate::settings::Settings;
@@ -102,7 +103,7 @@ pub async fn send_and_record(
     if !project_id.is_empty()
         && let Err(why) = record_sent_thread(ctx, project_id, &thread_id, &prompt)
     {
-        warn_state_not_saved(&thread_id, &why);
+        warn_state_not_saved(&ctx.events, &thread_id, &why);
     }
     Ok(thread_id)
 }
@@ -130,7 +131,7 @@ pub async fn remember_send(
     match begun {
         Ok(pending) => {
             if let Some(age) = pending.reused_after {
-                crate::settings::hint(&format!(
+                ctx.events.hint(&format!(
                     "the same request went out {} s ago and got no answer: it goes again under the same Idempotency-Key, so it is started and billed once",
                     age.as_secs()
                 ));
@@ -138,10 +139,10 @@ pub async fn remember_send(
             pending
         }
         Err(why) => {
-            eprintln!(
-                "warning: cannot note the send in {} ({why}); if its answer is lost, sending it again may bill it twice",
+            ctx.events.warning(&format!(
+                "cannot note the send in {} ({why}); if its answer is lost, sending it again may bill it twice",
                 ctx.state.folder().display()
-            );
+            ));
             PendingSend::unrecorded(known_key.as_deref())
         }
     }
@@ -172,10 +173,11 @@ pub fn unknown_outcome(error: ApiError) -> anyhow::Error {
 }
 
 /// `--attachments` as sent: a word that names an existing local file (rather
-/// than a URL) is uploaded first and its URL sent instead, with a line on
-/// stderr; everything else goes as given.
+/// than a URL) is uploaded first and its URL sent instead (reported as
+/// [`Event::Uploaded`]); everything else goes as given.
 pub async fn upload_local_files(
     client: &ApiClient,
+    events: &EventSink,
     attachments: Vec<String>,
 ) -> Result<Vec<String>> {
     let mut sent = Vec::with_capacity(attachments.len());
@@ -189,15 +191,20 @@ pub async fn upload_local_files(
             .upload_file(path)
             .await
             .with_context(|| format!("cannot upload the attachment {attachment}"))?;
-        eprintln!("uploaded {attachment} -> {url}");
+        events.emit(Event::Uploaded {
+            file: &attachment,
+            url: &url,
+        });
         sent.push(url);
     }
     Ok(sent)
 }
 
 /// The warning for a sent thread the state could not record.
-pub fn warn_state_not_saved(thread_id: &str, why: &anyhow::Error) {
-    eprintln!("warning: thread {thread_id} was sent but the state was not saved: {why:#}");
+pub fn warn_state_not_saved(events: &EventSink, thread_id: &str, why: &anyhow::Error) {
+    events.warning(&format!(
+        "thread {thread_id} was sent but the state was not saved: {why:#}"
+    ));
 }
 
 /// Saves a just-sent thread: its project (named after the prompt) becomes
@@ -240,9 +247,10 @@ pub fn record_final_state(
     })
 }
 
-/// Warns (on stderr, from the built-in catalog: no request) about tool names
-/// that are not known; they are still sent, since the catalog changes often.
-pub fn warn_about_unknown_tools(tools: &ToolConfig) {
+/// Warns (as [`Event::Line`]s, from the built-in catalog: no request) about
+/// tool names that are not known; they are still sent, since the catalog
+/// changes often.
+pub fn warn_about_unknown_tools(events: &EventSink, tools: &ToolConfig) {
     let mut names: Vec<&str> = Vec::new();
     for list in [&tools.include_tools, &tools.exclude_tools] {
         names.extend(list.iter().map(String::as_str));
@@ -253,7 +261,7 @@ pub fn warn_about_unknown_tools(tools: &ToolConfig) {
         }
     }
     for warning in crate::catalog::unknown_tool_warnings(&names) {
-        eprintln!("{warning}");
+        events.emit(Event::Line(&warning));
     }
 }
 

@@ -16,10 +16,11 @@ use tokio::time::Instant;
 
 use crate::api::ApiClient;
 use crate::download::FileOptions;
-use crate::failure::{in_thread, note_final_status};
+use crate::events::Event;
+use crate::failure::in_thread;
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
-use crate::flow::poll::{Direct, PollObserver, Settled, poll_until_settled};
+use crate::flow::poll::{Direct, Settled, poll_until_settled};
 use crate::python::py_str;
 use crate::settings::Settings;
 
@@ -53,7 +54,6 @@ pub async fn settle(
     thread_id: &str,
     timeout: Duration,
     max_credits: Option<f64>,
-    observer: &dyn PollObserver,
 ) -> Result<Settled> {
     let deadline = Instant::now() + timeout;
     // No retry starts after the deadline: the wait ends at most one attempt after it.
@@ -64,9 +64,14 @@ pub async fn settle(
     };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let (settled, _) =
-            poll_until_settled(&source, thread_id, left, ctx.waits.done_recheck(), observer)
-                .await?;
+        let (settled, _) = poll_until_settled(
+            &source,
+            thread_id,
+            left,
+            ctx.waits.done_recheck(),
+            &ctx.events,
+        )
+        .await?;
         let Settled::PendingConfirmation(pending) = &settled else {
             return Ok(settled);
         };
@@ -75,13 +80,11 @@ pub async fn settle(
         };
         if cost > limit || Instant::now() >= deadline {
             if cost > limit {
-                eprintln!(
-                    "not confirmed: the step costs about {cost} credits, more than --max-credits {limit}"
-                );
+                ctx.events.emit(Event::NotConfirmed { cost, limit });
             }
             return Ok(settled);
         }
-        eprintln!("confirming: the step costs about {cost} credits (--max-credits {limit})");
+        ctx.events.emit(Event::AutoConfirmed { cost, limit });
         client.confirm(thread_id).await?;
     }
 }
@@ -139,7 +142,8 @@ pub struct Wait<'a> {
     pub max_credits: Option<f64>,
     /// How a pending confirmation is shown.
     pub shape: PendingShape,
-    /// `--json`: a stop prints the interruption object on stdout.
+    /// `--json`, passed on in [`crate::events::Event::Interrupted`] when a
+    /// signal stops the wait (the CLI then prints the interruption object).
     pub json: bool,
     /// `--download` into `output_dir`.
     pub download: bool,
@@ -150,10 +154,10 @@ pub struct Wait<'a> {
     pub files: &'a FileOptions,
 }
 
-/// Waits for the thread (spinner at a terminal, stopped cleanly by a signal),
-/// shapes the output, lets `finish` add to it (told whether the thread waits
-/// for a confirmation), downloads when asked, and notes the final status for
-/// the detailed exit code. An error carries the thread id.
+/// Waits for the thread (reported as the activity "generating"; stopped
+/// cleanly by a signal), shapes the output, lets `finish` add to it (told
+/// whether the thread waits for a confirmation), downloads when asked, and
+/// reports the final status ([`Event::Settled`]). An error carries the thread id.
 pub async fn wait_for_output(
     client: &ApiClient,
     ctx: &Settings,
@@ -163,33 +167,27 @@ pub async fn wait_for_output(
     // No retry starts after the deadline: the command ends at most one attempt
     // per remaining call (the result) after it.
     let client = &client.until(Instant::now() + wait.timeout);
-    let spinner = crate::progress::Spinner::start(ctx.progress, "generating");
+    let events = &ctx.events;
+    events.emit(Event::Activity(Some("generating")));
     let resumable = Resumable {
         thread_id: wait.thread_id,
         project_id: wait.project_id,
         json: wait.json,
     };
-    let outcome = until_interrupted(resumable, async {
-        let settled = settle(
-            client,
-            ctx,
-            wait.thread_id,
-            wait.timeout,
-            wait.max_credits,
-            &spinner,
-        )
-        .await?;
+    let outcome = until_interrupted(resumable, events, async {
+        let settled = settle(client, ctx, wait.thread_id, wait.timeout, wait.max_credits).await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
         let mut result =
             settled_output(client, wait.thread_id, wait.project_id, settled, wait.shape).await?;
         finish(&mut result, pending).await?;
-        spinner.finish();
+        events.emit(Event::Activity(None));
         download_if_asked(result, wait.download, wait.output_dir, wait.files, ctx).await
     })
     .await;
-    spinner.finish();
+    events.emit(Event::Activity(None));
     let result = outcome.map_err(|error| in_thread(wait.thread_id, error))?;
-    note_final_status(&result.get("final_status").map(py_str).unwrap_or_default());
+    let final_status = result.get("final_status").map(py_str).unwrap_or_default();
+    events.emit(Event::Settled(&final_status));
     Ok(result)
 }
 

@@ -22,6 +22,7 @@ use super::limiter::RateLimiter;
 use super::rows::Row;
 use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
 use crate::download::{Downloader, FileOptions, collect_artifacts};
+use crate::events::EventSink;
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
 use crate::files::history::History;
 use crate::files::record::Origin;
@@ -277,7 +278,12 @@ async fn send(
         for _ in 0..local {
             let _ = shared.limiter.acquire(Tier::Query).await;
         }
-        upload_local_files(&shared.client, options.attachments.clone()).await?
+        upload_local_files(
+            &shared.client,
+            &shared.ctx.events,
+            options.attachments.clone(),
+        )
+        .await?
     };
     let mode = options.mode.or(shared.settings.mode);
     let request = Message {
@@ -358,7 +364,8 @@ async fn settle(
         tokio::time::sleep(shared.poll_interval()).await;
         let left = deadline.saturating_duration_since(Instant::now());
         let recheck = shared.ctx.waits.done_recheck();
-        let (settled, looked) = poll_until_settled(shared, thread_id, left, recheck, &()).await?;
+        let (settled, looked) =
+            poll_until_settled(shared, thread_id, left, recheck, &EventSink::silent()).await?;
         if let Settled::PendingConfirmation(pending) = &settled {
             let allowed = shared
                 .settings
@@ -446,6 +453,7 @@ async fn download(
         Some(downloader) => downloader,
         None => {
             fallback = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?
+                .with_warnings(shared.ctx.events.clone())
                 .with_history(History::beside_state(shared.ctx.state.path()));
             &fallback
         }

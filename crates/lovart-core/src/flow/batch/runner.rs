@@ -21,12 +21,13 @@ use super::journal::{HashingReader, Journal, RowState, default_journal_path, std
 use super::limiter::RateLimiter;
 use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
-use crate::failure::{ExitCodes, InvalidInput, note_final_status};
+use crate::events::{Event, EventSink};
+use crate::failure::{ExitCodes, InvalidInput};
 use crate::files::history::History;
 use crate::files::naming::NameTemplate;
 use crate::flow::send::ReasoningMode;
 use crate::python::dumps_compact;
-use crate::settings::{Settings, print_line};
+use crate::settings::Settings;
 
 /// What `lovart batch` was asked, beyond the rows.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub fn default_concurrency() -> usize {
 const QUERY_JOURNAL_EVERY: Duration = Duration::from_secs(1);
 
 /// The input's rows and digest, or every bad line on stderr and an error.
-fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
+fn read_rows(file: &str, events: &EventSink) -> Result<(Vec<Row>, String)> {
     let reader: Box<dyn Read> = if file == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -87,7 +88,7 @@ fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
         Ok(parsed) => Ok((parsed.rows, digest)),
         Err(errors) => {
             for error in &errors {
-                eprintln!("{name}: {error}");
+                events.emit(Event::Line(&format!("{name}: {error}")));
             }
             let lines = errors
                 .iter()
@@ -113,7 +114,7 @@ fn read_rows(file: &str) -> Result<(Vec<Row>, String)> {
 /// own failure is its output line, not an error of the run.
 pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<()> {
     let started = Instant::now();
-    let (rows, digest) = read_rows(file)?;
+    let (rows, digest) = read_rows(file, &ctx.events)?;
     let client = ctx.api()?;
     if settings.download {
         crate::download::ensure_output_dir(&settings.output_dir)?;
@@ -159,6 +160,7 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
         downloader: match settings.download {
             true => Some(
                 crate::download::Downloader::new(ctx.insecure_tls, ctx.download_limits)?
+                    .with_warnings(ctx.events.clone())
                     .with_history(History::beside_state(ctx.state.path())),
             ),
             false => None,
@@ -166,13 +168,15 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
     };
     let total = rows.len();
     if settled_before > 0 {
-        eprintln!(
+        ctx.events.emit(Event::Line(&format!(
             "batch: resuming from {}: {settled_before} of {total} rows already settled (printed again)",
             journal_path.display()
-        );
+        )));
     }
 
-    let display = Display::new(ctx.progress.enabled(), total);
+    let display = Display {
+        events: &ctx.events,
+    };
     let begun = AtomicUsize::new(0);
     let mut states = std::mem::take(&mut replay.rows);
     let shared_ref = &shared;
@@ -200,7 +204,7 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
                     Reprint(text) => tally.reprinted(&text),
                     Fresh(outcome) => tally.fresh(outcome),
                 };
-                display.suspend(|| print_line(&line));
+                ctx.events.emit(Event::BatchRow(&line));
             }
             _ = ticker.tick() => {
                 if last_journaled.elapsed() >= QUERY_JOURNAL_EVERY {
@@ -214,9 +218,9 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
     }
     drop(outcomes);
     journal_queries(&shared)?;
-    display.finish();
+    ctx.events.emit(Event::BatchEnded);
     summary(&tally, total, &shared, started.elapsed());
-    tally.verdict(total, ctx.exit_codes)
+    tally.verdict(total, ctx.exit_codes, &ctx.events)
 }
 
 fn journal_queries(shared: &Shared<'_>) -> Result<()> {
@@ -282,7 +286,7 @@ impl Tally {
 
     /// Ok when every row is done; else an error (exit 1), or with detailed
     /// exit codes the first row's error kind or unfinished status.
-    fn verdict(self, total: usize, exit_codes: ExitCodes) -> Result<()> {
+    fn verdict(self, total: usize, exit_codes: ExitCodes, events: &EventSink) -> Result<()> {
         if self.done == total {
             return Ok(());
         }
@@ -291,7 +295,9 @@ impl Tally {
             return Err(error.context(format!("{message}; the first error")));
         }
         if exit_codes == ExitCodes::Detailed {
-            note_final_status(self.first_unfinished.as_deref().unwrap_or_default());
+            events.emit(Event::Settled(
+                self.first_unfinished.as_deref().unwrap_or_default(),
+            ));
             return Ok(());
         }
         Err(anyhow!(message))
@@ -300,7 +306,7 @@ impl Tally {
 
 fn summary(tally: &Tally, total: usize, shared: &Shared<'_>, elapsed: Duration) {
     let stats = &shared.stats;
-    eprintln!(
+    shared.ctx.events.emit(Event::Line(&format!(
         "batch: {} of {total} rows done ({} errors, {} other outcomes, {} from the journal) in {:.1} s; \
          {} sends, {} rate-limited answers (429), {} busy-thread retries; journal {}",
         tally.done,
@@ -312,53 +318,23 @@ fn summary(tally: &Tally, total: usize, shared: &Shared<'_>, elapsed: Duration) 
         stats.rate_limited.load(Ordering::Relaxed),
         stats.busy_retries.load(Ordering::Relaxed),
         shared.journal.path().display(),
-    );
+    )));
 }
 
-/// The terminal's progress line: rows done/running/queued and rate-limit waits.
-struct Display {
-    bar: Option<indicatif::ProgressBar>,
+/// Reports where the batch stands, for a front end's progress display.
+struct Display<'a> {
+    events: &'a EventSink,
 }
 
-impl Display {
-    fn new(enabled: bool, total: usize) -> Self {
-        let bar = enabled.then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            let template = "{bar:30} {pos}/{len} · {msg} · {elapsed}";
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
-        Self { bar }
-    }
-
+impl Display<'_> {
     fn update(&self, tally: &Tally, running: usize, total: usize, shared: &Shared<'_>) {
-        let Some(bar) = &self.bar else { return };
-        let settled = tally.fresh_count + tally.reprinted;
-        let queued = total.saturating_sub(settled + running);
         let limiter = &shared.limiter;
-        let waits = match (limiter.waiting(Tier::Chat), limiter.waiting(Tier::Query)) {
-            (0, 0) => String::new(),
-            (chat, query) => {
-                format!(" · waiting for the rate limit: {chat} sends, {query} queries")
-            }
-        };
-        bar.set_position(settled as u64);
-        bar.set_message(format!("{running} running · {queued} queued{waits}"));
-    }
-
-    fn suspend(&self, print: impl FnOnce()) {
-        match &self.bar {
-            Some(bar) => bar.suspend(print),
-            None => print(),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        self.events.emit(Event::BatchProgress {
+            settled: tally.fresh_count + tally.reprinted,
+            running,
+            total,
+            waiting_sends: limiter.waiting(Tier::Chat),
+            waiting_queries: limiter.waiting(Tier::Query),
+        });
     }
 }

@@ -61,7 +61,7 @@ pub fn thread_ids() -> Vec<CompletionCandidate> {
 /// makes this run one; otherwise returns at once.
 pub fn complete_if_asked() {
     use clap::CommandFactory;
-    clap_complete::CompleteEnv::with_factory(crate::cli::Cli::command)
+    clap_complete::CompleteEnv::with_factory(super::Cli::command)
         .var(COMPLETE_VAR)
         .complete();
 }
