@@ -10,13 +10,16 @@
 //!
 //! The steps are the ones `lovart chat --download` takes: resolve the settings,
 //! make the API client, pick a project, send the prompt, wait for the thread
-//! to settle, download its artifacts. Against the real API, leave out the
+//! to settle, download its artifacts. The engine prints nothing itself: what
+//! it has to say while it works arrives as events, written here to stderr.
+//! Against the real API, leave out the
 //! sandbox and the keys in `Flags`: `Settings::resolve` then takes the base URL
 //! and the keys from `LOVART_BASE_URL`, `LOVART_ACCESS_KEY` and
 //! `LOVART_SECRET_KEY`, exactly as the command line does.
 
 use anyhow::{Context, Result, bail};
 use lovart_core::download::{FileOptions, ensure_output_dir};
+use lovart_core::events::{Event, EventSink, Events};
 use lovart_core::flow::project;
 use lovart_core::flow::send::{Message, send_and_record};
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
@@ -24,6 +27,20 @@ use lovart_core::settings::{Environment, Flags, Settings};
 use lovart_core::state::StateStore;
 use lovart_sandbox::{SandboxHandle, SandboxOptions};
 use serde_json::Value;
+
+/// Says on stderr what the engine reports: each status a poll reads, and
+/// warnings (a state file that could not be saved, a failed download, …).
+struct Stderr;
+
+impl Events for Stderr {
+    fn emit(&self, event: Event<'_>) {
+        match event {
+            Event::Status(status) => eprintln!("status: {status}"),
+            Event::Warning(text) | Event::Line(text) => eprintln!("{text}"),
+            _ => {}
+        }
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
@@ -52,6 +69,9 @@ async fn main() -> Result<()> {
     };
     let mut settings = Settings::resolve(flags, Environment::read())?;
     settings.state = StateStore::new(folder.join("state.json"));
+    // Events are dropped unless a sink is given (after the state store: the
+    // sink is handed to it too).
+    let settings = settings.with_events(EventSink::new(Stderr));
 
     // The signed API client; fails at once without keys or with a bad base URL.
     let client = settings.api()?;

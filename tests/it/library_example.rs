@@ -66,6 +66,12 @@ fn the_generate_image_example_downloads_a_png_into_its_temporary_folder() {
         &bytes[..bytes.len().min(8)]
     );
 
+    // The engine's events reached the example's sink: the poll's statuses.
+    assert!(
+        stderr.lines().any(|line| line == "status: done"),
+        "stderr:\n{stderr}"
+    );
+
     // The send was recorded in the example's own state file, not in HOME's.
     let state: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(folder.join("state.json")).expect("the example's state file"),
