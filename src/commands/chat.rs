@@ -8,59 +8,39 @@
 
 use anyhow::Result;
 use lovart_wire::reply::fields;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::ChatArgs;
 use crate::terminal::print_line;
 use lovart_core::api::ToolConfig;
-use lovart_core::files::record::Origin;
+use lovart_core::flow::generate::{self, Request};
 use lovart_core::flow::outcome::result_text_lines;
-use lovart_core::flow::project;
-use lovart_core::flow::send::{
-    Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
-    warn_about_unknown_tools, warn_state_not_saved,
-};
+use lovart_core::flow::send::parse_prefer_models;
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
-use lovart_core::python::{dumps_pretty, prefix_stripped, py_str};
+use lovart_core::python::{dumps_pretty, py_str};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     let client = ctx.api()?;
     let timeout = ctx.timeout()?;
-    let tools = ToolConfig {
-        prefer_tool_categories: parse_prefer_models(args.prefer_models.as_deref())?,
-        include_tools: args.include_tools.clone().unwrap_or_default(),
-        exclude_tools: args.exclude_tools.clone().unwrap_or_default(),
-    };
-    warn_about_unknown_tools(&ctx.events, &tools);
-    if args.download {
-        lovart_core::download::ensure_output_dir(&args.output_dir)?;
-    }
-    let project_id = project::validated_or_new(&client, ctx, args.project_id.as_deref()).await?;
-    let message = Message {
+    let request = Request {
         prompt: args.prompt.clone(),
-        thread_id: lovart_core::flow::threads::resolve_optional(ctx, args.thread_id.as_deref())?,
-        attachments: upload_local_files(
-            &client,
-            &ctx.events,
-            args.attachments.clone().unwrap_or_default(),
-        )
-        .await?,
+        project_id: args.project_id.clone(),
+        thread_id: args.thread_id.clone(),
+        attachments: args.attachments.clone().unwrap_or_default(),
         mode: args.mode.map(Into::into),
-        tools,
+        tools: ToolConfig {
+            prefer_tool_categories: parse_prefer_models(args.prefer_models.as_deref())?,
+            include_tools: args.include_tools.clone().unwrap_or_default(),
+            exclude_tools: args.exclude_tools.clone().unwrap_or_default(),
+        },
+        output_dir: args.download.then(|| args.output_dir.clone()),
     };
-    let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
-    let files = args.files.options(Origin {
-        prompt: Some(args.prompt.clone()),
-        thread_id: Some(thread_id.clone()),
-        project_id: Some(project_id.clone()),
-    });
-    let project_name = prefix_stripped(&args.prompt, 30);
-    let topic = prefix_stripped(&args.prompt, 50);
-
+    let started = generate::start(&client, ctx, request).await?;
+    let files = args.files.options(started.origin.clone());
     let wait = Wait {
-        thread_id: &thread_id,
-        project_id: Some(&project_id),
+        thread_id: &started.thread_id,
+        project_id: Some(&started.project_id),
         timeout,
         max_credits: args.max_credits,
         shape: PendingShape::Summary,
@@ -71,14 +51,7 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     };
     let result = wait_for_output(&client, ctx, wait, async |result, pending| {
         // A pending step returns at once: no name check, no rename.
-        if !pending
-            && let Some(name) = project::name_if_untitled(&client, &project_id, &args.prompt).await
-        {
-            result.insert(fields::PROJECT_NAME.into(), json!(name));
-        }
-        if let Err(why) = record_final_state(ctx, result, &project_id, &project_name, &topic) {
-            warn_state_not_saved(&ctx.events, &thread_id, &why);
-        }
+        started.finish(&client, ctx, result, pending).await;
         Ok(())
     })
     .await?;
@@ -103,6 +76,6 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
             print_line(&line);
         }
     }
-    lovart_core::flow::hints::after_generation(&ctx.events, &thread_id, &result);
+    lovart_core::flow::hints::after_generation(&ctx.events, &started.thread_id, &result);
     Ok(())
 }

@@ -29,16 +29,12 @@ use serde_json::{Map, Value, json};
 use lovart_core::api::{ApiClient, ToolConfig};
 use lovart_core::events::EventSink;
 use lovart_core::failure::{InvalidInput, in_thread};
+use lovart_core::flow::generate::Request;
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::flow::poll::Settled;
-use lovart_core::flow::project;
 use lovart_core::flow::send::ReasoningMode;
-use lovart_core::flow::send::{
-    Message, parse_prefer_models, record_final_state, send_and_record, upload_local_files,
-    warn_about_unknown_tools, warn_state_not_saved,
-};
+use lovart_core::flow::send::prefer_models_value;
 use lovart_core::flow::settle::{PendingShape, settle, settled_output};
-use lovart_core::python::prefix_stripped;
 use lovart_core::settings::Settings;
 use lovart_core::timing::Deadline;
 
@@ -148,70 +144,51 @@ impl From<Reasoning> for ReasoningMode {
 pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<String, Value>> {
     let budget = Budget::new(params.wait_seconds)?;
     let (ctx, client) = (job.ctx, &job.client);
-    let prefer_models = match &params.prefer_models {
-        Some(categories) => Some(serde_json::to_string(categories)?),
-        None => None,
-    };
-    let tools = ToolConfig {
-        prefer_tool_categories: parse_prefer_models(prefer_models.as_deref())?,
-        include_tools: params.include_tools,
-        exclude_tools: params.exclude_tools,
-    };
-    warn_about_unknown_tools(&ctx.events, &tools);
+    let prefer_models = params.prefer_models.map(Value::Object);
     let output_dir = params
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
     let mut files = file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
-    if params.download {
-        lovart_core::download::ensure_output_dir(&output_dir)?;
-    }
-    let project_id = project::validated_or_new(client, ctx, params.project_id.as_deref()).await?;
-    let message = Message {
-        prompt: params.prompt.clone(),
+    let request = Request {
+        prompt: params.prompt,
+        project_id: params.project_id,
         thread_id: params.thread_id,
-        attachments: upload_local_files(client, &ctx.events, params.attachments).await?,
+        attachments: params.attachments,
         mode: params.mode.map(Into::into),
-        tools,
+        tools: ToolConfig {
+            prefer_tool_categories: match prefer_models {
+                Some(value) => prefer_models_value(value, "prefer_models")?,
+                None => None,
+            },
+            include_tools: params.include_tools,
+            exclude_tools: params.exclude_tools,
+        },
+        output_dir: params.download.then(|| output_dir.clone()),
     };
-    let thread_id = send_and_record(client, ctx, &project_id, message).await?;
-    files.origin = Origin {
-        prompt: Some(params.prompt.clone()),
-        thread_id: Some(thread_id.clone()),
-        project_id: Some(project_id.clone()),
-    };
+    let started = lovart_core::flow::generate::start(client, ctx, request).await?;
+    let (thread_id, project_id) = (&started.thread_id, &started.project_id);
+    files.origin = started.origin.clone();
     job.progress
         .report(format!("sent: thread {thread_id}"))
         .await;
-    let project_name = prefix_stripped(&params.prompt, 30);
-    let topic = prefix_stripped(&params.prompt, 50);
     let after_send = async {
-        let (settled, approved) =
-            settle_asking(job, &thread_id, budget, params.max_credits).await?;
+        let (settled, approved) = settle_asking(job, thread_id, budget, params.max_credits).await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
         let timed_out = settled == Settled::Timeout;
         let mut result = settled_output(
             client,
-            &thread_id,
-            Some(&project_id),
+            thread_id,
+            Some(project_id),
             settled,
             PendingShape::Summary,
         )
         .await?;
-        if !pending
-            && let Some(name) = project::name_if_untitled(client, &project_id, &params.prompt).await
-        {
-            result.insert(fields::PROJECT_NAME.into(), json!(name));
-        }
         // As `chat`: a state that cannot be saved must not lose the billed thread.
-        if let Err(why) = record_final_state(ctx, &result, &project_id, &project_name, &topic) {
-            warn_state_not_saved(&ctx.events, &thread_id, &why);
-        }
+        started.finish(client, ctx, &mut result, pending).await;
         let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
         Ok(finished(result, timed_out, approved))
     };
-    budget
-        .bound(&thread_id, Some(&project_id), after_send)
-        .await
+    budget.bound(thread_id, Some(project_id), after_send).await
 }
 
 /// `wait`: the output is what `wait --json` prints.

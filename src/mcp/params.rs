@@ -56,8 +56,10 @@ pub struct GenerateParams {
     pub mode: Option<Reasoning>,
     /// Preferred models per category, e.g. {"IMAGE": ["generate_image_midjourney"]};
     /// the tool names come from the `models` tool.
+    /// (Read in the client's order; the schema says what each value must be.)
     #[serde(default)]
-    pub prefer_models: Option<BTreeMap<String, Vec<String>>>,
+    #[schemars(with = "Option<BTreeMap<String, Vec<String>>>")]
+    pub prefer_models: Option<serde_json::Map<String, serde_json::Value>>,
     /// Use only these tools (names from `models`), e.g. ["upscale_image"].
     #[serde(default)]
     pub include_tools: Vec<String>,

@@ -301,3 +301,61 @@ fn stdout_carries_only_json_rpc() {
         "{stderr}"
     );
 }
+
+/// `generate` takes `chat`'s road (one use case): a thread-id prefix is
+/// resolved as the CLI does, preferred models go out in the client's order,
+/// and a bad one is refused in the tool's own words before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_resolves_thread_prefixes_and_speaks_its_own_words() {
+    let world = World::sandbox();
+    let (thread, _) = world.send("a first cat");
+    let waited = run(world.lovart().args(["wait", "--thread-id", &thread]));
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
+    let client = connect(&world, Recorder::default()).await;
+
+    let refused = call(
+        &client,
+        "generate",
+        json!({"prompt": "a cat", "prefer_models": {"IMAGE": [1]}, "download": false}),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let message = structured(&refused)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.starts_with("invalid prefer_models: "), "{message}");
+    assert!(!message.contains("--"), "CLI wording in {message}");
+    assert_eq!(world.count("POST", "/chat"), 1, "nothing more was sent");
+
+    let generated = call(
+        &client,
+        "generate",
+        json!({
+            "prompt": "another cat",
+            "thread_id": &thread[..8],
+            "prefer_models": {"VIDEO": ["generate_video_kling"], "IMAGE": ["generate_image_midjourney"]},
+            "download": false,
+        }),
+    )
+    .await;
+    assert_eq!(succeeded(&generated)["thread_id"], thread.as_str());
+    let sent = world.requests_to("POST", "/chat");
+    let body: Value = serde_json::from_slice(&sent.last().unwrap().body).unwrap();
+    assert_eq!(
+        body["thread_id"],
+        thread.as_str(),
+        "the prefix was resolved: {body}"
+    );
+    let categories: Vec<&String> = body["tool_config"]["prefer_tool_categories"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(
+        categories,
+        ["VIDEO", "IMAGE"],
+        "in the client's order: {body}"
+    );
+    client.cancel().await.unwrap();
+}

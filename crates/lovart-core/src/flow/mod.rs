@@ -1,8 +1,9 @@
 //! The steps commands share, so that no command imports another.
 //!
 //! A command parses its options, calls these steps in its order, and prints.
-//! [`project`] finds, validates, creates and names the project a prompt goes
-//! into; [`send`] builds the one `POST /chat` request and records the sent
+//! [`generate`] is the use case `chat` and MCP `generate` share (send, then
+//! close after the wait); [`project`] finds, validates, creates and names the
+//! project a prompt goes into; [`send`] builds the one `POST /chat` request and records the sent
 //! thread at once; [`poll`] waits for a thread to settle; [`outcome`] shapes
 //! a settled thread's output and downloads its artifacts; [`interrupt`] turns
 //! a stop mid-generation into a resume hint; [`hints`] says what a person
@@ -11,6 +12,7 @@
 //! resumably.
 
 pub mod batch;
+pub mod generate;
 pub mod hints;
 pub mod interrupt;
 pub mod library;

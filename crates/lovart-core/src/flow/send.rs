@@ -271,9 +271,20 @@ pub fn parse_prefer_models(text: Option<&str>) -> Result<Option<Value>> {
     let Some(text) = text.filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
-    let invalid = |why: String| InvalidInput(format!("invalid --prefer-models: {why}"));
-    let value: Value = crate::python::loads(text)
-        .map_err(|error| invalid(format!("not JSON: {text}: {error}")))?;
+    let value: Value = crate::python::loads(text).map_err(|error| {
+        InvalidInput(format!(
+            "invalid --prefer-models: not JSON: {text}: {error}"
+        ))
+    })?;
+    prefer_models_value(value, "--prefer-models")
+}
+
+/// Preferred models as sent (`prefer_tool_categories`), from a value already
+/// parsed: falsy means absent; anything else must be an object of category →
+/// list of tool names, in the order given. `name` is what the caller's user
+/// calls the field (`--prefer-models`, `prefer_models`), for the error.
+pub fn prefer_models_value(value: Value, name: &str) -> Result<Option<Value>> {
+    let invalid = |why: String| InvalidInput(format!("invalid {name}: {why}"));
     if !is_truthy(&value) {
         return Ok(None);
     }
