@@ -9,8 +9,9 @@
 //! ```
 //!
 //! The steps are the ones `lovart chat --download` takes: resolve the settings,
-//! make the API client, pick a project, send the prompt, wait for the thread
-//! to settle, download its artifacts. The engine prints nothing itself: what
+//! make the API client, start the generation (project, send, record), wait
+//! for the thread to settle and download its artifacts, then close it (name
+//! the project, record the final state). The engine prints nothing itself: what
 //! it has to say while it works arrives as events, written here to stderr.
 //! Against the real API, leave out the
 //! sandbox and the keys in `Flags`: `Settings::resolve` then takes the base URL
@@ -18,10 +19,9 @@
 //! `LOVART_SECRET_KEY`, exactly as the command line does.
 
 use anyhow::{Context, Result, bail};
-use lovart_core::download::{FileOptions, ensure_output_dir};
+use lovart_core::download::FileOptions;
 use lovart_core::events::{Event, EventSink, Events};
-use lovart_core::flow::project;
-use lovart_core::flow::send::{Message, send_and_record};
+use lovart_core::flow::generate::{self, Request};
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
 use lovart_core::settings::{Environment, Flags, Settings};
 use lovart_core::state::StateStore;
@@ -75,25 +75,28 @@ async fn main() -> Result<()> {
 
     // The signed API client; fails at once without keys or with a bad base URL.
     let client = settings.api()?;
-    // The active project of the state file, else a new one (none yet here).
-    let project_id = project::given_or_new(&client, &settings, None).await?;
 
-    // One `POST /chat`. From here on the generation is billed: its thread id
-    // is already in the state file, whatever happens next.
-    let message = Message {
-        prompt: "a lighthouse at dawn, in watercolour".to_string(),
-        ..Message::default()
-    };
-    let thread_id = send_and_record(&client, &settings, &project_id, message).await?;
-
-    // Wait (polls every 3 s, within `--timeout`, 180 s by default), then
-    // download every artifact into `images/`.
+    // Checks what can be checked before anything is billed (the output
+    // folder is created here), takes the state file's active project or makes
+    // one, sends one `POST /chat` and records the thread: from here on the
+    // generation is billed and its thread id is on record, whatever happens next.
     let output_dir = folder.join("images").display().to_string();
-    ensure_output_dir(&output_dir)?;
-    let files = FileOptions::default();
+    let request = Request {
+        prompt: "a lighthouse at dawn, in watercolour".to_string(),
+        output_dir: Some(output_dir.clone()),
+        ..Request::default()
+    };
+    let started = generate::start(&client, &settings, request).await?;
+
+    // Wait (a status every 3 s, within `--timeout`: 180 s by default), shape
+    // the result, close the generation, then download every artifact.
+    let files = FileOptions {
+        origin: started.origin.clone(),
+        ..FileOptions::default()
+    };
     let wait = Wait {
-        thread_id: &thread_id,
-        project_id: Some(&project_id),
+        thread_id: &started.thread_id,
+        project_id: Some(&started.project_id),
         timeout: settings.timeout()?,
         max_credits: None,
         shape: PendingShape::Summary,
@@ -102,7 +105,12 @@ async fn main() -> Result<()> {
         output_dir: &output_dir,
         files: &files,
     };
-    let result = wait_for_output(&client, &settings, wait, async |_, _| Ok(())).await?;
+    let result = wait_for_output(&client, &settings, wait, async |result, pending| {
+        started.finish(&client, &settings, result, pending).await;
+        Ok(())
+    })
+    .await?;
+    let thread_id = &started.thread_id;
 
     // `result` is the object `lovart chat --json --download` prints.
     let status = result.get("final_status").and_then(Value::as_str);

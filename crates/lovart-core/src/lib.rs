@@ -23,11 +23,11 @@
 //! [`Flags`](settings::Flags) and
 //! [`Environment::read`](settings::Environment::read)),
 //! [`Settings::api`](settings::Settings::api) for the signed client,
-//! [`flow::project::given_or_new`] for the project,
-//! [`flow::send::send_and_record`] for the one billed `POST /chat` (its
-//! thread is on record in the state file from then on), and
+//! [`flow::generate::start`] for the project and the one billed `POST /chat`
+//! (its thread is on record in the state file from then on),
 //! [`flow::settle::wait_for_output`] to wait, shape the result object and
-//! download the artifacts. Results are the API's JSON as `serde_json` maps
+//! download the artifacts, and [`flow::generate::Started::finish`] (called
+//! inside that wait) to name the project and record the final state. Results are the API's JSON as `serde_json` maps
 //! (typed views in `lovart_wire::reply`); errors are `anyhow::Error`s, which
 //! [`failure::ErrorObject::of`] classifies (kind, HTTP status, thread id, hint).
 //! The engine never prints: what it has to say while it works (each status a
