@@ -8,16 +8,14 @@
 
 use anyhow::Result;
 use lovart_wire::reply::fields;
-use serde_json::Value;
 
 use crate::cli::ChatArgs;
-use crate::terminal::print_line;
+use crate::terminal::{ProjectLine, print_generation};
 use lovart_core::api::ToolConfig;
 use lovart_core::flow::generate::{self, Request};
-use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::flow::send::parse_prefer_models;
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
-use lovart_core::python::{dumps_pretty, py_str};
+use lovart_core::python::py_str;
 use lovart_core::settings::Settings;
 
 pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
@@ -56,26 +54,13 @@ pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     })
     .await?;
 
-    if args.json {
-        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
-    } else {
-        let field = |key: &str| result.get(key).map(py_str);
-        print_line(&format!(
-            "Status: {}",
-            field("final_status").unwrap_or_default()
-        ));
-        print_line(&format!(
-            "Thread: {}",
-            field(fields::THREAD_ID).unwrap_or_default()
-        ));
-        print_line(&format!(
-            "Project: {}",
-            field(fields::PROJECT_ID).unwrap_or_else(|| "N/A".to_string())
-        ));
-        for line in result_text_lines(&result) {
-            print_line(&line);
-        }
-    }
+    let field = |key: &str| result.get(key).map(py_str);
+    print_generation(
+        &result,
+        args.json,
+        &field(fields::THREAD_ID).unwrap_or_default(),
+        ProjectLine::Of(field(fields::PROJECT_ID).as_deref()),
+    );
     lovart_core::flow::hints::after_generation(&ctx.events, &started.thread_id, &result);
     Ok(())
 }

@@ -5,13 +5,10 @@
 //! not saved here) and, when done, `generation_succeeded`.
 
 use anyhow::Result;
-use serde_json::Value;
 
 use crate::cli::ConfirmArgs;
-use crate::terminal::print_line;
-use lovart_core::flow::outcome::result_text_lines;
+use crate::terminal::{ProjectLine, print_generation};
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
-use lovart_core::python::{dumps_pretty, py_str};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
@@ -44,16 +41,7 @@ pub async fn run(args: ConfirmArgs, ctx: &Settings) -> Result<()> {
         files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
-    let status = result.get("final_status").map(py_str).unwrap_or_default();
-    if args.json {
-        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
-    } else {
-        print_line(&format!("Status: {status}"));
-        print_line(&format!("Thread: {thread_id}"));
-        for line in result_text_lines(&result) {
-            print_line(&line);
-        }
-    }
+    print_generation(&result, args.json, thread_id, ProjectLine::Omitted);
     lovart_core::flow::hints::after_generation(&ctx.events, &args.thread_id, &result);
     Ok(())
 }

@@ -6,13 +6,10 @@
 //! the state file is not changed.
 
 use anyhow::Result;
-use serde_json::Value;
 
 use crate::cli::WaitArgs;
-use crate::terminal::print_line;
-use lovart_core::flow::outcome::result_text_lines;
+use crate::terminal::{ProjectLine, print_generation};
 use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
-use lovart_core::python::{dumps_pretty, py_str};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
@@ -39,23 +36,12 @@ pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
         files: &files,
     };
     let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
-    let field = |key: &str| result.get(key).map(py_str);
-    if args.json {
-        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
-    } else {
-        print_line(&format!(
-            "Status: {}",
-            field("final_status").unwrap_or_default()
-        ));
-        print_line(&format!("Thread: {thread_id}"));
-        print_line(&format!(
-            "Project: {}",
-            project_id.as_deref().unwrap_or("N/A")
-        ));
-        for line in result_text_lines(&result) {
-            print_line(&line);
-        }
-    }
+    print_generation(
+        &result,
+        args.json,
+        thread_id,
+        ProjectLine::Of(project_id.as_deref()),
+    );
     lovart_core::flow::hints::after_generation(&ctx.events, thread_id, &result);
     Ok(())
 }

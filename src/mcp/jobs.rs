@@ -13,8 +13,11 @@
 //! server or the client does (a result call that never answers, a user who
 //! never answers). Work cut off there is dropped (its requests stop, a
 //! partial download's temporary file goes) and the call returns
-//! `final_status: "running"` with the thread id: `wait` picks it up. The send
-//! itself is never cut off: its answer carries the billed thread's id.
+//! `final_status: "running"` with the thread id: `wait` picks it up. Files
+//! still downloading at the deadline of a settled thread are handed back
+//! instead: the result, with each file's URL in `downloaded` and no local
+//! path ([`UNFINISHED_DOWNLOAD`]). The send itself is never cut off: its
+//! answer carries the billed thread's id.
 
 use std::time::Duration;
 
@@ -27,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use lovart_core::api::{ApiClient, ToolConfig};
+use lovart_core::download::{FileOptions, collect_artifacts};
 use lovart_core::events::EventSink;
 use lovart_core::failure::{InvalidInput, in_thread};
 use lovart_core::flow::generate::Request;
@@ -185,7 +189,8 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         .await?;
         // As `chat`: a state that cannot be saved must not lose the billed thread.
         started.finish(client, ctx, &mut result, pending).await;
-        let result = download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+        let result =
+            download_within(job, budget, result, params.download, &output_dir, &files).await?;
         Ok(finished(result, timed_out, approved))
     };
     budget.bound(thread_id, Some(project_id), after_send).await
@@ -271,12 +276,53 @@ async fn wait_on(
             on.shape,
         )
         .await?;
-        let result = download_if_asked(result, on.download, &output_dir, &files, job.ctx).await?;
+        let result =
+            download_within(job, on.budget, result, on.download, &output_dir, &files).await?;
         Ok(finished(result, timed_out, approved))
     };
     on.budget
         .bound(thread_id, project_id.as_deref(), outcome)
         .await
+}
+
+/// The `error` of a file not downloaded by the call's deadline.
+pub const UNFINISHED_DOWNLOAD: &str =
+    "not downloaded by the deadline (wait_seconds): fetch it with the download tool";
+
+/// Downloads when asked, within the budget. Files still on their way at the
+/// deadline are handed back, not lost: the result (every artifact's URL in
+/// its items) comes back in time with one `downloaded` item per artifact,
+/// `local_path: null` and [`UNFINISHED_DOWNLOAD`]; the transfers stop and
+/// their partial files go (a `download` call fetches the files, keeping
+/// those already whole on disk).
+async fn download_within(
+    job: &Job<'_>,
+    budget: Budget,
+    result: Map<String, Value>,
+    download: bool,
+    output_dir: &str,
+    files: &FileOptions,
+) -> Result<Map<String, Value>> {
+    if !download {
+        return Ok(result);
+    }
+    let handed_back = result.clone();
+    let downloading = download_if_asked(result, true, output_dir, files, job.ctx);
+    match budget.deadline.bound(downloading).await {
+        Some(outcome) => outcome,
+        None => {
+            let mut result = handed_back;
+            let unfinished: Vec<Value> = collect_artifacts(&result)
+                .into_iter()
+                .map(|artifact| {
+                    json!({"type": artifact.kind, "url": artifact.url, "local_path": null,
+                           "error": UNFINISHED_DOWNLOAD, "new": false})
+                })
+                .collect();
+            result.insert("downloaded".into(), Value::Array(unfinished));
+            Ok(result)
+        }
+    }
 }
 
 /// The CLI's output, with "running" for a thread still at work when the

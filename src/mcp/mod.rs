@@ -22,7 +22,7 @@ mod confirmation;
 mod generation;
 mod handler;
 pub mod http;
-mod images;
+use lovart_images as images;
 mod input;
 mod jobs;
 mod params;

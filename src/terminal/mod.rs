@@ -7,6 +7,7 @@
 //! [`hint`] (advice, stderr, only at a terminal).
 
 mod bars;
+mod generation;
 pub mod spinner;
 
 use std::io::{IsTerminal, Write};
@@ -18,6 +19,7 @@ use lovart_core::python::dumps_pretty;
 use serde_json::json;
 
 use bars::{BatchBar, Transfers};
+pub use generation::{ProjectLine, print_generation};
 use spinner::Spinner;
 
 /// Renders events on the terminal; one per process.

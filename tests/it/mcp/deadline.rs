@@ -64,3 +64,79 @@ fn generate_answers_running_in_time_when_the_result_call_never_answers() {
         client.cancel().await.unwrap();
     });
 }
+
+/// A done thread whose one artifact downloads one byte every 10 s: the call
+/// answers in time with the result, the file handed back (its URL, no local
+/// path, the reason), and no partial file left behind.
+#[test]
+fn a_download_unfinished_at_the_deadline_is_handed_back() {
+    let server = Hostile::start(|seen| match seen.path.as_str() {
+        "/v1/openapi/project/save" => Reply::json(200, r#"{"code":0,"data":{"project_id":"p1"}}"#),
+        "/v1/openapi/project/validate" => Reply::json(
+            200,
+            r#"{"code":0,"data":{"valid":true,"project_name":"x"}}"#,
+        ),
+        "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
+        "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"done"}}"#),
+        "/v1/openapi/chat/result" => {
+            let host = seen.header("host").unwrap_or("127.0.0.1");
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"code":0,"data":{{"status":"done","items":[{{"type":"assistant","artifacts":[{{"type":"image","content":"http://{host}/files/slow.png"}}]}}]}}}}"#
+                ),
+            )
+        }
+        "/files/slow.png" => Reply::Drip {
+            body: vec![0x89; 4096],
+            every: Duration::from_secs(10),
+        },
+        _ => Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
+    });
+    let world = World::with_server(server.base_url.clone());
+    let out = world.home.path().join("out");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    runtime.block_on(async {
+        let client = connect(&world, Recorder::default()).await;
+        let started = Instant::now();
+        let result = call(
+            &client,
+            "generate",
+            json!({"prompt": "a cat", "wait_seconds": 5, "output_dir": out}),
+        )
+        .await;
+        let elapsed = started.elapsed();
+        let output = succeeded(&result);
+        assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
+        assert_eq!(output["final_status"], "done", "{output:?}");
+        let downloaded = output["downloaded"].as_array().expect("downloaded");
+        assert_eq!(downloaded.len(), 1, "{output:?}");
+        assert!(
+            downloaded[0]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/files/slow.png")
+        );
+        assert_eq!(downloaded[0]["local_path"], json!(null));
+        assert!(
+            downloaded[0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("deadline"),
+            "{output:?}"
+        );
+        assert!(
+            server.count("GET", "/files/slow.png") >= 1,
+            "the download began"
+        );
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        client.cancel().await.unwrap();
+    });
+}

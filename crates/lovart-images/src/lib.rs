@@ -1,5 +1,10 @@
-//! Pictures for image blocks: small enough for a model's context, and all of
-//! one result's together small enough for the clients' message limits.
+//! `lovart-images`: pictures for the MCP server's image blocks, small enough
+//! for a model's context, and all of one result's together small enough for
+//! the clients' message limits.
+//!
+//! A crate of its own so that it can be optimised (`opt-level = 3` in the
+//! workspace's release profile) while the rest of a release build, which
+//! waits on the network, is compiled quickly at `opt-level = 0`.
 //!
 //! A PNG, JPEG or WebP file of at most [`MAX_SIDE`] px on its long side and
 //! [`PASS_THROUGH_BYTES`] bytes goes as it is; a bigger PNG or JPEG is decoded,
@@ -405,8 +410,8 @@ fn encode(picture: &Picture) -> Option<Preview> {
 /// A PNG of a `side` px square "detailed" picture: mid-grey with fine grain
 /// (xorshift noise of 16 levels, a 256 px tile repeated), which a JPEG at
 /// quality 85 keeps at about 2 bits a pixel, as it does a detailed photograph.
-/// Stored uncompressed, so that making it is quick in a debug build.
-#[cfg(test)]
+/// Stored uncompressed, so that making it is quick in a debug build. For
+/// tests (here and in the MCP server's).
 pub fn detailed_png(side: u32, seed: u32) -> Vec<u8> {
     const TILE: usize = 256;
     let mut state = seed | 1;
