@@ -13,6 +13,7 @@ mod hostile;
 mod hostile_network;
 mod json_everywhere;
 mod lenient_json;
+mod library_example;
 mod local_commands;
 mod lost_answers;
 #[cfg(feature = "mcp")]
