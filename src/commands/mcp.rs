@@ -11,12 +11,19 @@ use lovart_core::settings::Settings;
 use crate::mcp::Log;
 
 use crate::cli::McpArgs;
-use crate::mcp::http::{HttpOptions, TOKEN_ENV, Tokens, serve_http};
 
 pub async fn run(args: McpArgs, ctx: &Settings) -> Result<()> {
-    let Some(addr) = args.http else {
+    let Some(addr) = args.http.clone() else {
         return crate::mcp::serve_stdio(ctx.for_server().with_events(EventSink::new(Log))).await;
     };
+    serve_over_http(args, addr, ctx).await
+}
+
+/// `--http`: the Streamable HTTP server.
+#[cfg(feature = "http")]
+async fn serve_over_http(args: McpArgs, addr: String, ctx: &Settings) -> Result<()> {
+    use crate::mcp::http::{HttpOptions, TOKEN_ENV, Tokens, serve_http};
+
     let tokens = Tokens::load(args.token_file.as_deref(), std::env::var(TOKEN_ENV).ok())?;
     let options = HttpOptions {
         addr,
@@ -27,4 +34,16 @@ pub async fn run(args: McpArgs, ctx: &Settings) -> Result<()> {
         client_rate: args.client_rate,
     };
     serve_http(ctx.for_server().with_events(EventSink::new(Log)), options).await
+}
+
+/// `--http` in a build without the `http` feature: a clear refusal.
+#[cfg(not(feature = "http"))]
+#[allow(clippy::unused_async, reason = "the same signature as the real one")]
+async fn serve_over_http(_args: McpArgs, _addr: String, _ctx: &Settings) -> Result<()> {
+    Err(lovart_core::failure::InvalidInput(
+        "this lovart was built without `mcp --http`: install a prebuilt package, or build \
+         with `--features http` (or `full`)"
+            .to_string(),
+    )
+    .into())
 }

@@ -308,7 +308,8 @@ async fn download_within(
     }
     let handed_back = result.clone();
     let downloading = download_if_asked(result, true, output_dir, files, job.ctx);
-    match budget.deadline.bound(downloading).await {
+    // Half the grace: the rest is for shaping the answer.
+    match budget.deadline.extended(GRACE / 2).bound(downloading).await {
         Some(outcome) => outcome,
         None => {
             let mut result = handed_back;

@@ -13,15 +13,17 @@ mod hostile;
 mod hostile_network;
 mod json_everywhere;
 mod lenient_json;
+mod library_example;
 mod local_commands;
 mod lost_answers;
 #[cfg(feature = "mcp")]
 mod mcp;
-#[cfg(all(feature = "mcp", unix))]
+#[cfg(all(feature = "http", unix))]
 mod mcp_http;
 mod projects_and_threads;
 mod retries;
 mod robustness;
+#[cfg(feature = "sandbox")]
 mod sandbox_persistence;
 mod settings;
 #[cfg(unix)]

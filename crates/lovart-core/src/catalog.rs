@@ -23,7 +23,7 @@ use crate::python::is_truthy;
 
 /// Categories in the order the upstream docs list them; others follow, in the
 /// order the catalog first names them.
-pub const CATEGORY_ORDER: &[&str] = &["IMAGE", "VIDEO", "3D"];
+pub(crate) const CATEGORY_ORDER: &[&str] = &["IMAGE", "VIDEO", "3D"];
 
 /// Tools that the upstream docs tell agents to name in `--include-tools`
 /// although they are operations, not models, and so are not in the catalog.
@@ -40,6 +40,7 @@ const MAX_SUGGESTIONS: usize = 3;
 pub struct Tool {
     /// The name `--prefer-models` and `--include-tools` take.
     pub name: String,
+    /// The name people read (`Midjourney`, `Kling V3`, …).
     pub display_name: String,
     /// `IMAGE`, `VIDEO`, `3D`, …
     pub category: String,
@@ -103,7 +104,7 @@ pub async fn fetch_live(http: &reqwest::Client, base_url: &str) -> Result<Vec<To
 
 /// The tools of a catalog's `data` object. A tool without a name is an error;
 /// the other fields have defaults, so a catalog that grows fields still reads.
-pub fn tools_from_data(data: &Value) -> Result<Vec<Tool>> {
+pub(crate) fn tools_from_data(data: &Value) -> Result<Vec<Tool>> {
     let tools = data
         .get("tools")
         .and_then(Value::as_array)
@@ -149,7 +150,7 @@ pub fn categories(tools: &[Tool]) -> Vec<String> {
 
 /// One warning line for each distinct name that the built-in catalog does not
 /// know, with up to three close names to suggest.
-pub fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
+pub(crate) fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
     let known: Vec<String> = builtin().into_iter().map(|tool| tool.name).collect();
     let known: Vec<&str> = known
         .iter()

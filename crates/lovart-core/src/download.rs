@@ -18,7 +18,7 @@
 //! is renamed, and a later run finds it under any extension it could have got.
 //!
 //! A transfer fails (and its temporary file goes) when it stalls (less than
-//! [`MIN_PROGRESS`] bytes in `LOVART_DOWNLOAD_STALL_SECS`, 60 by default),
+//! 1 KiB in `LOVART_DOWNLOAD_STALL_SECS`, 60 by default),
 //! when its body is shorter or longer than its Content-Length, or when it
 //! passes `LOVART_MAX_DOWNLOAD_BYTES` (8 GiB by default). Redirects are
 //! followed (CDNs use them); no signature header is ever sent here. Temporary
@@ -49,12 +49,14 @@ pub use named::FileOptions;
 pub struct ArtifactRef {
     /// `type` of the artifact (`"unknown"` when missing), kept as JSON.
     pub kind: Value,
+    /// The artifact's URL (in a result, its `content`).
     pub url: String,
     /// Tool, model and cost, when the result names them (for the records).
     pub facts: ArtifactFacts,
 }
 
 impl ArtifactRef {
+    /// An artifact of `kind` at `url`, with no facts.
     pub fn new(kind: Value, url: String) -> Self {
         Self {
             kind,
@@ -136,7 +138,7 @@ fn sweep_stale_partials(dir: &Path) {
 /// When a transfer gives up: stalled this long, or past this many bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DownloadLimits {
-    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    /// A transfer that moves less than 1 KiB in this long fails.
     pub stall: Duration,
     /// A transfer that passes this many bytes fails.
     pub max_bytes: u64,
@@ -283,7 +285,7 @@ pub struct Downloader {
     events: EventSink,
     /// Transfers are reported, not only warnings.
     report_transfers: bool,
-    /// A transfer that moves less than [`MIN_PROGRESS`] bytes in this long fails.
+    /// A transfer that moves less than 1 KiB in this long fails.
     stall: Duration,
     /// A transfer that passes this many bytes fails.
     max_bytes: u64,

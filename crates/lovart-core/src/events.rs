@@ -36,8 +36,8 @@ pub enum Event<'a> {
         /// Where the upload put it.
         url: &'a str,
     },
-    /// Work that may take seconds began (`Some(label)`: "generating",
-    /// "creating a project", "checking project <id>") or ended (`None`).
+    /// Work that may take seconds began (`Some(label)`: `generating`,
+    /// `creating a project`, `checking project <id>`) or ended (`None`).
     Activity(Option<&'a str>),
     /// A poll read the thread's status word (`running`, `done`, `abort`, …).
     Status(&'a str),

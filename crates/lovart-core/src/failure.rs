@@ -50,6 +50,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The error object's `kind`: `auth`, `insufficient_credits`, …, `local`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Auth => "auth",
@@ -136,7 +137,9 @@ impl std::error::Error for NotFound {}
 /// the error object can say where the billed work is. Prints as its cause.
 #[derive(Debug)]
 pub struct InThread {
+    /// The thread the billed work runs in.
     pub thread_id: String,
+    /// What failed.
     pub cause: anyhow::Error,
 }
 
@@ -166,8 +169,11 @@ pub fn in_thread(thread_id: &str, cause: anyhow::Error) -> anyhow::Error {
 /// its cause.
 #[derive(Debug)]
 pub struct Hinted {
+    /// Advice lines, each one a `hint:` line (joined by newlines in `hint`).
     pub hints: Vec<String>,
+    /// The kind, when it is not the one the cause would be classified as.
     pub kind: Option<Kind>,
+    /// What failed.
     pub cause: anyhow::Error,
 }
 
@@ -182,12 +188,19 @@ impl std::error::Error for Hinted {}
 /// The JSON error object of a failure, and its advice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorObject {
+    /// `kind`: what went wrong, in the documented vocabulary.
     pub kind: Kind,
+    /// `message`: the error's whole text, as printed after `Error: `.
     pub message: String,
+    /// `http_status`: the status of the failed answer, when there was one.
     pub http_status: Option<u16>,
+    /// `code`: the server's own code from the error body or envelope, as sent.
     pub code: Option<Value>,
+    /// `retry_after_s`: the answer's `Retry-After`, in whole seconds (at least 1).
     pub retry_after_s: Option<u64>,
+    /// `thread_id`: the thread a generation had already started in.
     pub thread_id: Option<String>,
+    /// `hint`: what to do about it (one or more lines).
     pub hint: Option<String>,
 }
 
@@ -366,8 +379,11 @@ pub fn success_exit_code(mode: ExitCodes, final_status: Option<&str>) -> u8 {
 /// The signal that stopped a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
+    /// Ctrl-C (SIGINT; on Windows, Ctrl-C or Ctrl-Break).
     Interrupt,
+    /// SIGTERM (Unix only).
     Terminate,
+    /// SIGHUP: the terminal closed (Unix only).
     Hangup,
 }
 

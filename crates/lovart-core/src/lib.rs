@@ -14,6 +14,28 @@
 //! what the engine has to say while it works (it never prints); `progress`
 //! what a front end may draw; `python` is the one home of the reference's
 //! Python semantics; `timing` the reference's fixed waits.
+//!
+//! # From another program
+//!
+//! `examples/generate_image.rs` in the repository is a whole program; its
+//! steps are `lovart chat --download`'s:
+//! [`Settings::resolve`](settings::Settings::resolve) (a
+//! [`Flags`](settings::Flags) and
+//! [`Environment::read`](settings::Environment::read)),
+//! [`Settings::api`](settings::Settings::api) for the signed client,
+//! [`flow::generate::start`] for the project and the one billed `POST /chat`
+//! (its thread is on record in the state file from then on),
+//! [`flow::settle::wait_for_output`] to wait, shape the result object and
+//! download the artifacts, and [`flow::generate::Started::finish`] (called
+//! inside that wait) to name the project and record the final state. Results are the API's JSON as `serde_json` maps
+//! (typed views in `lovart_wire::reply`); errors are `anyhow::Error`s, which
+//! [`failure::ErrorObject::of`] classifies (kind, HTTP status, thread id, hint).
+//! The engine never prints: what it has to say while it works (each status a
+//! poll reads, warnings, transfers, an interrupted wait) goes to the
+//! [`events::Events`] given with
+//! [`Settings::with_events`](settings::Settings::with_events), silent by default.
+
+#![warn(missing_docs)]
 
 pub mod api;
 pub mod catalog;

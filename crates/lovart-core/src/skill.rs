@@ -31,7 +31,7 @@ pub const SKILL_MD: &str = include_str!("../../../skills/lovart-skill/SKILL.md")
 pub const SKILL_NAME: &str = "lovart-skill";
 
 /// The file beside `SKILL.md` that records what an install wrote.
-pub const RECORD_FILE: &str = ".lovart-skill.json";
+pub(crate) const RECORD_FILE: &str = ".lovart-skill.json";
 
 /// The version of the binary, recorded with every install.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -112,6 +112,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// The word in [`Installed::to_json`]: `created`, `updated`, `unchanged`, `replaced`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
@@ -125,13 +126,17 @@ impl Action {
 /// The outcome of [`install`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installed {
+    /// The skill file written (or found unchanged).
     pub path: PathBuf,
+    /// What the install did to it.
     pub action: Action,
     /// The version an earlier install recorded, when there is one.
     pub previous_version: Option<String>,
 }
 
 impl Installed {
+    /// `{"skill", "path", "version", "action", "previous_version"}`, the
+    /// object `lovart skill install --json` prints (it adds `agent`).
     pub fn to_json(&self) -> Value {
         json!({
             "skill": SKILL_NAME,
@@ -146,6 +151,7 @@ impl Installed {
 /// The skill file exists and is not what an install of lovart wrote.
 #[derive(Debug)]
 pub struct ChangedByUser {
+    /// The skill file that was left alone.
     pub path: PathBuf,
     /// Whether a record says lovart wrote it once (then it was edited since).
     pub recorded: bool,

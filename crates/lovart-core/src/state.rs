@@ -159,6 +159,7 @@ impl StateStore {
         })
     }
 
+    /// The state file's path (it may not exist yet).
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -23,7 +23,12 @@ pub enum Opened {
     /// Success: `data`, or the whole answer when it has none (or is not an object).
     Data(Value),
     /// `code` is not zero; `message` as the server sent it (absent: `None`).
-    Failure { code: Value, message: Option<Value> },
+    Failure {
+        /// The envelope's `code`, any JSON but a zero (usually an integer).
+        code: Value,
+        /// The envelope's `message`, any JSON; `None` when the key is absent.
+        message: Option<Value>,
+    },
 }
 
 /// Opens an answer's envelope.
@@ -71,9 +76,13 @@ pub fn error_body(code: i64, message: &str, details: Option<&str>) -> Value {
 /// The fields of an error body, as read by a client.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorBody {
+    /// `code`: the API's own code (see [`codes`]) or an HTTP status, as sent.
     pub code: Option<Value>,
+    /// `message`: the server's sentence.
     pub message: Option<Value>,
+    /// `error`: what some gateways send instead of `message`.
     pub error: Option<Value>,
+    /// `details`: more about the failure (the thread of a 409, a field's fault).
     pub details: Option<Value>,
 }
 

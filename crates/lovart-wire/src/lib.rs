@@ -10,6 +10,8 @@
 //! Nothing here formats text for a user: Python-compatible printing is the
 //! client's concern.
 
+#![warn(missing_docs)]
+
 pub mod catalog;
 pub mod envelope;
 pub mod paths;

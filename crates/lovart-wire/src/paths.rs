@@ -36,10 +36,15 @@ pub const UPLOAD_USER_AGENT: &str = "LovartAgentSkill/1.0";
 
 /// Header names of a signed request.
 pub mod header {
+    /// The access key, as given (`ak_…`).
     pub const ACCESS_KEY: &str = "X-Access-Key";
+    /// The signing time: whole seconds since the Unix epoch, in decimal.
     pub const TIMESTAMP: &str = "X-Timestamp";
+    /// The HMAC-SHA256 of the signed string, in lowercase hex ([`crate::sign`]).
     pub const SIGNATURE: &str = "X-Signature";
+    /// The signed method, upper case (`GET`, `POST`).
     pub const SIGNED_METHOD: &str = "X-Signed-Method";
+    /// The signed path: the full path, without the query string.
     pub const SIGNED_PATH: &str = "X-Signed-Path";
     /// One per logical POST; a server returns the first answer for a repeated key.
     pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -56,7 +61,9 @@ pub fn full(path: &str) -> String {
 /// `/chat/confirm`) or query (everything else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tier {
+    /// `POST /chat` and `POST /chat/confirm`: the messages that start (billed) work.
     Chat,
+    /// Every other request.
     Query,
 }
 

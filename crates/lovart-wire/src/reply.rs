@@ -10,19 +10,33 @@ use serde_json::{Map, Value};
 
 /// Field names of answers and of the client's additions to them.
 pub mod fields {
+    /// A result's list of items (assistant texts, generator outputs).
     pub const ITEMS: &str = "items";
+    /// An item's list of artifacts.
     pub const ARTIFACTS: &str = "artifacts";
+    /// An artifact's content: its URL.
     pub const CONTENT: &str = "content";
+    /// An item's or an artifact's type (`assistant`, `image`, `video`, …).
     pub const TYPE: &str = "type";
+    /// An item's text.
     pub const TEXT: &str = "text";
+    /// A result's step that waits for `POST /chat/confirm` (any JSON; unset: none).
     pub const PENDING_CONFIRMATION: &str = "pending_confirmation";
+    /// A thread's status word (`GET /chat/status`).
     pub const STATUS: &str = "status";
+    /// A thread's id (answer of `POST /chat`, and in results).
     pub const THREAD_ID: &str = "thread_id";
+    /// A project's id.
     pub const PROJECT_ID: &str = "project_id";
+    /// A project's name (`GET /project/validate`, and the client's output).
     pub const PROJECT_NAME: &str = "project_name";
+    /// Whether a project exists and is the caller's (`GET /project/validate`).
     pub const VALID: &str = "valid";
+    /// Whether unlimited (queue) mode is on (`/mode/query`, `/mode/set`).
     pub const UNLIMITED: &str = "unlimited";
+    /// An uploaded file's URL (`POST /file/upload`).
     pub const URL: &str = "url";
+    /// The catalog's list of tools (`GET /tools/catalog`).
     pub const TOOLS: &str = "tools";
 }
 
@@ -41,14 +55,18 @@ pub fn is_set(value: &Value) -> bool {
 /// A thread's status word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ThreadStatus {
+    /// `running`: the agent is still at work.
     Running,
+    /// `done`: finished; the result is final.
     Done,
+    /// `abort`: stopped by the server; the result holds what was made.
     Abort,
     /// A word this client does not know; waited on like `running`.
     Other(String),
 }
 
 impl ThreadStatus {
+    /// Reads a status word, exactly (case-sensitive); any other word is [`ThreadStatus::Other`].
     pub fn parse(word: &str) -> Self {
         match word {
             "running" => Self::Running,
@@ -142,10 +160,12 @@ impl<'a> ArtifactView<'a> {
 pub struct ValidationView<'a>(pub &'a Value);
 
 impl<'a> ValidationView<'a> {
+    /// `valid` is set (Python truthiness): the project exists and is the caller's.
     pub fn valid(self) -> bool {
         self.0.get(fields::VALID).is_some_and(is_set)
     }
 
+    /// `project_name` as sent (any JSON), when present.
     pub fn project_name(self) -> Option<&'a Value> {
         self.0.get(fields::PROJECT_NAME)
     }

@@ -22,6 +22,7 @@ pub enum FilePolicy {
     /// stdio: the client's paths are the server's.
     Local,
     /// HTTP: downloads stay under `root`; no server file is read for a client.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     Confined { root: PathBuf },
 }
 

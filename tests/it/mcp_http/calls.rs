@@ -114,6 +114,21 @@ async fn a_running_generation_is_polled_with_wait_to_the_end() {
     let output = succeeded(&finished);
     assert_eq!(output["final_status"], "done");
     assert_eq!(output["thread_id"], thread.as_str());
+    // A wait that settled at its deadline hands the files back to fetch.
+    if server.out.read_dir().unwrap().next().is_none() {
+        let downloaded = output["downloaded"].as_array().expect("downloaded");
+        assert!(
+            downloaded.iter().all(|item| item["local_path"].is_null()),
+            "{output:?}"
+        );
+        let fetched = call(
+            &client,
+            "result",
+            json!({"thread_id": thread, "download": true}),
+        )
+        .await;
+        succeeded(&fetched);
+    }
     assert!(server.out.read_dir().unwrap().next().is_some());
     client.cancel().await.unwrap();
 }

@@ -21,19 +21,29 @@ use crate::python::{dumps_compact, py_str};
 /// `tool_config` of a chat message; each list is sent only when non-empty.
 #[derive(Debug, Clone, Default)]
 pub struct ToolConfig {
+    /// `prefer_tool_categories`: a JSON object of category (`IMAGE`, `VIDEO`,
+    /// …) to a list of tool names, tried first; `None`: not sent.
     pub prefer_tool_categories: Option<Value>,
+    /// `include_tools`: tool names the agent may use (empty: not sent).
     pub include_tools: Vec<String>,
+    /// `exclude_tools`: tool names the agent must not use (empty: not sent).
     pub exclude_tools: Vec<String>,
 }
 
-/// `POST /chat`.
+/// The body of one `POST /chat` ([`SendRequest::body`]).
 #[derive(Debug, Clone, Default)]
 pub struct SendRequest {
+    /// What to make, in the user's words.
     pub prompt: String,
+    /// The project the thread belongs to (always sent, even empty).
     pub project_id: String,
+    /// URLs of images and files the prompt refers to (empty: not sent).
     pub attachments: Vec<String>,
+    /// The thread to continue; `None` or empty starts a new one.
     pub thread_id: Option<String>,
+    /// `"thinking"` or `"fast"` (see [`crate::flow::send::ReasoningMode`]); `None` or empty: not sent.
     pub mode: Option<String>,
+    /// Which tools the agent should prefer, use or avoid.
     pub tool_config: ToolConfig,
 }
 
@@ -122,11 +132,14 @@ impl ApiClient {
             .await
     }
 
+    /// `POST /mode/set`: unlimited (queue) mode on or off; the whole answer.
     pub async fn set_mode(&self, unlimited: bool) -> Result<Value, ApiError> {
         self.post(paths::MODE_SET, &json!({"unlimited": unlimited}))
             .await
     }
 
+    /// `POST /mode/query`: the whole answer (`unlimited`, see
+    /// [`lovart_wire::reply::is_unlimited`]).
     pub async fn query_mode(&self) -> Result<Value, ApiError> {
         self.post(paths::MODE_QUERY, &json!({})).await
     }
@@ -181,6 +194,8 @@ impl ApiClient {
         expect_object(answer, "GET /v1/openapi/chat/result")
     }
 
+    /// `POST /artifact/upload`: puts the file at `url` into the project's
+    /// canvas as an artifact of `kind` (`"image"` or `"video"`); the whole answer.
     pub async fn upload_artifact(
         &self,
         project_id: &str,

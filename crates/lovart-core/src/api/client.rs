@@ -30,15 +30,20 @@ use crate::timing::Waits;
 /// How many same-origin redirects a GET follows (urllib's limit).
 const MAX_REDIRECTS: usize = 10;
 
-/// What a client needs to know.
+/// What a client needs to know ([`crate::settings::Settings::api`] fills it).
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
+    /// `scheme://host[:port]`, without `/v1/openapi` (a trailing `/` is dropped).
     pub base_url: String,
+    /// The access key, sent as `X-Access-Key`.
     pub access_key: String,
+    /// The secret key that signs each request (never sent).
     pub secret_key: String,
     /// Per-attempt limit: connect, headers and the whole body.
     pub timeout: Duration,
+    /// No certificate checks (`LOVART_INSECURE_SSL=1`).
     pub insecure_tls: bool,
+    /// The pauses between GET retries.
     pub waits: Waits,
 }
 
@@ -97,6 +102,8 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 }
 
 impl ApiClient {
+    /// A client for `settings`. Fails when the base URL is not an http(s)
+    /// URL, or the TLS set-up fails; nothing is sent yet.
     pub fn new(mut settings: ClientSettings) -> anyhow::Result<Self> {
         settings.base_url = settings.base_url.trim_end_matches('/').to_string();
         let probe = format!("{}{PATH_PREFIX}", settings.base_url);
@@ -173,6 +180,9 @@ impl ApiClient {
         request
     }
 
+    /// A signed GET of an API `path` (without `/v1/openapi`) with `query`
+    /// pairs: up to 3 attempts, the envelope opened, its `data` (or the whole
+    /// answer) returned.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
         self.call(Method::GET, path, query, None, None).await
     }

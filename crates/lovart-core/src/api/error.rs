@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+/// Which way an API call failed; decides retries, hints and the error kind a
+/// program reads ([`crate::failure::Kind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiErrorKind {
     /// The server answered with an HTTP error status.
@@ -21,9 +23,14 @@ pub enum ApiErrorKind {
     NotApplicable,
 }
 
+/// A failed API call, as [`crate::api::ApiClient`]'s methods return it.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// Which way it failed.
     pub kind: ApiErrorKind,
+    /// The whole message (also what `Display` writes): the server's own
+    /// `message` for an HTTP error, or e.g. `Connection failed after 3
+    /// attempts: timed out`.
     pub message: String,
     /// HTTP status of the failed answer, when there was one.
     pub status: Option<u16>,
@@ -37,7 +44,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(kind: ApiErrorKind, message: impl Into<String>) -> Self {
+    /// An error of `kind` with `message` and no other facts.
+    pub(crate) fn new(kind: ApiErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -48,7 +56,8 @@ impl ApiError {
         }
     }
 
-    pub fn malformed(message: impl Into<String>) -> Self {
+    /// An answer that is not the JSON the call needs ([`ApiErrorKind::Malformed`]).
+    pub(crate) fn malformed(message: impl Into<String>) -> Self {
         Self::new(ApiErrorKind::Malformed, message)
     }
 }

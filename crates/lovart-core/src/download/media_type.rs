@@ -34,35 +34,65 @@ const fn media(mime: &'static str, extension: &'static str) -> MediaType {
     MediaType { mime, extension }
 }
 
+/// A PNG picture: `image/png`, `.png`.
 pub const PNG: MediaType = media("image/png", ".png");
+/// A JPEG picture: `image/jpeg`, `.jpg`.
 pub const JPEG: MediaType = media("image/jpeg", ".jpg");
+/// A GIF picture: `image/gif`, `.gif`.
 pub const GIF: MediaType = media("image/gif", ".gif");
+/// A WebP picture: `image/webp`, `.webp`.
 pub const WEBP: MediaType = media("image/webp", ".webp");
+/// An AVIF picture: `image/avif`, `.avif`.
 pub const AVIF: MediaType = media("image/avif", ".avif");
+/// A HEIC picture: `image/heic`, `.heic`.
 pub const HEIC: MediaType = media("image/heic", ".heic");
+/// A TIFF picture: `image/tiff`, `.tiff`.
 pub const TIFF: MediaType = media("image/tiff", ".tiff");
+/// A BMP picture: `image/bmp`, `.bmp`.
 pub const BMP: MediaType = media("image/bmp", ".bmp");
+/// An SVG drawing: `image/svg+xml`, `.svg`.
 pub const SVG: MediaType = media("image/svg+xml", ".svg");
+/// An MP4 video: `video/mp4`, `.mp4`.
 pub const MP4: MediaType = media("video/mp4", ".mp4");
+/// A QuickTime video: `video/quicktime`, `.mov`.
 pub const MOV: MediaType = media("video/quicktime", ".mov");
+/// A WebM video: `video/webm`, `.webm`.
 pub const WEBM: MediaType = media("video/webm", ".webm");
+/// A Matroska video: `video/x-matroska`, `.mkv`.
 pub const MKV: MediaType = media("video/x-matroska", ".mkv");
+/// An AVI video: `video/x-msvideo`, `.avi`.
 pub const AVI: MediaType = media("video/x-msvideo", ".avi");
+/// A WAV sound: `audio/wav`, `.wav`.
 pub const WAV: MediaType = media("audio/wav", ".wav");
+/// An MP3 sound: `audio/mpeg`, `.mp3`.
 pub const MP3: MediaType = media("audio/mpeg", ".mp3");
+/// An Ogg sound: `audio/ogg`, `.ogg`.
 pub const OGG: MediaType = media("audio/ogg", ".ogg");
+/// A FLAC sound: `audio/flac`, `.flac`.
 pub const FLAC: MediaType = media("audio/flac", ".flac");
+/// An MPEG-4 sound: `audio/mp4`, `.m4a`.
 pub const M4A: MediaType = media("audio/mp4", ".m4a");
+/// An AAC sound: `audio/aac`, `.aac`.
 pub const AAC: MediaType = media("audio/aac", ".aac");
+/// A WebM sound (audio only): `audio/webm`, `.webm`.
 pub const AUDIO_WEBM: MediaType = media("audio/webm", ".webm");
+/// A glTF binary 3D model: `model/gltf-binary`, `.glb`.
 pub const GLB: MediaType = media("model/gltf-binary", ".glb");
+/// A glTF JSON 3D model: `model/gltf+json`, `.gltf`.
 pub const GLTF: MediaType = media("model/gltf+json", ".gltf");
+/// A Wavefront OBJ 3D model: `model/obj`, `.obj`.
 pub const OBJ: MediaType = media("model/obj", ".obj");
+/// An STL 3D model: `model/stl`, `.stl`.
 pub const STL: MediaType = media("model/stl", ".stl");
+/// A USDZ 3D model: `model/vnd.usdz+zip`, `.usdz`.
 pub const USDZ: MediaType = media("model/vnd.usdz+zip", ".usdz");
+/// A PDF document: `application/pdf`, `.pdf`.
 pub const PDF: MediaType = media("application/pdf", ".pdf");
+/// A ZIP archive: `application/zip`, `.zip`.
 pub const ZIP: MediaType = media("application/zip", ".zip");
+/// JSON text: `application/json`, `.json`.
 pub const JSON: MediaType = media("application/json", ".json");
+/// Plain text: `text/plain`, `.txt`.
 pub const TEXT: MediaType = media("text/plain", ".txt");
 
 /// Every type, each with the other MIME spellings servers use for it.

@@ -17,6 +17,7 @@ use serde_json::Value;
 /// One history record as the gallery shows it.
 #[derive(Debug, Clone)]
 pub struct GalleryEntry {
+    /// The history line ([`super::record`]'s shape), as read.
     pub record: Value,
     /// Whether the file is still at its `local_path`.
     pub exists: bool,
@@ -73,7 +74,7 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// The command that continues a thread.
-pub fn continue_command(thread_id: &str) -> String {
+pub(crate) fn continue_command(thread_id: &str) -> String {
     format!(
         "lovart chat --thread-id {} --prompt '…'",
         shell_quote(thread_id)
@@ -95,7 +96,7 @@ fn encode_path(path: &str) -> String {
 
 /// The link from a page in `page_dir` to `file`: relative when both are
 /// absolute paths, else a `file://` URL.
-pub fn file_link(page_dir: &Path, file: &Path) -> String {
+pub(crate) fn file_link(page_dir: &Path, file: &Path) -> String {
     match relative_path(page_dir, file) {
         Some(relative) => encode_path(&relative.to_string_lossy().replace('\\', "/")),
         None => {

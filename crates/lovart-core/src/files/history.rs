@@ -22,7 +22,7 @@ use serde_json::Value;
 /// The default bound of the history file.
 const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// The file's name in the state folder.
-pub const HISTORY_FILE: &str = "history.jsonl";
+pub(crate) const HISTORY_FILE: &str = "history.jsonl";
 
 /// The history file of one state folder.
 #[derive(Debug, Clone)]
@@ -44,17 +44,20 @@ impl History {
         Self::at(folder.join(HISTORY_FILE), max_bytes)
     }
 
+    /// The history file at `path`, trimmed when an append would take it past
+    /// `max_bytes` (see the module's text).
     pub fn at(path: PathBuf, max_bytes: u64) -> Self {
         Self { path, max_bytes }
     }
 
+    /// The file's path (it may not exist yet).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Appends one line per record, under the lock, trimming old lines first
     /// when the file would pass its bound.
-    pub fn append(&self, records: &[Value]) -> Result<()> {
+    pub(crate) fn append(&self, records: &[Value]) -> Result<()> {
         if records.is_empty() {
             return Ok(());
         }
@@ -127,7 +130,7 @@ impl History {
     }
 
     /// The URL last recorded for `local_path`, if any.
-    pub fn url_at(records: &[Value], local_path: &str) -> Option<String> {
+    pub(crate) fn url_at(records: &[Value], local_path: &str) -> Option<String> {
         records
             .iter()
             .rev()
@@ -139,15 +142,19 @@ impl History {
 /// Which records `history` and `gallery` show.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
+    /// A project id, exactly.
     pub project_id: Option<String>,
     /// A thread id or a prefix of one.
     pub thread_id: Option<String>,
+    /// Only files downloaded at or after this time.
     pub since: Option<DateTime<FixedOffset>>,
     /// An artifact type (any case).
     pub kind: Option<String>,
 }
 
 impl HistoryFilter {
+    /// Whether a history record passes every filter that is set (a record
+    /// without a readable `downloaded_at` fails a `since`).
     pub fn matches(&self, record: &Value) -> bool {
         let text = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or("");
         self.project_id
@@ -191,7 +198,7 @@ pub fn downloaded_at(record: &Value) -> Option<DateTime<FixedOffset>> {
 }
 
 /// The records that pass `filter`, newest first (by time, then by file order).
-pub fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
+pub(crate) fn newest_first(records: Vec<Value>, filter: &HistoryFilter) -> Vec<Value> {
     let mut kept: Vec<Value> = records
         .into_iter()
         .rev()

@@ -9,6 +9,6 @@
 
 pub mod gallery;
 pub mod history;
-pub mod media;
+pub(crate) mod media;
 pub mod naming;
 pub mod record;

@@ -3,7 +3,7 @@
 //! Without a template, downloads keep the reference's names byte for byte
 //! (`download` owns those); this module only turns a template such as
 //! `{project}/{date}/{prompt}-{index}.{ext}` into a relative path inside the
-//! output folder, and is pure: the fields come in, a [`RenderedName`] goes out.
+//! output folder, and is pure: the fields come in, a rendered name goes out.
 //!
 //! What it guarantees, whatever the template and the server's data:
 //! - **Confined**: a template that is absolute, names a drive, holds `..` or a
@@ -11,7 +11,7 @@
 //!   a folder, because every `/` and `\` in it is replaced, and a value made of
 //!   dots only becomes `_`. Empty components (`a//b`) and `.` are dropped.
 //! - **Within the file system's limit**: every component is at most
-//!   [`MAX_COMPONENT_BYTES`] bytes (bytes, not characters: a Unicode prompt is
+//!   255 bytes (bytes, not characters: a Unicode prompt is
 //!   cut on a character boundary), and the file name keeps its extension and
 //!   room for a collision suffix (`-2`) and a sidecar's `.json`.
 //! - **Typed**: `{ext}` is the extension of what was really downloaded; a
@@ -20,14 +20,14 @@
 use std::fmt::Write as _;
 
 /// The longest file or folder name most file systems take, in bytes.
-pub const MAX_COMPONENT_BYTES: usize = 255;
+pub(crate) const MAX_COMPONENT_BYTES: usize = 255;
 /// Room kept in a file name for `-<n>` (collisions) and `.json` (sidecar).
 const RESERVED_BYTES: usize = 16;
 /// The longest `{prompt}` slug, in characters (before the byte limit).
 const PROMPT_SLUG_CHARS: usize = 60;
 
 /// The placeholders and what they become, for `--help` and error messages.
-pub const PLACEHOLDERS: &[(&str, &str)] = &[
+pub(crate) const PLACEHOLDERS: &[(&str, &str)] = &[
     ("thread", "the thread id"),
     ("thread8", "the thread id's first 8 characters"),
     ("index", "the artifact's position in the result: 1, 2, …"),
@@ -94,12 +94,16 @@ pub struct NameTemplate {
 
 /// What one artifact's name is made of.
 #[derive(Debug, Clone, Default)]
-pub struct NameFields<'a> {
+pub(crate) struct NameFields<'a> {
+    /// `{thread}` and `{thread8}`; `None` or empty renders as `unknown`.
     pub thread_id: Option<&'a str>,
+    /// `{project}`; `None` or empty renders as `unknown`.
     pub project_id: Option<&'a str>,
+    /// The prompt `{prompt}` is a slug of.
     pub prompt: Option<&'a str>,
     /// 1-based position of the artifact in its result.
     pub index: usize,
+    /// `{type}`: the artifact's type (`image`, `video`, …).
     pub kind: &'a str,
     /// The real type's extension without its dot (`png`); may be empty.
     pub ext: &'a str,
@@ -112,8 +116,10 @@ pub struct NameFields<'a> {
 /// A rendered name: folders, then a file name split so that a collision
 /// suffix goes between stem and extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedName {
+pub(crate) struct RenderedName {
+    /// Folder names under the output folder, outermost first (each one safe).
     pub folders: Vec<String>,
+    /// The file name without its extension.
     pub stem: String,
     /// With its dot (`.png`), or empty.
     pub extension: String,
@@ -227,7 +233,7 @@ impl NameTemplate {
     }
 
     /// The name for one artifact.
-    pub fn render(&self, fields: &NameFields<'_>) -> RenderedName {
+    pub(crate) fn render(&self, fields: &NameFields<'_>) -> RenderedName {
         let ext: String = fields
             .ext
             .chars()
@@ -323,9 +329,9 @@ fn component_value(value: &str, fallback: &str, keep: impl Fn(char) -> bool) -> 
 }
 
 /// A short slug of a prompt: letters and digits of any script kept (ASCII
-/// lowered), every other run of characters one `-`, at most
-/// [`PROMPT_SLUG_CHARS`] characters, `prompt` when nothing is left.
-pub fn prompt_slug(prompt: &str) -> String {
+/// lowered), every other run of characters one `-`, at most 60 characters
+/// (never ending in `-`), `prompt` when nothing is left.
+pub(crate) fn prompt_slug(prompt: &str) -> String {
     let mut slug = String::new();
     let mut pending_dash = false;
     let mut length = 0;

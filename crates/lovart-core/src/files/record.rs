@@ -14,28 +14,34 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
 /// The shape's version, written as `"version"`.
-pub const RECORD_VERSION: u64 = 1;
+pub(crate) const RECORD_VERSION: u64 = 1;
 
 /// Where an artifact came from: what the caller knows about the thread.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Origin {
+    /// The prompt that made the artifact, when the caller sent it.
     pub prompt: Option<String>,
+    /// The thread the artifact belongs to.
     pub thread_id: Option<String>,
+    /// The thread's project.
     pub project_id: Option<String>,
 }
 
 /// What the result says about one artifact beyond its URL, when it says it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArtifactFacts {
+    /// The tool that made it (`tool_name` or `tool`), as sent.
     pub tool: Option<Value>,
+    /// The model (`model` or `model_name`), as sent.
     pub model: Option<Value>,
+    /// What it cost in credits (`cost` or `credits`), as sent.
     pub cost: Option<Value>,
 }
 
 impl ArtifactFacts {
     /// `tool`/`tool_name`, `model`/`model_name`, `cost`/`credits` of the
     /// artifact, else of the item that holds it.
-    pub fn from_result(artifact: &Value, item: &Value) -> Self {
+    pub(crate) fn from_result(artifact: &Value, item: &Value) -> Self {
         let pick = |keys: &[&str]| {
             [artifact, item].into_iter().find_map(|object| {
                 keys.iter()
@@ -54,17 +60,22 @@ impl ArtifactFacts {
 
 /// One downloaded file's provenance.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileRecord {
+pub(crate) struct FileRecord {
     /// Absolute path of the file.
     pub local_path: String,
+    /// The artifact URL it was downloaded from.
     pub url: String,
     /// The artifact's `type` as the server gave it.
     pub kind: Value,
+    /// What the bytes are (`image/png`, …), when known.
     pub mime_type: Option<String>,
+    /// Size in bytes.
     pub size: u64,
     /// Lower-case hex.
     pub sha256: String,
+    /// What the caller knew of the thread.
     pub origin: Origin,
+    /// What the result said of the artifact.
     pub facts: ArtifactFacts,
     /// Local time, RFC 3339 with offset.
     pub downloaded_at: String,
@@ -74,7 +85,7 @@ pub struct FileRecord {
 /// `image` label `lovart download` puts on every URL (the reference's output)
 /// yields to what the bytes are when they are audio, video or a 3D model, so
 /// that `history --type` and the gallery treat the file as what it is.
-pub fn recorded_kind(labelled: &Value, mime_type: Option<&str>) -> Value {
+pub(crate) fn recorded_kind(labelled: &Value, mime_type: Option<&str>) -> Value {
     if labelled.as_str() != Some("image") {
         return labelled.clone();
     }
@@ -112,7 +123,7 @@ impl FileRecord {
 }
 
 /// The sidecar's path: the file's own path plus `.json`.
-pub fn sidecar_path(file: &Path) -> std::path::PathBuf {
+pub(crate) fn sidecar_path(file: &Path) -> std::path::PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".json");
     name.into()
@@ -120,7 +131,7 @@ pub fn sidecar_path(file: &Path) -> std::path::PathBuf {
 
 /// Writes `<file>.json` beside the file, atomically (a temporary file in the
 /// same folder, then a rename), pretty and with a final newline.
-pub fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
+pub(crate) fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
     let path = sidecar_path(file);
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -139,7 +150,7 @@ pub fn write_sidecar(record: &FileRecord, file: &Path) -> Result<()> {
 }
 
 /// The URL a sidecar beside `file` names, when it exists and reads.
-pub fn sidecar_url(file: &Path) -> Option<String> {
+pub(crate) fn sidecar_url(file: &Path) -> Option<String> {
     let text = std::fs::read(sidecar_path(file)).ok()?;
     if text.len() > 1 << 20 {
         return None;

@@ -18,9 +18,12 @@ pub use crate::failure::{Interrupted, Signal};
 /// The generation a stop leaves behind, and how to report it.
 #[derive(Debug, Clone, Copy)]
 pub struct Resumable<'a> {
+    /// The thread still running on the server.
     pub thread_id: &'a str,
+    /// Its project, when known.
     pub project_id: Option<&'a str>,
-    /// Print the JSON object on stdout (`--json`).
+    /// `--json`: the front end should print the JSON object on stdout too
+    /// (passed on in [`Event::Interrupted`]).
     pub json: bool,
 }
 

@@ -21,8 +21,12 @@ use crate::timing::Waits;
 /// How a wait for a thread ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Settled {
+    /// The thread said `done`, and again at a second look
+    /// ([`Waits::done_recheck`] later).
     Done,
+    /// The thread said `abort` (at once, or at the second look after a `done`).
     Abort,
+    /// The wait's time ran out with the thread still running.
     Timeout,
     /// A high-cost tool waits for the user's yes; the value is what to show them.
     PendingConfirmation(Value),
@@ -47,7 +51,9 @@ impl Settled {
 // where they are made: no `Send` bound is needed on them.
 #[allow(async_fn_in_trait)]
 pub trait ThreadSource {
+    /// The thread's `status` word ([`ApiClient::status_word`]).
     async fn status_word(&self, thread_id: &str) -> Result<String, ApiError>;
+    /// The thread's result object ([`ApiClient::result`]).
     async fn result(&self, thread_id: &str) -> Result<Map<String, Value>, ApiError>;
     /// Between two status polls.
     fn poll_interval(&self) -> Duration;
@@ -55,7 +61,9 @@ pub trait ThreadSource {
 
 /// A command's polls: straight to the API, the reference's fixed waits.
 pub struct Direct<'a> {
+    /// The client the polls go through (with its deadline, if any).
     pub client: &'a ApiClient,
+    /// Where the 3 s between polls comes from.
     pub waits: Waits,
 }
 

@@ -37,10 +37,16 @@ impl ReasoningMode {
 /// What a command sends, before the project is known.
 #[derive(Debug, Clone, Default)]
 pub struct Message {
+    /// What to make, in the user's words.
     pub prompt: String,
+    /// The thread to continue (a full id: resolve a typed prefix with
+    /// [`crate::flow::threads`] first); `None`: a new thread.
     pub thread_id: Option<String>,
+    /// URLs sent as they are (upload local files first: [`upload_local_files`]).
     pub attachments: Vec<String>,
+    /// The reasoning mode; `None`: the server's default.
     pub mode: Option<ReasoningMode>,
+    /// Which tools to prefer, use or avoid.
     pub tools: ToolConfig,
 }
 

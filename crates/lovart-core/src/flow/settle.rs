@@ -130,15 +130,25 @@ pub async fn settled_output(
 /// One command's wait for a thread.
 #[derive(Debug, Clone, Copy)]
 pub struct Wait<'a> {
+    /// The thread to wait for.
     pub thread_id: &'a str,
+    /// Its project, when known: copied into the output as `project_id`.
     pub project_id: Option<&'a str>,
+    /// How long to wait in all: polls, confirmations, the result and the
+    /// downloads (no retry starts after it; see [`crate::settings::Settings::timeout`]).
     pub timeout: Duration,
+    /// Confirm a pending step by itself when its estimated cost is known and
+    /// at most this many credits ([`settle`]); `None`: never.
     pub max_credits: Option<f64>,
+    /// How a pending confirmation is shown.
     pub shape: PendingShape,
-    /// `--json`: a stop prints the interruption object on stdout.
+    /// `--json`, passed on in [`crate::events::Event::Interrupted`] when a
+    /// signal stops the wait (the CLI then prints the interruption object).
     pub json: bool,
     /// `--download` into `output_dir`.
     pub download: bool,
+    /// The folder of `download` (it must exist: see
+    /// [`crate::download::ensure_output_dir`]).
     pub output_dir: &'a str,
     /// `--name`, `--sidecar` and what the records say of the thread.
     pub files: &'a FileOptions,

@@ -247,6 +247,7 @@ impl State {
         self.dirty = true;
     }
 
+    /// Removes the thread `thread_id` from the list, if it is there.
     pub fn remove_thread(&mut self, thread_id: &str) {
         let threads: Vec<Value> = self
             .thread_list()

@@ -34,6 +34,8 @@ const FOLDER: &str = "pending-sends";
 /// The key of one send, and its record while the send is in flight.
 #[derive(Debug)]
 pub struct PendingSend {
+    /// The `Idempotency-Key` header to send: 32 lowercase hex digits (a UUID
+    /// v4 without dashes), or the caller's own key.
     pub idempotency_key: String,
     /// How long ago the same request went out unanswered, when its key is reused.
     pub reused_after: Option<Duration>,

@@ -32,16 +32,26 @@ use crate::settings::Settings;
 /// What `lovart batch` was asked, beyond the rows.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
+    /// Rows worked on at once (at least 1); see [`default_concurrency`].
     pub concurrency: usize,
+    /// Download each settled row's artifacts into `output_dir`.
     pub download: bool,
+    /// The folder downloads go to (created when missing) unless a row names its own.
     pub output_dir: String,
     /// `--name`: a template for the files' names.
     pub name: Option<NameTemplate>,
     /// `--sidecar`: `<file>.json` beside each file.
     pub sidecar: bool,
+    /// The journal file; `None`: `FILE.journal.jsonl` beside the input, or
+    /// `batches/<digest>.jsonl` in the state folder for stdin (`-`).
     pub journal: Option<PathBuf>,
+    /// The project every row goes into; `None`: the saved active project,
+    /// else a new one.
     pub project_id: Option<String>,
+    /// The reasoning mode of rows that do not name one.
     pub mode: Option<ReasoningMode>,
+    /// Confirm a row's pending step by itself when its estimated cost is
+    /// known and at most this many credits (never otherwise).
     pub max_credits: Option<f64>,
     /// How long one row may wait for its thread.
     pub timeout: Duration,
@@ -95,6 +105,13 @@ fn read_rows(file: &str, events: &EventSink) -> Result<(Vec<Row>, String)> {
     }
 }
 
+/// Runs the batch in `file` (a path, or `-` for stdin), printing one JSON
+/// line per row on stdout as it settles and the summary on stderr.
+///
+/// Errors before anything is sent: a bad input (every bad line on stderr,
+/// then one error), no keys, an unusable output folder, a journal that is
+/// locked by another batch, corrupt, or written for another input. A row's
+/// own failure is its output line, not an error of the run.
 pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<()> {
     let started = Instant::now();
     let (rows, digest) = read_rows(file, &ctx.events)?;
