@@ -77,6 +77,7 @@ impl Stopping {
     }
 
     /// A view whose stop never comes (the HTTP server drains instead).
+    #[cfg(feature = "http")]
     pub fn never() -> Self {
         Self(Draining::never())
     }
