@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a first build costs: clean release build time (what `cargo install
 # --locked --path .` compiles), release binary size with and without the
-# `sandbox` feature, and `cargo test` time (compile, then run).
+# features, and `cargo test --features full` time (compile, then run).
 #
 # Every build starts from a fresh, empty target dir (crates already downloaded:
 # run `cargo fetch --locked` once first). Wall time depends on whatever else
@@ -36,23 +36,29 @@ echo "rustc:   $(rustc --version)"
 cargo fetch --locked >/dev/null 2>&1
 
 if [[ $what == all || $what == release ]]; then
+    # `-p lovart`: the root package only, as `cargo install --path .` builds
+    # it (a plain `cargo build` at the root builds every default member).
     export CARGO_TARGET_DIR=$scratch/release
-    t=$(seconds cargo build --release --locked)
+    t=$(seconds cargo build --release --locked -p lovart)
     echo "clean release build (default features): ${t}"
+    default=$(size "$CARGO_TARGET_DIR/release/$exe")
+    rm -rf "$CARGO_TARGET_DIR"
+    t=$(seconds cargo build --release --locked -p lovart --features full)
+    echo "clean release build (--features full):  ${t}"
     full=$(size "$CARGO_TARGET_DIR/release/$exe")
     # Same dir: only the crates whose features differ are rebuilt.
-    t=$(seconds cargo build --release --locked --no-default-features)
-    echo "then --no-default-features:               ${t}"
+    t=$(seconds cargo build --release --locked -p lovart --no-default-features)
+    echo "then --no-default-features:              ${t}"
     lean=$(size "$CARGO_TARGET_DIR/release/$exe")
-    echo "release binary: ${full} bytes with the sandbox, ${lean} bytes without"
+    echo "release binary: ${default} bytes (default), ${full} bytes (full), ${lean} bytes (no features)"
     rm -rf "$CARGO_TARGET_DIR"
 fi
 
 if [[ $what == all || $what == test ]]; then
     export CARGO_TARGET_DIR=$scratch/test
-    t=$(seconds cargo test --locked --no-run)
+    t=$(seconds cargo test --locked --features full --no-run)
     echo "clean cargo test compile: ${t}"
-    t=$(seconds cargo test --locked)
+    t=$(seconds cargo test --locked --features full)
     echo "cargo test run (built):   ${t}"
     rm -rf "$CARGO_TARGET_DIR"
 fi

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::{Recorder, call, connect, succeeded};
 use crate::hostile::{Hostile, Reply};
@@ -14,17 +14,32 @@ use crate::support::World;
 /// The issue's bound: `wait_seconds: 5` answers within 6 s.
 const ANSWERED_WITHIN: Duration = Duration::from_secs(6);
 
-/// An API whose every call answers at once, except the result call, which
-/// drips one byte every 10 s (it would take minutes to finish).
-fn server_whose_result_never_answers() -> Hostile {
-    Hostile::start(|seen| match seen.path.as_str() {
+/// A stand-in API with one project and one thread `t1`: every call answers
+/// at once with these, the status call with `status`; anything else
+/// (the result call, files) is `rest`'s.
+fn stand_in(
+    status: &'static str,
+    rest: impl Fn(&crate::hostile::Seen) -> Reply + Send + Sync + 'static,
+) -> Hostile {
+    Hostile::start(move |seen| match seen.path.as_str() {
         "/v1/openapi/project/save" => Reply::json(200, r#"{"code":0,"data":{"project_id":"p1"}}"#),
         "/v1/openapi/project/validate" => Reply::json(
             200,
             r#"{"code":0,"data":{"valid":true,"project_name":"x"}}"#,
         ),
         "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
-        "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"running"}}"#),
+        "/v1/openapi/chat/status" => Reply::json(
+            200,
+            &format!(r#"{{"code":0,"data":{{"status":"{status}"}}}}"#),
+        ),
+        _ => rest(seen),
+    })
+}
+
+/// A thread that runs, and a result call that drips one byte every 10 s
+/// (it would take minutes to finish).
+fn server_whose_result_never_answers() -> Hostile {
+    stand_in("running", |seen| match seen.path.as_str() {
         "/v1/openapi/chat/result" => Reply::Drip {
             body: br#"{"code":0,"data":{"items":[]}}"#.to_vec(),
             every: Duration::from_secs(10),
@@ -33,36 +48,41 @@ fn server_whose_result_never_answers() -> Hostile {
     })
 }
 
-// A plain test: the stand-in server runs its own runtime, which cannot be
-// started or dropped inside the client's.
-#[test]
-fn generate_answers_running_in_time_when_the_result_call_never_answers() {
-    let server = server_whose_result_never_answers();
-    let world = World::with_server(server.base_url.clone());
+/// `generate` with `arguments` through a new client on a runtime of its own
+/// (the stand-in server runs its own, which cannot be started or dropped
+/// inside the client's): the output and how long the call took, from the
+/// call (after the server started and answered the handshake).
+fn generate_timed(world: &World, arguments: Value) -> (Map<String, Value>, Duration) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("client runtime");
     runtime.block_on(async {
-        let client = connect(&world, Recorder::default()).await;
+        let client = connect(world, Recorder::default()).await;
         let started = Instant::now();
-        let result = call(
-            &client,
-            "generate",
-            json!({"prompt": "a cat", "wait_seconds": 5, "download": false}),
-        )
-        .await;
+        let result = call(&client, "generate", arguments).await;
         let elapsed = started.elapsed();
-        let output = succeeded(&result);
-        assert_eq!(output["final_status"], "running", "{output:?}");
-        assert_eq!(output["thread_id"], "t1");
-        assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
-        // The thread is on record for `wait` and the CLI.
-        assert!(world.thread_ids().contains(&"t1".to_string()));
-        assert!(server.count("GET", "/v1/openapi/chat/result") >= 1);
+        let output = succeeded(&result).clone();
         client.cancel().await.unwrap();
-    });
+        (output, elapsed)
+    })
+}
+
+#[test]
+fn generate_answers_running_in_time_when_the_result_call_never_answers() {
+    let server = server_whose_result_never_answers();
+    let world = World::with_server(server.base_url.clone());
+    let (output, elapsed) = generate_timed(
+        &world,
+        json!({"prompt": "a cat", "wait_seconds": 5, "download": false}),
+    );
+    assert_eq!(output["final_status"], "running", "{output:?}");
+    assert_eq!(output["thread_id"], "t1");
+    assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
+    // The thread is on record for `wait` and the CLI.
+    assert!(world.thread_ids().contains(&"t1".to_string()));
+    assert!(server.count("GET", "/v1/openapi/chat/result") >= 1);
 }
 
 /// A done thread whose one artifact downloads one byte every 10 s: the call
@@ -70,14 +90,7 @@ fn generate_answers_running_in_time_when_the_result_call_never_answers() {
 /// path, the reason), and no partial file left behind.
 #[test]
 fn a_download_unfinished_at_the_deadline_is_handed_back() {
-    let server = Hostile::start(|seen| match seen.path.as_str() {
-        "/v1/openapi/project/save" => Reply::json(200, r#"{"code":0,"data":{"project_id":"p1"}}"#),
-        "/v1/openapi/project/validate" => Reply::json(
-            200,
-            r#"{"code":0,"data":{"valid":true,"project_name":"x"}}"#,
-        ),
-        "/v1/openapi/chat" => Reply::json(200, r#"{"code":0,"data":{"thread_id":"t1"}}"#),
-        "/v1/openapi/chat/status" => Reply::json(200, r#"{"code":0,"data":{"status":"done"}}"#),
+    let server = stand_in("done", |seen| match seen.path.as_str() {
         "/v1/openapi/chat/result" => {
             let host = seen.header("host").unwrap_or("127.0.0.1");
             Reply::json(
@@ -95,48 +108,34 @@ fn a_download_unfinished_at_the_deadline_is_handed_back() {
     });
     let world = World::with_server(server.base_url.clone());
     let out = world.home.path().join("out");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    runtime.block_on(async {
-        let client = connect(&world, Recorder::default()).await;
-        let started = Instant::now();
-        let result = call(
-            &client,
-            "generate",
-            json!({"prompt": "a cat", "wait_seconds": 5, "output_dir": out}),
-        )
-        .await;
-        let elapsed = started.elapsed();
-        let output = succeeded(&result);
-        assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
-        assert_eq!(output["final_status"], "done", "{output:?}");
-        let downloaded = output["downloaded"].as_array().expect("downloaded");
-        assert_eq!(downloaded.len(), 1, "{output:?}");
-        assert!(
-            downloaded[0]["url"]
-                .as_str()
-                .unwrap()
-                .ends_with("/files/slow.png")
-        );
-        assert_eq!(downloaded[0]["local_path"], json!(null));
-        assert!(
-            downloaded[0]["error"]
-                .as_str()
-                .unwrap()
-                .contains("deadline"),
-            "{output:?}"
-        );
-        assert!(
-            server.count("GET", "/files/slow.png") >= 1,
-            "the download began"
-        );
-        let left: Vec<_> = std::fs::read_dir(&out)
-            .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
-            .unwrap_or_default();
-        assert!(left.is_empty(), "left behind: {left:?}");
-        client.cancel().await.unwrap();
-    });
+    let (output, elapsed) = generate_timed(
+        &world,
+        json!({"prompt": "a cat", "wait_seconds": 5, "output_dir": out}),
+    );
+    assert!(elapsed < ANSWERED_WITHIN, "answered after {elapsed:?}");
+    assert_eq!(output["final_status"], "done", "{output:?}");
+    let downloaded = output["downloaded"].as_array().expect("downloaded");
+    assert_eq!(downloaded.len(), 1, "{output:?}");
+    assert!(
+        downloaded[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/files/slow.png")
+    );
+    assert_eq!(downloaded[0]["local_path"], json!(null));
+    assert!(
+        downloaded[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("deadline"),
+        "{output:?}"
+    );
+    assert!(
+        server.count("GET", "/files/slow.png") >= 1,
+        "the download began"
+    );
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
