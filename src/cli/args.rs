@@ -420,6 +420,7 @@ pub struct McpArgs {
     pub json: bool,
     /// Serve over HTTP (Streamable HTTP at http://ADDR/mcp, ADDR by default
     /// 127.0.0.1:8733) instead of stdio; off loopback a token is required
+    /// (every package has it; a source build needs the `http` feature)
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8733")]
     pub http: Option<String>,
     /// File of bearer tokens, one per line (`TOKEN` or `NAME TOKEN`) [default:
@@ -440,6 +441,14 @@ pub struct McpArgs {
     /// Requests one client may make per minute (0: no cap)
     #[arg(long, value_name = "N", default_value_t = 120, requires = "http")]
     pub client_rate: u32,
+}
+
+/// Whatever follows `sandbox` in a build without it (refused with how to get it).
+#[cfg(not(feature = "sandbox"))]
+#[derive(Debug, Args)]
+pub struct NoSandboxArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
 }
 
 #[derive(Debug, Args)]

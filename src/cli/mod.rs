@@ -27,7 +27,8 @@ pub use skill::*;
 const AFTER_HELP: &str = "\
 Keys come from LOVART_ACCESS_KEY / LOVART_SECRET_KEY (preferred: --ak/--sk on a
 command line are visible to other local users). State lives in ~/.lovart, or in
-$LOVART_HOME when set. Try it offline with `lovart sandbox`.
+$LOVART_HOME when set. Try it offline with `lovart sandbox` (built with the
+`sandbox` feature; every package has it).
 `lovart help <command>` (or `lovart <command> --help`) shows a command's options.";
 
 #[derive(Debug, Parser)]
@@ -162,6 +163,10 @@ pub enum Command {
     #[cfg(feature = "sandbox")]
     #[command(after_help = lovart_sandbox::SCENARIO_HELP)]
     Sandbox(SandboxArgs),
+    /// (This build has no sandbox: it is the `sandbox` feature.)
+    #[cfg(not(feature = "sandbox"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Sandbox(NoSandboxArgs),
     /// List the generation models (tool names for --prefer-models / --include-tools)
     #[command(after_help = "Example:\n  lovart models --category VIDEO")]
     Models(ModelsArgs),
@@ -230,7 +235,6 @@ impl Command {
                 SkillCommand::Show(args) => args.json,
                 SkillCommand::Install(args) => args.json,
             },
-            #[cfg(feature = "sandbox")]
             Self::Sandbox(_) => false,
             #[cfg(feature = "mcp")]
             Self::Mcp(_) => false,

@@ -65,6 +65,13 @@ pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
         Command::ThreadRemove(args) => thread_remove::run(args, ctx),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args, ctx).await,
+        #[cfg(not(feature = "sandbox"))]
+        Command::Sandbox(_) => Err(lovart_core::failure::InvalidInput(
+            "this lovart was built without `sandbox`: install a prebuilt package, or build with \
+             `--features sandbox` (or `full`)"
+                .to_string(),
+        )
+        .into()),
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
         Command::History(args) => history::run(args, ctx),

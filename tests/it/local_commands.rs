@@ -267,3 +267,27 @@ fn network_commands_without_keys_fail_with_the_reference_message() {
         );
     }
 }
+
+/// A build without the `sandbox` feature (the default source build) says how
+/// to get `lovart sandbox` instead of "unrecognized subcommand".
+#[cfg(not(feature = "sandbox"))]
+#[test]
+fn sandbox_in_a_build_without_it_is_refused_clearly() {
+    let world = World::offline();
+    for args in [&["sandbox"][..], &["sandbox", "--fast", "--port", "1"]] {
+        let refused = run(world.lovart().args(args));
+        assert_eq!(refused.code, 1, "{args:?}: {}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .starts_with("Error: this lovart was built without `sandbox`"),
+            "{}",
+            refused.stderr
+        );
+        assert!(
+            refused.stderr.contains("--features sandbox"),
+            "{}",
+            refused.stderr
+        );
+    }
+}

@@ -61,7 +61,8 @@ fn models() -> impl Iterator<Item = (&'static str, &'static str, &'static str, b
     })
 }
 
-/// category, is_premium}, …]}`.
+/// The built-in catalog in the shape of the API's model list:
+/// `{"tools": [{"name", "display_name", "category", "is_premium"}, …]}`.
 pub fn builtin_catalog() -> Value {
     let tools: Vec<Value> = models()
         .map(|(category, name, display_name, is_premium)| {
