@@ -251,7 +251,9 @@ async fn wait_on(
     if on.download {
         lovart_core::download::ensure_output_dir(&output_dir)?;
     }
-    let thread_id = on.thread_id;
+    // A unique prefix of a saved thread's id, as the CLI takes it.
+    let thread_id = &lovart_core::flow::threads::resolve_thread_id(job.ctx, on.thread_id)?;
+    let thread_id = thread_id.as_str();
     let files = file_options(
         on.name.as_deref(),
         on.sidecar,

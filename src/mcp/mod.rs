@@ -313,6 +313,7 @@ impl LovartServer {
         answer(&request, &self.shared.serving.stopping, async {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
+            let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &params.thread_id)?;
             let output_dir = self
                 .files()
                 .output_dir(params.output_dir)
@@ -320,12 +321,12 @@ impl LovartServer {
             let files = params::file_options(
                 params.name.as_deref(),
                 params.sidecar,
-                lovart_core::flow::threads::origin_of(ctx, &params.thread_id),
+                lovart_core::flow::threads::origin_of(ctx, &thread_id),
             )?;
             if params.download {
                 lovart_core::download::ensure_output_dir(&output_dir)?;
             }
-            let result = client.result(&params.thread_id).await?;
+            let result = client.result(&thread_id).await?;
             let result =
                 download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
             Ok(generation::finish(&self.shared, result, None).await)
@@ -346,7 +347,9 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, &self.shared.serving.stopping, async {
-            let answer = self.shared.api()?.status(&params.thread_id).await?;
+            let thread_id =
+                lovart_core::flow::threads::resolve_thread_id(&self.shared.ctx, &params.thread_id)?;
+            let answer = self.shared.api()?.status(&thread_id).await?;
             Ok(results::data(answer, "status"))
         })
         .await

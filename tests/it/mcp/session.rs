@@ -303,7 +303,8 @@ fn stdout_carries_only_json_rpc() {
 }
 
 /// `generate` takes `chat`'s road (one use case): a thread-id prefix is
-/// resolved as the CLI does, preferred models go out in the client's order,
+/// resolved as the CLI does (by the other thread tools too), preferred
+/// models go out in the client's order,
 /// and a bad one is refused in the tool's own words before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_resolves_thread_prefixes_and_speaks_its_own_words() {
@@ -357,6 +358,29 @@ async fn generate_resolves_thread_prefixes_and_speaks_its_own_words() {
         ["VIDEO", "IMAGE"],
         "in the client's order: {body}"
     );
+    // The other thread tools take the prefix too: only whole ids reach the server.
+    let before = [
+        world.requests_to("GET", "/chat/status").len(),
+        world.requests_to("GET", "/chat/result").len(),
+    ];
+    for (tool, arguments) in [
+        ("status", json!({"thread_id": &thread[..8]})),
+        ("result", json!({"thread_id": &thread[..8]})),
+        (
+            "wait",
+            json!({"thread_id": &thread[..8], "wait_seconds": 1, "download": false}),
+        ),
+    ] {
+        let answered = call(&client, tool, arguments).await;
+        assert_eq!(answered.is_error, Some(false), "{tool}: {answered:?}");
+    }
+    for (path, before) in ["/chat/status", "/chat/result"].into_iter().zip(before) {
+        let asked = world.requests_to("GET", path);
+        assert!(asked.len() > before, "{path} was not asked");
+        for request in &asked[before..] {
+            assert!(request.query.contains(&thread), "{path}?{}", request.query);
+        }
+    }
     client.cancel().await.unwrap();
 }
 
