@@ -142,7 +142,7 @@ def main():
     args = parser.parse_args()
     binary = os.path.abspath(args.bin)
     if not os.path.exists(binary):
-        sys.exit(f"no binary at {binary}: cargo build --release (or --bin target/debug/lovart)")
+        sys.exit(f"no binary at {binary}: cargo build --release --features full (or --bin target/debug/lovart)")
 
     if not args.skip_small:
         scale = args.scale

@@ -77,7 +77,7 @@ def main():
     args = parser.parse_args()
     binary = os.path.abspath(args.bin)
     if not os.path.exists(binary):
-        sys.exit(f"no binary at {binary}: cargo build --release (or --bin target/debug/lovart)")
+        sys.exit(f"no binary at {binary}: cargo build --release --features full (or --bin target/debug/lovart)")
 
     Throttled.size = int(args.size_mib * MIB)
     Throttled.rate = args.rate_mib * MIB

@@ -6,7 +6,7 @@ lovart, side by side, and print the numbers:
   upload peak memory, multi-artifact download wall time, bad inputs that end in
   a traceback.
 
-    cargo build --release
+    cargo build --release --features full
     python3 scripts/measure_defects.py --reference /path/to/agent_skill.py
 
 The reference is not part of this project: fetch lovartai/lovart-skill yourself.

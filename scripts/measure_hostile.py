@@ -4,7 +4,7 @@ numbers: peak memory and time to fail against endless, huge and dripping
 answers, downloads that never end or drip, an upload of /dev/zero, and the
 sandbox under many unsigned requests and idle connections.
 
-    cargo build --release
+    cargo build --release --features full
     python3 scripts/measure_hostile.py [--lovart target/release/lovart]
 
 Everything runs on 127.0.0.1 against servers this script starts itself; every

@@ -5,7 +5,7 @@ keep-alive connection, for S seconds) with their latency, and the server's
 resident memory idle, with 100 idle keep-alive connections open, and after
 the load.
 
-    cargo build --release && python3 scripts/measure_http.py \
+    cargo build --release --features full && python3 scripts/measure_http.py \
         [--lovart target/release/lovart] [--clients 8] [--seconds 10] [--idle 100]
 
 The server runs with its per-client caps lifted (--client-rate 0,

@@ -3,7 +3,7 @@
 of a `status` tool call (JSON-RPC round trip over stdio), a `generate`, and
 the server's resident memory after start-up and after N calls.
 
-    cargo build --release && python3 scripts/measure_mcp.py [--lovart target/release/lovart] [--calls 100]
+    cargo build --release --features full && python3 scripts/measure_mcp.py [--lovart target/release/lovart] [--calls 100]
 
 Linux only (reads /proc/<pid>/status for VmRSS / VmHWM).
 """
