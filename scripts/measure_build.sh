@@ -46,9 +46,9 @@ if [[ $what == all || $what == release ]]; then
     t=$(seconds cargo build --release --locked -p lovart --features full)
     echo "clean release build (--features full):  ${t}"
     full=$(size "$CARGO_TARGET_DIR/release/$exe")
-    # Same dir: only the crates whose features differ are rebuilt.
+    rm -rf "$CARGO_TARGET_DIR"
     t=$(seconds cargo build --release --locked -p lovart --no-default-features)
-    echo "then --no-default-features:              ${t}"
+    echo "clean release build (no features):       ${t}"
     lean=$(size "$CARGO_TARGET_DIR/release/$exe")
     echo "release binary: ${default} bytes (default), ${full} bytes (full), ${lean} bytes (no features)"
     rm -rf "$CARGO_TARGET_DIR"
