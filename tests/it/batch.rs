@@ -140,7 +140,11 @@ fn every_row_is_sent_once_and_printed_with_every_key() {
     let keys = keys_by_prompt(&world);
     assert_eq!(keys.len(), 3);
     assert!(keys.values().all(|keys| keys.len() == 1), "{keys:?}");
-    assert!(out.stderr.contains("3 of 3 rows done"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("3 of 3 rows done (0 errors,"),
+        "{}",
+        out.stderr
+    );
     assert!(std::path::Path::new(&format!("{file}.journal.jsonl")).is_file());
 
     // Run again: everything comes from the journal, nothing is sent.

@@ -307,10 +307,13 @@ impl Tally {
 fn summary(tally: &Tally, total: usize, shared: &Shared<'_>, elapsed: Duration) {
     let stats = &shared.stats;
     shared.ctx.events.emit(Event::Line(&format!(
-        "batch: {} of {total} rows done ({} errors, {} other outcomes, {} from the journal) in {:.1} s; \
+        "batch: {} of {total} rows done ({}, {} other outcomes, {} from the journal) in {:.1} s; \
          {} sends, {} rate-limited answers (429), {} busy-thread retries; journal {}",
         tally.done,
-        tally.errors,
+        match tally.errors {
+            1 => "1 error".to_string(),
+            n => format!("{n} errors"),
+        },
         total - tally.done - tally.errors,
         tally.reprinted,
         elapsed.as_secs_f64(),
