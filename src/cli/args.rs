@@ -443,10 +443,11 @@ pub struct McpArgs {
     pub client_rate: u32,
 }
 
-/// Whatever follows `sandbox` in a build without it (refused with how to get it).
-#[cfg(not(feature = "sandbox"))]
+/// Whatever follows a command this build was made without (`sandbox`, `mcp`):
+/// refused with how to get it.
+#[cfg(not(all(feature = "sandbox", feature = "mcp")))]
 #[derive(Debug, Args)]
-pub struct NoSandboxArgs {
+pub struct NotBuiltArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
 }

@@ -166,7 +166,7 @@ pub enum Command {
     /// (This build has no sandbox: it is the `sandbox` feature.)
     #[cfg(not(feature = "sandbox"))]
     #[command(hide = true, disable_help_flag = true)]
-    Sandbox(NoSandboxArgs),
+    Sandbox(NotBuiltArgs),
     /// List the generation models (tool names for --prefer-models / --include-tools)
     #[command(after_help = "Example:\n  lovart models --category VIDEO")]
     Models(ModelsArgs),
@@ -200,6 +200,10 @@ pub enum Command {
         after_help = "Register it:\n  claude mcp add lovart -- lovart mcp\nOver HTTP (for clients that take a URL; see the README for TLS):\n  lovart mcp --http                                   # http://127.0.0.1:8733/mcp\n  lovart mcp --http 0.0.0.0:8733 --token-file tokens  # every request needs a token"
     )]
     Mcp(McpArgs),
+    /// (This build has no MCP server: it is the `mcp` feature.)
+    #[cfg(not(feature = "mcp"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Mcp(NotBuiltArgs),
 }
 
 impl Command {
@@ -236,7 +240,6 @@ impl Command {
                 SkillCommand::Install(args) => args.json,
             },
             Self::Sandbox(_) => false,
-            #[cfg(feature = "mcp")]
             Self::Mcp(_) => false,
             // Batch prints one JSON line per row, each with its own error.
             Self::Batch(_) => false,

@@ -66,12 +66,7 @@ pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args, ctx).await,
         #[cfg(not(feature = "sandbox"))]
-        Command::Sandbox(_) => Err(lovart_core::failure::InvalidInput(
-            "this lovart was built without `sandbox`: install a prebuilt package, or build with \
-             `--features sandbox` (or `full`)"
-                .to_string(),
-        )
-        .into()),
+        Command::Sandbox(_) => Err(not_built("sandbox", "sandbox")),
         Command::Batch(args) => batch::run(args, ctx).await,
         Command::Models(args) => models::run(args, ctx).await,
         Command::History(args) => history::run(args, ctx),
@@ -81,5 +76,17 @@ pub async fn run(command: Command, ctx: &Settings) -> Result<()> {
         Command::Skill(args) => skill::run(args),
         #[cfg(feature = "mcp")]
         Command::Mcp(args) => mcp::run(args, ctx).await,
+        #[cfg(not(feature = "mcp"))]
+        Command::Mcp(_) => Err(not_built("mcp", "mcp")),
     }
+}
+
+/// The error of a command this build was made without, and how to get it.
+#[cfg(not(all(feature = "sandbox", feature = "mcp")))]
+fn not_built(command: &str, feature: &str) -> anyhow::Error {
+    lovart_core::failure::InvalidInput(format!(
+        "this lovart was built without `{command}`: install a prebuilt package, or build with \
+         `--features {feature}` (or `full`)"
+    ))
+    .into()
 }

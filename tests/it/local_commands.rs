@@ -291,3 +291,25 @@ fn sandbox_in_a_build_without_it_is_refused_clearly() {
         );
     }
 }
+
+/// A build without the `mcp` feature (the default source build) says how to
+/// get `lovart mcp`.
+#[cfg(not(feature = "mcp"))]
+#[test]
+fn mcp_in_a_build_without_it_is_refused_clearly() {
+    let world = World::offline();
+    let refused = run(world.lovart().args(["mcp", "--http", "127.0.0.1:0"]));
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .starts_with("Error: this lovart was built without `mcp`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--features mcp"),
+        "{}",
+        refused.stderr
+    );
+}
