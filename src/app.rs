@@ -38,21 +38,7 @@ pub fn main() -> ExitCode {
         println!("{}", help.render_help());
         return ExitCode::from(1);
     };
-    #[cfg(feature = "sandbox")]
-    let multi_threaded = matches!(command, crate::cli::Command::Sandbox(_));
-    #[cfg(not(feature = "sandbox"))]
-    let multi_threaded = false;
-    #[cfg(feature = "mcp")]
-    let multi_threaded = multi_threaded || matches!(command, crate::cli::Command::Mcp(_));
-    let runtime = if multi_threaded {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    };
+    let runtime = runtime_for(command);
     let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -94,4 +80,22 @@ pub fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// The servers (`sandbox`, `mcp`) run on a multi-threaded runtime; every
+/// other command on the current thread.
+fn runtime_for(command: &crate::cli::Command) -> std::io::Result<tokio::runtime::Runtime> {
+    #[cfg(any(feature = "sandbox", feature = "mcp"))]
+    if matches!(
+        command,
+        crate::cli::Command::Sandbox(_) | crate::cli::Command::Mcp(_)
+    ) {
+        return tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build();
+    }
+    let _ = command;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
