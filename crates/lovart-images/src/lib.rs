@@ -2,9 +2,10 @@
 //! for a model's context, and all of one result's together small enough for
 //! the clients' message limits.
 //!
-//! A crate of its own so that it can be optimised (`opt-level = 1` in the
-//! workspace's release profile, with its codecs) while the rest of a release
-//! build, which waits on the network, is compiled quickly at `opt-level = 0`.
+//! A crate of its own so that a build can optimise it apart from the rest
+//! (`[profile.release.package.lovart-images]`); the workspace's release
+//! profile leaves it at `opt-level = 0`, with everything else, to keep a first
+//! build short.
 //!
 //! A PNG, JPEG or WebP file of at most [`MAX_SIDE`] px on its long side and
 //! [`PASS_THROUGH_BYTES`] bytes goes as it is; a bigger PNG or JPEG is decoded,
