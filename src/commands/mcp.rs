@@ -13,15 +13,17 @@ use crate::mcp::Log;
 use crate::cli::McpArgs;
 
 pub async fn run(args: McpArgs, ctx: &Settings) -> Result<()> {
+    // The server's own copy of the settings, logging the engine's events.
+    let server = ctx.for_server().with_events(EventSink::new(Log));
     let Some(addr) = args.http.clone() else {
-        return crate::mcp::serve_stdio(ctx.for_server().with_events(EventSink::new(Log))).await;
+        return crate::mcp::serve_stdio(server).await;
     };
-    serve_over_http(args, addr, ctx).await
+    serve_over_http(args, addr, server).await
 }
 
 /// `--http`: the Streamable HTTP server.
 #[cfg(feature = "http")]
-async fn serve_over_http(args: McpArgs, addr: String, ctx: &Settings) -> Result<()> {
+async fn serve_over_http(args: McpArgs, addr: String, server: Settings) -> Result<()> {
     use crate::mcp::http::{HttpOptions, TOKEN_ENV, Tokens, serve_http};
 
     let tokens = Tokens::load(args.token_file.as_deref(), std::env::var(TOKEN_ENV).ok())?;
@@ -33,13 +35,13 @@ async fn serve_over_http(args: McpArgs, addr: String, ctx: &Settings) -> Result<
         client_concurrency: args.client_concurrency as usize,
         client_rate: args.client_rate,
     };
-    serve_http(ctx.for_server().with_events(EventSink::new(Log)), options).await
+    serve_http(server, options).await
 }
 
 /// `--http` in a build without the `http` feature: a clear refusal.
 #[cfg(not(feature = "http"))]
 #[allow(clippy::unused_async, reason = "the same signature as the real one")]
-async fn serve_over_http(_args: McpArgs, _addr: String, _ctx: &Settings) -> Result<()> {
+async fn serve_over_http(_args: McpArgs, _addr: String, _server: Settings) -> Result<()> {
     Err(lovart_core::failure::InvalidInput(
         "this lovart was built without `mcp --http`: install a prebuilt package, or build \
          with `--features http` (or `full`)"

@@ -70,31 +70,23 @@ impl Call {
     }
 
     fn after(&self) -> After {
+        // The three tools' parameters share these fields by name.
+        macro_rules! after_of {
+            ($params:expr) => {
+                After {
+                    download: $params.download,
+                    output_dir: $params.output_dir.clone(),
+                    max_credits: $params.max_credits,
+                    wait_seconds: $params.wait_seconds,
+                    name: $params.name.clone(),
+                    sidecar: $params.sidecar,
+                }
+            };
+        }
         match self {
-            Self::Generate(p) => After {
-                download: p.download,
-                output_dir: p.output_dir.clone(),
-                max_credits: p.max_credits,
-                wait_seconds: p.wait_seconds,
-                name: p.name.clone(),
-                sidecar: p.sidecar,
-            },
-            Self::Wait(p) => After {
-                download: p.download,
-                output_dir: p.output_dir.clone(),
-                max_credits: p.max_credits,
-                wait_seconds: p.wait_seconds,
-                name: p.name.clone(),
-                sidecar: p.sidecar,
-            },
-            Self::Confirm(p) => After {
-                download: p.download,
-                output_dir: p.output_dir.clone(),
-                max_credits: p.max_credits,
-                wait_seconds: p.wait_seconds,
-                name: p.name.clone(),
-                sidecar: p.sidecar,
-            },
+            Self::Generate(params) => after_of!(params),
+            Self::Wait(params) => after_of!(params),
+            Self::Confirm(params) => after_of!(params),
         }
     }
 }

@@ -273,22 +273,8 @@ fn network_commands_without_keys_fail_with_the_reference_message() {
 #[cfg(not(feature = "sandbox"))]
 #[test]
 fn sandbox_in_a_build_without_it_is_refused_clearly() {
-    let world = World::offline();
     for args in [&["sandbox"][..], &["sandbox", "--fast", "--port", "1"]] {
-        let refused = run(world.lovart().args(args));
-        assert_eq!(refused.code, 1, "{args:?}: {}", refused.stderr);
-        assert!(
-            refused
-                .stderr
-                .starts_with("Error: this lovart was built without `sandbox`"),
-            "{}",
-            refused.stderr
-        );
-        assert!(
-            refused.stderr.contains("--features sandbox"),
-            "{}",
-            refused.stderr
-        );
+        crate::support::assert_not_built(args, "sandbox", "sandbox");
     }
 }
 
@@ -297,19 +283,5 @@ fn sandbox_in_a_build_without_it_is_refused_clearly() {
 #[cfg(not(feature = "mcp"))]
 #[test]
 fn mcp_in_a_build_without_it_is_refused_clearly() {
-    let world = World::offline();
-    let refused = run(world.lovart().args(["mcp", "--http", "127.0.0.1:0"]));
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
-    assert!(
-        refused
-            .stderr
-            .starts_with("Error: this lovart was built without `mcp`"),
-        "{}",
-        refused.stderr
-    );
-    assert!(
-        refused.stderr.contains("--features mcp"),
-        "{}",
-        refused.stderr
-    );
+    crate::support::assert_not_built(&["mcp", "--http", "127.0.0.1:0"], "mcp", "mcp");
 }

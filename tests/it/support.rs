@@ -189,6 +189,18 @@ pub fn artifact_name(prefix: &str, url: &str, ext: &str) -> String {
     format!("{prefix}_{}{ext}", &digest[..12])
 }
 
+/// Asserts that `args` in a build without `what` (a command, or `mcp --http`)
+/// exit 1 with the error that names it and the feature to build with.
+#[cfg(not(all(feature = "sandbox", feature = "http")))]
+pub fn assert_not_built(args: &[&str], what: &str, feature: &str) {
+    let refused = run(World::offline().lovart().args(args));
+    assert_eq!(refused.code, 1, "{args:?}: {}", refused.stderr);
+    let said = format!("Error: this lovart was built without `{what}`");
+    assert!(refused.stderr.starts_with(&said), "{}", refused.stderr);
+    let how = format!("--features {feature}");
+    assert!(refused.stderr.contains(&how), "{}", refused.stderr);
+}
+
 /// Asserts that a failed run printed one `Error:` line, exited 1 and did not panic.
 pub fn assert_one_error_line(run: &Run) {
     assert_eq!(

@@ -389,19 +389,5 @@ async fn generate_resolves_thread_prefixes_and_speaks_its_own_words() {
 #[cfg(not(feature = "http"))]
 #[test]
 fn http_in_a_build_without_it_is_refused_clearly() {
-    let world = World::offline();
-    let refused = run(world.lovart().args(["mcp", "--http", "127.0.0.1:0"]));
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
-    assert!(
-        refused
-            .stderr
-            .starts_with("Error: this lovart was built without `mcp --http`"),
-        "{}",
-        refused.stderr
-    );
-    assert!(
-        refused.stderr.contains("--features http"),
-        "{}",
-        refused.stderr
-    );
+    crate::support::assert_not_built(&["mcp", "--http", "127.0.0.1:0"], "mcp --http", "http");
 }
