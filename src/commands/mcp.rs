@@ -24,9 +24,14 @@ pub async fn run(args: McpArgs, ctx: &Settings) -> Result<()> {
 /// `--http`: the Streamable HTTP server.
 #[cfg(feature = "http")]
 async fn serve_over_http(args: McpArgs, addr: String, server: Settings) -> Result<()> {
-    use crate::mcp::http::{HttpOptions, TOKEN_ENV, Tokens, serve_http};
+    use crate::mcp::http::{HttpOptions, Tokens, serve_http};
 
-    let tokens = Tokens::load(args.token_file.as_deref(), std::env::var(TOKEN_ENV).ok())?;
+    // The variable counts (and is checked) only without a token file.
+    let env_token = match args.token_file {
+        Some(_) => None,
+        None => server.environment.mcp_token()?.map(str::to_string),
+    };
+    let tokens = Tokens::load(args.token_file.as_deref(), env_token)?;
     let options = HttpOptions {
         addr,
         tokens,

@@ -156,7 +156,7 @@ pub async fn finish(
             .map(|cost| json!({"estimated_credits": cost, "step": "pending"})),
     };
     let links = shared.artifacts.register_output(&output);
-    let mut result = results::generation(output, links).await;
+    let mut result = results::generation(output, links, shared.ctx.inline_image_bytes).await;
     if let FilePolicy::Confined { .. } = shared.serving.files {
         result = super::http::links::for_remote_client(result);
     }

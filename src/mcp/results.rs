@@ -1,7 +1,8 @@
 //! Tool results: `structuredContent` holds what the CLI prints with `--json`
 //! for the same flow; `content` holds a short text for the assistant, an
 //! image block per downloaded picture (scaled down, all of a result's within
-//! one budget, [`super::images`]) and a
+//! one budget of the settings, `LOVART_MCP_INLINE_IMAGE_BYTES`,
+//! [`super::images`]) and a
 //! `resource_link` per downloaded file, to its `lovart://` resource
 //! ([`super::resources`]). A download that failed is said in the text. A
 //! failure is a tool result with `isError: true` and the CLI's JSON error
@@ -46,13 +47,15 @@ pub fn data(answer: Value, key: &str) -> CallToolResult {
 
 /// The result of `generate`, `wait`, `confirm` or `result`: the settled
 /// output, a summary saying what to do next, pictures and links to the
-/// downloaded files (`files`: each file's path and resource, in order).
+/// downloaded files (`files`: each file's path and resource, in order;
+/// `inline_budget`: the base64 bytes all image blocks may take).
 pub async fn generation(
     output: Map<String, Value>,
     files: Vec<(PathBuf, Resource)>,
+    inline_budget: usize,
 ) -> CallToolResult {
     let mut content = vec![ContentBlock::text(summary(&output))];
-    content.extend(file_blocks(files).await);
+    content.extend(file_blocks(files, inline_budget).await);
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(Value::Object(output));
     result
@@ -148,9 +151,9 @@ fn text_of_value(value: Option<&Value>) -> String {
 }
 
 /// Downloaded files: an image block per picture (the first
-/// [`MAX_IMAGE_BLOCKS`], all of them within the inline budget,
-/// [`images::inline_budget`]) and a resource link per file, in the result's order.
-async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
+/// [`MAX_IMAGE_BLOCKS`], all of them within `budget` base64 bytes) and a
+/// resource link per file, in the result's order.
+async fn file_blocks(files: Vec<(PathBuf, Resource)>, budget: usize) -> Vec<ContentBlock> {
     let pictures: Vec<usize> = files
         .iter()
         .enumerate()
@@ -163,7 +166,6 @@ async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
         .take(MAX_IMAGE_BLOCKS)
         .collect();
     let paths: Vec<PathBuf> = pictures.iter().map(|&at| files[at].0.clone()).collect();
-    let budget = images::inline_budget();
     let previews = tokio::task::spawn_blocking(move || images::previews_within(&paths, budget))
         .await
         .unwrap_or_default();
@@ -185,6 +187,7 @@ async fn file_blocks(files: Vec<(PathBuf, Resource)>) -> Vec<ContentBlock> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lovart_core::settings::DEFAULT_INLINE_IMAGE_BYTES;
     use serde_json::json;
 
     fn object(value: Value) -> Map<String, Value> {
@@ -237,7 +240,7 @@ mod tests {
                 Resource::new(uri, format!("lovart_{seed}.png")).with_mime_type("image/png");
             files.push((path, resource));
         }
-        let content = file_blocks(files).await;
+        let content = file_blocks(files, DEFAULT_INLINE_IMAGE_BYTES).await;
         let line = serde_json::to_string(&json!({
             "jsonrpc": "2.0", "id": 1, "result": {"content": content}
         }))
@@ -251,6 +254,6 @@ mod tests {
         assert_eq!(links, 4);
         assert_eq!(images.len(), 4, "every picture fits once scaled down");
         let inline: usize = images.iter().map(|image| image.data.len()).sum();
-        assert!(inline <= images::DEFAULT_INLINE_BUDGET, "{inline}");
+        assert!(inline <= DEFAULT_INLINE_IMAGE_BYTES, "{inline}");
     }
 }

@@ -74,6 +74,10 @@ fn test_knobs_out_of_range_are_refused_by_name() {
         ("LOVART_RATE_SCALE", "0"),
         ("LOVART_DOWNLOAD_STALL_SECS", "0"),
         ("LOVART_MAX_DOWNLOAD_BYTES", "-5"),
+        ("LOVART_HISTORY_MAX_BYTES", "100"),
+        ("LOVART_HISTORY_MAX_BYTES", "16M"),
+        ("LOVART_MCP_INLINE_IMAGE_BYTES", "-1"),
+        ("LOVART_MCP_INLINE_IMAGE_BYTES", "lots"),
     ] {
         let out = run(world.lovart().env(knob, value).arg("config"));
         assert_one_error_line(&out);
@@ -91,4 +95,61 @@ fn test_knobs_out_of_range_are_refused_by_name() {
     let fine = run(world.lovart().env("LOVART_RATE_SCALE", "0.5").arg("config"));
     assert_eq!(fine.code, 0, "{}", fine.stderr);
     assert_no_panic(&fine);
+}
+
+#[test]
+fn a_refused_knob_is_an_invalid_input_naming_it() {
+    let world = World::offline();
+    let out = run(world
+        .lovart()
+        .env("LOVART_HISTORY_MAX_BYTES", "100")
+        .args(["config", "--json"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error = &out.json()["error"];
+    assert_eq!(error["kind"], "invalid_input", "{error}");
+    assert_eq!(
+        error["message"],
+        "LOVART_HISTORY_MAX_BYTES must be a whole number of at least 1024, got '100'"
+    );
+    // The smallest values each takes are fine.
+    let fine = run(world
+        .lovart()
+        .env("LOVART_HISTORY_MAX_BYTES", "1024")
+        .env("LOVART_MCP_INLINE_IMAGE_BYTES", "0")
+        .arg("config"));
+    assert_eq!(fine.code, 0, "{}", fine.stderr);
+}
+
+/// A token that cannot be one was once dropped without a word, and the
+/// server then started without any token; now it is refused by name, and
+/// never echoed. Other commands do not read it.
+#[cfg(unix)]
+#[test]
+fn a_bad_mcp_token_is_refused_by_name_without_echoing_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let world = World::offline();
+    let not_unicode = std::ffi::OsStr::from_bytes(b"abcdefgh\xffijklmnopqrstu");
+    for token in [
+        not_unicode,
+        std::ffi::OsStr::new("secret-words with-space-inside"),
+    ] {
+        let out = run(world.lovart().env("LOVART_MCP_TOKEN", token).args([
+            "mcp",
+            "--http",
+            "127.0.0.1:0",
+        ]));
+        assert_one_error_line(&out);
+        assert!(
+            out.stderr
+                .starts_with("Error: LOVART_MCP_TOKEN must be one token of at least 16 characters"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("secret"), "{}", out.stderr);
+    }
+    let unrelated = run(world
+        .lovart()
+        .env("LOVART_MCP_TOKEN", not_unicode)
+        .arg("config"));
+    assert_eq!(unrelated.code, 0, "{}", unrelated.stderr);
 }

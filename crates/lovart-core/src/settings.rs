@@ -25,10 +25,21 @@ use crate::progress::Progress;
 use crate::state::StateStore;
 use crate::timing::Waits;
 pub use environment::Environment;
-use environment::{DOWNLOAD_STALL_SECS, MAX_DOWNLOAD_BYTES, RATE_SCALE, TIMEOUT_SCALE, WAIT_SCALE};
+use environment::{
+    DOWNLOAD_STALL_SECS, HISTORY_MAX_BYTES, MAX_DOWNLOAD_BYTES, MCP_INLINE_IMAGE_BYTES,
+    MIN_HISTORY_BYTES, RATE_SCALE, TIMEOUT_SCALE, WAIT_SCALE,
+};
 
 /// The API base URL when neither `--base-url` nor `LOVART_BASE_URL` is given.
 pub const DEFAULT_BASE_URL: &str = "https://lgw.lovart.ai";
+
+/// The download history's bound when `LOVART_HISTORY_MAX_BYTES` is unset (16 MiB).
+pub const DEFAULT_HISTORY_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The image blocks' budget of one MCP result when
+/// `LOVART_MCP_INLINE_IMAGE_BYTES` is unset: 640 KiB of base64 keeps a result
+/// with its texts and links well under the 1 MiB several clients accept.
+pub const DEFAULT_INLINE_IMAGE_BYTES: usize = 640 * 1024;
 
 /// The reference's per-request timeout in seconds (`--timeout`).
 pub const DEFAULT_TIMEOUT_SECS: i64 = 180;
@@ -84,6 +95,11 @@ pub struct Settings {
     pub download_limits: DownloadLimits,
     /// Which exit codes the process uses.
     pub exit_codes: ExitCodes,
+    /// `LOVART_HISTORY_MAX_BYTES`: the download history's bound, in bytes.
+    pub history_max_bytes: u64,
+    /// `LOVART_MCP_INLINE_IMAGE_BYTES`: the base64 bytes of image blocks one
+    /// MCP result may carry (0: none).
+    pub inline_image_bytes: usize,
     /// The environment the settings came from (so `doctor` can say where a value came from).
     pub environment: Environment,
     /// Where the engine's events go ([`crate::events`]); silent until a front
@@ -136,6 +152,17 @@ impl Settings {
             rate_scale: environment.scale(RATE_SCALE)?,
             download_limits,
             exit_codes: ExitCodes::from_environment(&environment),
+            history_max_bytes: environment.integer_at_least(
+                HISTORY_MAX_BYTES,
+                MIN_HISTORY_BYTES,
+                DEFAULT_HISTORY_MAX_BYTES,
+            )?,
+            inline_image_bytes: usize::try_from(environment.integer_at_least(
+                MCP_INLINE_IMAGE_BYTES,
+                0,
+                DEFAULT_INLINE_IMAGE_BYTES as u64,
+            )?)
+            .unwrap_or(usize::MAX),
             environment,
             events: EventSink::silent(),
         })
@@ -163,6 +190,8 @@ impl Settings {
             rate_scale: self.rate_scale,
             download_limits: self.download_limits,
             exit_codes: self.exit_codes,
+            history_max_bytes: self.history_max_bytes,
+            inline_image_bytes: self.inline_image_bytes,
             environment: self.environment.clone(),
             events: EventSink::silent(),
         }
@@ -226,7 +255,12 @@ impl Settings {
     pub fn downloader(&self) -> Result<Downloader> {
         Ok(Downloader::new(self.insecure_tls, self.download_limits)?
             .with_events(self.events.clone())
-            .with_history(History::beside_state(self.state.path())))
+            .with_history(self.history()))
+    }
+
+    /// The download history beside the state file, within its bound.
+    pub fn history(&self) -> History {
+        History::beside_state(self.state.path(), self.history_max_bytes)
     }
 }
 

@@ -19,9 +19,10 @@
 //! management took a large share of a first build, for formats Lovart does not
 //! send. Decoded pictures are bounded by [`MAX_DECODED_BYTES`].
 //!
-//! One result's blocks share a budget of base64 bytes ([`inline_budget`]:
-//! `LOVART_MCP_INLINE_IMAGE_BYTES`, [`DEFAULT_INLINE_BUDGET`] by default;
-//! several clients refuse a message over 1 MiB). When the pictures exceed it,
+//! One result's blocks share a budget of base64 bytes, which the caller
+//! passes in ([`previews_within`]; `lovart mcp` takes it from its settings,
+//! `LOVART_MCP_INLINE_IMAGE_BYTES`; several clients refuse a message over
+//! 1 MiB). When the pictures exceed it,
 //! the budget is shared out smallest first (a picture under its share keeps
 //! its preview and leaves the rest to the others), a bigger one is scaled
 //! further down ([`SMALLER_SIDES`]) until it fits its share, and one that fits
@@ -42,18 +43,6 @@ const MAX_DECODED_BYTES: usize = 512 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 85;
 /// The long sides tried, in turn, for a picture over its share of the budget.
 const SMALLER_SIDES: [u32; 6] = [768, 512, 384, 256, 192, 128];
-/// Base64 bytes of image data one result may carry: with the rest of the
-/// result (texts, links, the structured output: a few KiB) well under 1 MiB.
-pub const DEFAULT_INLINE_BUDGET: usize = 640 * 1024;
-
-/// The inline image budget: `LOVART_MCP_INLINE_IMAGE_BYTES` (a whole number
-/// of bytes; 0 sends no image blocks), else [`DEFAULT_INLINE_BUDGET`].
-pub fn inline_budget() -> usize {
-    std::env::var("LOVART_MCP_INLINE_IMAGE_BYTES")
-        .ok()
-        .and_then(|text| text.trim().parse::<usize>().ok())
-        .unwrap_or(DEFAULT_INLINE_BUDGET)
-}
 
 /// Size of `bytes` once base64-encoded, as it travels in an image block.
 pub fn base64_len(bytes: usize) -> usize {

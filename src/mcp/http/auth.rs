@@ -20,10 +20,10 @@ use reqwest::Url;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The shortest token accepted: guessing one must be hopeless.
-pub const MIN_TOKEN_CHARS: usize = 16;
-/// The environment variable with a token, when there is no token file.
-pub const TOKEN_ENV: &str = "LOVART_MCP_TOKEN";
+/// The environment variable with a token, when there is no token file
+/// (read and checked with the others: `Environment::mcp_token`).
+pub use lovart_core::settings::environment::MCP_TOKEN as TOKEN_ENV;
+pub use lovart_core::settings::environment::MIN_TOKEN_CHARS;
 
 /// The clients that may call, by token.
 pub struct Tokens {

@@ -19,8 +19,6 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::Value;
 
-/// The default bound of the history file.
-const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// The file's name in the state folder.
 pub(crate) const HISTORY_FILE: &str = "history.jsonl";
 
@@ -33,14 +31,9 @@ pub struct History {
 
 impl History {
     /// The history beside `state_file` (`…/state.json` → `…/history.jsonl`),
-    /// bounded by `LOVART_HISTORY_MAX_BYTES` when set.
-    pub fn beside_state(state_file: &Path) -> Self {
+    /// bounded by `max_bytes` (the settings' `LOVART_HISTORY_MAX_BYTES`).
+    pub fn beside_state(state_file: &Path, max_bytes: u64) -> Self {
         let folder = state_file.parent().unwrap_or(Path::new("."));
-        let max_bytes = std::env::var("LOVART_HISTORY_MAX_BYTES")
-            .ok()
-            .and_then(|text| text.trim().parse::<u64>().ok())
-            .filter(|&bytes| bytes >= 1024)
-            .unwrap_or(DEFAULT_MAX_BYTES);
         Self::at(folder.join(HISTORY_FILE), max_bytes)
     }
 
@@ -111,7 +104,12 @@ impl History {
     /// Every readable record, oldest first (at most the bound's worth of the
     /// newest bytes is read). A missing file is an empty history.
     pub fn read(&self) -> Result<Vec<Value>> {
-        let bytes = match read_tail(&self.path, self.max_bytes.max(DEFAULT_MAX_BYTES) * 2) {
+        let bytes = match read_tail(
+            &self.path,
+            self.max_bytes
+                .max(crate::settings::DEFAULT_HISTORY_MAX_BYTES)
+                * 2,
+        ) {
             Ok(bytes) => bytes,
             Err(error)
                 if error
@@ -320,7 +318,7 @@ mod tests {
     #[test]
     fn appends_read_back_oldest_first() {
         let dir = tempfile::tempdir().unwrap();
-        let history = History::beside_state(&dir.path().join("state.json"));
+        let history = History::beside_state(&dir.path().join("state.json"), 4096);
         history.append(&[json!({"n": 1}), json!({"n": 2})]).unwrap();
         history.append(&[json!({"n": 3})]).unwrap();
         let read = history.read().unwrap();

@@ -12,7 +12,7 @@ use crate::settings::Settings;
 
 /// The history of the state folder `ctx` uses.
 pub fn history(ctx: &Settings) -> History {
-    History::beside_state(ctx.state.path())
+    ctx.history()
 }
 
 /// The records that pass `filter`, newest first, each with whether its

@@ -17,7 +17,9 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use crate::failure::InvalidInput;
 
 /// The user-facing variables, with what each one does.
 pub const USER_VARIABLES: &[(&str, &str)] = &[
@@ -31,7 +33,16 @@ pub const USER_VARIABLES: &[(&str, &str)] = &[
         "detailed: one exit code per error kind",
     ),
     ("NO_COLOR", "set and not empty: progress without colour"),
+    (
+        MCP_TOKEN,
+        "the bearer token `lovart mcp --http` requires (--token-file overrides it)",
+    ),
 ];
+
+/// `LOVART_MCP_TOKEN`: read only by `lovart mcp --http` ([`Environment::mcp_token`]).
+pub const MCP_TOKEN: &str = "LOVART_MCP_TOKEN";
+/// The shortest bearer token accepted: guessing one must be hopeless.
+pub const MIN_TOKEN_CHARS: usize = 16;
 
 /// What a test knob accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +51,8 @@ pub enum KnobKind {
     PositiveScale,
     /// A whole number greater than zero.
     PositiveInteger,
+    /// A whole number at least this large (0 included when it is 0).
+    IntegerAtLeast(u64),
 }
 
 /// A hidden test knob: its variable, what it takes, and what it changes.
@@ -80,6 +93,16 @@ pub const KNOBS: &[Knob] = &[
         kind: KnobKind::PositiveInteger,
         effect: "largest artifact a download accepts, in bytes (8 GiB)",
     },
+    Knob {
+        name: HISTORY_MAX_BYTES,
+        kind: KnobKind::IntegerAtLeast(MIN_HISTORY_BYTES),
+        effect: "the download history's bound, in bytes (16 MiB; at least 1024)",
+    },
+    Knob {
+        name: MCP_INLINE_IMAGE_BYTES,
+        kind: KnobKind::IntegerAtLeast(0),
+        effect: "base64 bytes of image blocks in one MCP result (640 KiB; 0: none)",
+    },
 ];
 
 /// `LOVART_WAIT_SCALE`.
@@ -92,6 +115,13 @@ pub const RATE_SCALE: &str = "LOVART_RATE_SCALE";
 pub const DOWNLOAD_STALL_SECS: &str = "LOVART_DOWNLOAD_STALL_SECS";
 /// `LOVART_MAX_DOWNLOAD_BYTES`.
 pub const MAX_DOWNLOAD_BYTES: &str = "LOVART_MAX_DOWNLOAD_BYTES";
+
+/// `LOVART_HISTORY_MAX_BYTES`.
+pub const HISTORY_MAX_BYTES: &str = "LOVART_HISTORY_MAX_BYTES";
+/// The smallest history bound: a few lines must fit.
+pub const MIN_HISTORY_BYTES: u64 = 1024;
+/// `LOVART_MCP_INLINE_IMAGE_BYTES`.
+pub const MCP_INLINE_IMAGE_BYTES: &str = "LOVART_MCP_INLINE_IMAGE_BYTES";
 
 /// A snapshot of the variables lovart reads.
 #[derive(Debug, Clone, Default)]
@@ -157,7 +187,9 @@ impl Environment {
         };
         match text.trim().parse::<f64>() {
             Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
-            _ => bail!("{name} must be a number greater than 0, got '{text}'"),
+            _ => Err(refused(format!(
+                "{name} must be a number greater than 0, got '{text}'"
+            ))),
         }
     }
 
@@ -168,8 +200,46 @@ impl Environment {
         };
         match text.trim().parse::<u64>() {
             Ok(value) if value > 0 => Ok(value),
-            _ => bail!("{name} must be a whole number greater than 0, got '{text}'"),
+            _ => Err(refused(format!(
+                "{name} must be a whole number greater than 0, got '{text}'"
+            ))),
         }
+    }
+
+    /// A whole-number knob: `default` when unset, else an integer of at least `min`.
+    pub fn integer_at_least(&self, name: &str, min: u64, default: u64) -> Result<u64> {
+        let Some(text) = self.knob_text(name)? else {
+            return Ok(default);
+        };
+        match text.trim().parse::<u64>() {
+            Ok(value) if value >= min => Ok(value),
+            _ => Err(refused(format!(
+                "{name} must be a whole number of at least {min}, got '{text}'"
+            ))),
+        }
+    }
+
+    /// `LOVART_MCP_TOKEN`: `None` when unset or empty; a value that cannot be
+    /// a token (not Unicode, shorter than [`MIN_TOKEN_CHARS`], holding
+    /// spaces) is refused without echoing it. Read only where it is used
+    /// (`lovart mcp --http`), so a stray value breaks no other command.
+    pub fn mcp_token(&self) -> Result<Option<&str>> {
+        let Some(value) = self.values.get(MCP_TOKEN).filter(|value| !value.is_empty()) else {
+            return Ok(None);
+        };
+        let problem = match value.to_str() {
+            None => "it is not Unicode text".to_string(),
+            Some(token) if token.trim().chars().any(char::is_whitespace) => {
+                "it holds spaces (several tokens, or named ones, go in a --token-file)".to_string()
+            }
+            Some(token) if token.trim().chars().count() < MIN_TOKEN_CHARS => {
+                format!("it has {} characters", token.trim().chars().count())
+            }
+            Some(token) => return Ok(Some(token.trim())),
+        };
+        Err(refused(format!(
+            "{MCP_TOKEN} must be one token of at least {MIN_TOKEN_CHARS} characters: {problem}"
+        )))
     }
 
     /// A knob's text, `None` when unset; not Unicode is refused.
@@ -179,10 +249,15 @@ impl Environment {
             None => Ok(None),
             Some(value) => match value.to_str() {
                 Some(text) => Ok(Some(text)),
-                None => bail!("{name} must be a number, got {value:?}"),
+                None => Err(refused(format!("{name} must be a number, got {value:?}"))),
             },
         }
     }
+}
+
+/// A value refused: the caller's input error, named by its variable.
+fn refused(message: String) -> anyhow::Error {
+    InvalidInput(message).into()
 }
 
 #[cfg(test)]

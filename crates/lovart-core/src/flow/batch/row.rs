@@ -24,7 +24,6 @@ use crate::api::{ApiClient, ApiError, ApiErrorKind, ToolConfig};
 use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::events::EventSink;
 use crate::failure::{ErrorObject, Kind, api_kind, in_thread};
-use crate::files::history::History;
 use crate::files::record::Origin;
 use crate::flow::outcome::mark_generation_outcome;
 use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
@@ -454,7 +453,7 @@ async fn download(
         None => {
             fallback = Downloader::new(shared.ctx.insecure_tls, shared.ctx.download_limits)?
                 .with_warnings(shared.ctx.events.clone())
-                .with_history(History::beside_state(shared.ctx.state.path()));
+                .with_history(shared.ctx.history());
             &fallback
         }
     };

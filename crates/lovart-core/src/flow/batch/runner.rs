@@ -23,7 +23,6 @@ use super::row::{Outcome, Shared, Stats, process};
 use super::rows::{Row, parse_rows};
 use crate::events::{Event, EventSink};
 use crate::failure::{ExitCodes, InvalidInput};
-use crate::files::history::History;
 use crate::files::naming::NameTemplate;
 use crate::flow::send::ReasoningMode;
 use crate::python::dumps_compact;
@@ -161,7 +160,7 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
             true => Some(
                 crate::download::Downloader::new(ctx.insecure_tls, ctx.download_limits)?
                     .with_warnings(ctx.events.clone())
-                    .with_history(History::beside_state(ctx.state.path())),
+                    .with_history(ctx.history()),
             ),
             false => None,
         },
