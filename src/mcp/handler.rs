@@ -50,10 +50,13 @@ impl ServerHandler for LovartServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
+        let arguments = request.arguments.clone();
         let call = ToolCallContext::new(self, request, context);
         let response = self.tool_router.call(call).await?;
+        let schema = self.tool_router.get(&name).map(|tool| &*tool.input_schema);
         if let CallToolResponse::Complete(result) = &response
-            && let Some(invalid) = schemas::invalid_arguments(&name, result)
+            && let Some(invalid) =
+                schemas::invalid_arguments(&name, result, schema, arguments.as_ref())
         {
             return Ok(invalid.into());
         }

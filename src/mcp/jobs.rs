@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use lovart_core::api::{ApiClient, ToolConfig};
+use lovart_core::catalog;
 use lovart_core::download::{FileOptions, collect_artifacts};
 use lovart_core::events::EventSink;
 use lovart_core::failure::{InvalidInput, in_thread};
@@ -161,7 +162,11 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         mode: params.mode.map(Into::into),
         tools: ToolConfig {
             prefer_tool_categories: match prefer_models {
-                Some(value) => prefer_models_value(value, "prefer_models")?,
+                Some(value) => prefer_models_value(value, "prefer_models")?
+                    .map(|value| {
+                        catalog::known_categories_only(&value, "prefer_models").map(|()| value)
+                    })
+                    .transpose()?,
                 None => None,
             },
             include_tools: params.include_tools,

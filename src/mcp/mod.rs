@@ -16,10 +16,12 @@
 //! `input_required` confirmation from [`confirmation`], or a task of
 //! [`tasks`]); [`handler`] serves the protocol methods beyond tools: the
 //! artifacts as [`resources`], the skill ([`skills`]) and the tasks.
-//! [`schemas`] holds the tools' input and output schemas and icons.
+//! [`schemas`] holds the tools' input and output schemas and icons; [`arguments`]
+//! says which argument does not fit them.
 //! [`http`] serves the same tools over HTTP; a transport says where files may
 //! go and when waits stop ([`Serving`]); [`shutdown`] says how each stops.
 
+mod arguments;
 mod confirmation;
 mod generation;
 mod handler;

@@ -230,13 +230,26 @@ pub fn icons() -> Vec<Icon> {
 }
 
 /// The `isError` result for arguments that do not fit the tool's schema, or
-/// None when `result` is not rmcp's argument error.
-pub fn invalid_arguments(tool: &str, result: &CallToolResult) -> Option<CallToolResult> {
+/// None when `result` is not rmcp's argument error. The message names the
+/// argument and what it takes ([`super::arguments::misfit`], from the
+/// tool's `schema` and the call's `arguments`), else it is serde's (a
+/// missing or unknown argument, which serde names).
+pub fn invalid_arguments(
+    tool: &str,
+    result: &CallToolResult,
+    schema: Option<&JsonObject>,
+    arguments: Option<&JsonObject>,
+) -> Option<CallToolResult> {
     if result.is_error != Some(true) || result.structured_content.is_some() {
         return None;
     }
     let text = result.content.first()?.as_text()?.text.as_str();
-    let why = text.strip_prefix(ARGUMENT_ERROR_PREFIX)?.trim();
+    let serde_why = text.strip_prefix(ARGUMENT_ERROR_PREFIX)?.trim();
+    let why = match (schema, arguments) {
+        (Some(schema), Some(arguments)) => super::arguments::misfit(schema, arguments),
+        _ => None,
+    };
+    let why = why.as_deref().unwrap_or(serde_why);
     let error = anyhow::Error::new(InvalidInput(format!(
         "invalid arguments for `{tool}`: {why}"
     )));
@@ -278,7 +291,7 @@ mod tests {
         let rmcp_error = CallToolResult::error(vec![rmcp::model::ContentBlock::text(
             "failed to deserialize parameters: missing field `prompt`",
         )]);
-        let result = invalid_arguments("generate", &rmcp_error).unwrap();
+        let result = invalid_arguments("generate", &rmcp_error, None, None).unwrap();
         let object = result.structured_content.unwrap();
         assert_eq!(object["error"]["kind"], "invalid_input");
         assert!(

@@ -14,6 +14,7 @@ mod serving;
 mod session;
 mod stopping;
 mod tasks;
+mod vocabulary;
 
 use std::sync::{Arc, Mutex};
 

@@ -148,6 +148,35 @@ pub fn categories(tools: &[Tool]) -> Vec<String> {
     found
 }
 
+/// `models --category`'s refusal of a category not in `known`.
+fn unknown_category(wanted: &str, known: &[String]) -> crate::failure::InvalidInput {
+    crate::failure::InvalidInput(format!(
+        "unknown category '{wanted}': the known categories are {}",
+        known.join(", ")
+    ))
+}
+
+/// Refuses preferred models (`prefer_tool_categories`, an object of category
+/// → tool names) under a category the built-in catalog does not have, in
+/// `models --category`'s words after `invalid <name>: ` (`name`: what the
+/// caller's user calls the field). The names must match exactly: the server
+/// matches them so. (`lovart chat --prefer-models` sends any category, as the
+/// reference does; MCP `generate` checks.)
+pub fn known_categories_only(preferred: &Value, name: &str) -> Result<()> {
+    let known = categories(&builtin());
+    let Some(categories) = preferred.as_object() else {
+        return Ok(());
+    };
+    match categories.keys().find(|category| !known.contains(category)) {
+        None => Ok(()),
+        Some(wanted) => Err(crate::failure::InvalidInput(format!(
+            "invalid {name}: {}",
+            unknown_category(wanted, &known)
+        ))
+        .into()),
+    }
+}
+
 /// One warning line for each distinct name that the built-in catalog does not
 /// know, with up to three close names to suggest.
 pub(crate) fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
@@ -235,11 +264,7 @@ pub fn only_category(tools: Vec<Tool>, wanted: &str) -> Result<Vec<Tool>> {
         .iter()
         .any(|category| category.eq_ignore_ascii_case(wanted.trim()))
     {
-        return Err(crate::failure::InvalidInput(format!(
-            "unknown category '{wanted}': the known categories are {}",
-            known.join(", ")
-        ))
-        .into());
+        return Err(unknown_category(wanted, &known).into());
     }
     Ok(tools
         .into_iter()
