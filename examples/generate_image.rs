@@ -9,9 +9,9 @@
 //! ```
 //!
 //! The steps are the ones `lovart chat --download` takes: resolve the settings,
-//! make the API client, start the generation (project, send, record), wait
-//! for the thread to settle and download its artifacts, then close it (name
-//! the project, record the final state). The engine prints nothing itself: what
+//! open a session (the settings and the signed API client), and call its
+//! `generate` use case (project, send, record, wait, name the project, record
+//! the final state, download), which returns a typed `Generation`. The engine prints nothing itself: what
 //! it has to say while it works arrives as events, written here to stderr.
 //! Against the real API, leave out the
 //! sandbox and the keys in `Flags`: `Settings::resolve` then takes the base URL
@@ -19,14 +19,13 @@
 //! `LOVART_SECRET_KEY`, exactly as the command line does.
 
 use anyhow::{Context, Result, bail};
-use lovart_core::download::FileOptions;
 use lovart_core::events::{Event, EventSink, Events};
-use lovart_core::flow::generate::{self, Request};
-use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
+use lovart_core::flow::generate::Request;
+use lovart_core::flow::poll::Settled;
+use lovart_core::session::{Session, WaitPlan};
 use lovart_core::settings::{Environment, Flags, Settings};
 use lovart_core::state::StateStore;
 use lovart_sandbox::{SandboxHandle, SandboxOptions};
-use serde_json::Value;
 
 /// Says on stderr what the engine reports: each status a poll reads, and
 /// warnings (a state file that could not be saved, a failed download, …).
@@ -73,56 +72,38 @@ async fn main() -> Result<()> {
     // sink is handed to it too).
     let settings = settings.with_events(EventSink::new(Stderr));
 
-    // The signed API client; fails at once without keys or with a bad base URL.
-    let client = settings.api()?;
+    // A session: these settings and their signed API client; fails at once
+    // without keys or with a bad base URL.
+    let session = Session::new(&settings)?;
 
-    // Checks what can be checked before anything is billed (the output
-    // folder is created here), takes the state file's active project or makes
-    // one, sends one `POST /chat` and records the thread: from here on the
-    // generation is billed and its thread id is on record, whatever happens next.
-    let output_dir = folder.join("images").display().to_string();
+    // `lovart chat --download`: checks what can be checked before anything is
+    // billed (the output folder is created here), takes the state file's
+    // active project or makes one, sends one `POST /chat` and records the
+    // thread (from here on the generation is billed and its thread id is on
+    // record, whatever happens next); then waits (a status every 3 s, within
+    // `timeout`), names the project, records the final state and downloads
+    // every artifact.
     let request = Request {
         prompt: "a lighthouse at dawn, in watercolour".to_string(),
-        output_dir: Some(output_dir.clone()),
         ..Request::default()
     };
-    let started = generate::start(&client, &settings, request).await?;
-
-    // Wait (a status every 3 s, within `--timeout`: 180 s by default), shape
-    // the result, close the generation, then download every artifact.
-    let files = FileOptions {
-        origin: started.origin.clone(),
-        ..FileOptions::default()
-    };
-    let wait = Wait {
-        thread_id: &started.thread_id,
-        project_id: Some(&started.project_id),
+    let plan = WaitPlan {
         timeout: settings.timeout()?,
-        max_credits: None,
-        shape: PendingShape::Summary,
-        json: false,
-        download: true,
-        output_dir: &output_dir,
-        files: &files,
+        download: Some(folder.join("images").display().to_string()),
+        ..WaitPlan::default()
     };
-    let result = wait_for_output(&client, &settings, wait, async |result, pending| {
-        started.finish(&client, &settings, result, pending).await;
-        Ok(())
-    })
-    .await?;
-    let thread_id = &started.thread_id;
+    let generation = session.generate(request, plan).await?;
+    let thread_id = &generation.thread_id;
 
-    // `result` is the object `lovart chat --json --download` prints.
-    let status = result.get("final_status").and_then(Value::as_str);
-    if status != Some("done") {
-        bail!("thread {thread_id} ended as {status:?}, not done");
+    // `generation.output` is the object `lovart chat --json --download` prints;
+    // the typed fields say the same without digging in it.
+    if generation.status != Some(Settled::Done) {
+        bail!(
+            "thread {thread_id} ended as {}, not done",
+            generation.final_status()
+        );
     }
-    let downloaded = result.get("downloaded").and_then(Value::as_array);
-    let paths: Vec<&str> = downloaded
-        .into_iter()
-        .flatten()
-        .filter_map(|item| item.get("local_path")?.as_str())
-        .collect();
+    let paths: Vec<&str> = generation.local_paths().collect();
     if paths.is_empty() {
         bail!("thread {thread_id} finished without a downloaded file");
     }

@@ -7,60 +7,44 @@
 //! before anything billable is sent.
 
 use anyhow::Result;
-use lovart_wire::reply::fields;
 
 use crate::cli::ChatArgs;
 use crate::terminal::{ProjectLine, print_generation};
 use lovart_core::api::ToolConfig;
-use lovart_core::flow::generate::{self, Request};
+use lovart_core::files::record::Origin;
+use lovart_core::flow::generate::Request;
 use lovart_core::flow::send::parse_prefer_models;
-use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
-use lovart_core::python::py_str;
+use lovart_core::session::{Session, WaitPlan};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
-    let client = ctx.api()?;
-    let timeout = ctx.timeout()?;
+    let session = Session::new(ctx)?;
+    let plan = WaitPlan {
+        timeout: ctx.timeout()?,
+        max_credits: args.max_credits,
+        download: args.download.then(|| args.output_dir.clone()),
+        files: args.files.options(Origin::default()),
+        json: args.json,
+    };
     let request = Request {
-        prompt: args.prompt.clone(),
-        project_id: args.project_id.clone(),
-        thread_id: args.thread_id.clone(),
-        attachments: args.attachments.clone().unwrap_or_default(),
+        prompt: args.prompt,
+        project_id: args.project_id,
+        thread_id: args.thread_id,
+        attachments: args.attachments.unwrap_or_default(),
         mode: args.mode.map(Into::into),
         tools: ToolConfig {
             prefer_tool_categories: parse_prefer_models(args.prefer_models.as_deref())?,
-            include_tools: args.include_tools.clone().unwrap_or_default(),
-            exclude_tools: args.exclude_tools.clone().unwrap_or_default(),
+            include_tools: args.include_tools.unwrap_or_default(),
+            exclude_tools: args.exclude_tools.unwrap_or_default(),
         },
-        output_dir: args.download.then(|| args.output_dir.clone()),
+        output_dir: None,
     };
-    let started = generate::start(&client, ctx, request).await?;
-    let files = args.files.options(started.origin.clone());
-    let wait = Wait {
-        thread_id: &started.thread_id,
-        project_id: Some(&started.project_id),
-        timeout,
-        max_credits: args.max_credits,
-        shape: PendingShape::Summary,
-        json: args.json,
-        download: args.download,
-        output_dir: &args.output_dir,
-        files: &files,
-    };
-    let result = wait_for_output(&client, ctx, wait, async |result, pending| {
-        // A pending step returns at once: no name check, no rename.
-        started.finish(&client, ctx, result, pending).await;
-        Ok(())
-    })
-    .await?;
-
-    let field = |key: &str| result.get(key).map(py_str);
-    print_generation(
-        &result,
-        args.json,
-        &field(fields::THREAD_ID).unwrap_or_default(),
-        ProjectLine::Of(field(fields::PROJECT_ID).as_deref()),
+    let generation = session.generate(request, plan).await?;
+    print_generation(&generation, args.json, ProjectLine::FromOutput);
+    lovart_core::flow::hints::after_generation(
+        &ctx.events,
+        &generation.thread_id,
+        &generation.output,
     );
-    lovart_core::flow::hints::after_generation(&ctx.events, &started.thread_id, &result);
     Ok(())
 }

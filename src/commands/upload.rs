@@ -8,10 +8,11 @@ use serde_json::json;
 use crate::cli::UploadArgs;
 use crate::terminal::print_line;
 use lovart_core::python::dumps_compact;
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 
 pub async fn run(args: UploadArgs, ctx: &Settings) -> Result<()> {
-    let url = ctx.api()?.upload_file(Path::new(&args.file)).await?;
+    let url = Session::new(ctx)?.upload(Path::new(&args.file)).await?;
     print_line(&dumps_compact(&json!({"url": url}), true));
     Ok(())
 }

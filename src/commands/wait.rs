@@ -9,39 +9,25 @@ use anyhow::Result;
 
 use crate::cli::WaitArgs;
 use crate::terminal::{ProjectLine, print_generation};
-use lovart_core::flow::settle::{PendingShape, Wait, wait_for_output};
+use lovart_core::files::record::Origin;
+use lovart_core::session::{Session, WaitPlan};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
-    let client = ctx.api()?;
-    let timeout = ctx.timeout()?;
-    if args.download {
-        lovart_core::download::ensure_output_dir(&args.output_dir)?;
-    }
-    let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &args.thread_id)?;
-    let thread_id = thread_id.as_str();
-    let project_id = ctx.state.load()?.project_of_thread(thread_id);
-    let files = args
-        .files
-        .options(lovart_core::flow::threads::origin_of(ctx, thread_id));
-    let wait = Wait {
-        thread_id,
-        project_id: project_id.as_deref(),
-        timeout,
+    let session = Session::new(ctx)?;
+    let plan = WaitPlan {
+        timeout: ctx.timeout()?,
         max_credits: args.max_credits,
-        shape: PendingShape::Summary,
+        download: args.download.then(|| args.output_dir.clone()),
+        files: args.files.options(Origin::default()),
         json: args.json,
-        download: args.download,
-        output_dir: &args.output_dir,
-        files: &files,
     };
-    let result = wait_for_output(&client, ctx, wait, async |_, _| Ok(())).await?;
-    print_generation(
-        &result,
-        args.json,
-        thread_id,
-        ProjectLine::Of(project_id.as_deref()),
+    let generation = session.wait(&args.thread_id, plan).await?;
+    print_generation(&generation, args.json, ProjectLine::Known);
+    lovart_core::flow::hints::after_generation(
+        &ctx.events,
+        &generation.thread_id,
+        &generation.output,
     );
-    lovart_core::flow::hints::after_generation(&ctx.events, thread_id, &result);
     Ok(())
 }

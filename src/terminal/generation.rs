@@ -2,39 +2,55 @@
 //! object with `--json`, else the reference's `Status:`, `Thread:` (and for
 //! `chat` and `wait`, `Project:`) lines and the result's texts.
 
-use serde_json::{Map, Value};
+use lovart_wire::reply::fields;
+use serde_json::Value;
+
+use lovart_core::session::Generation;
 
 use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::python::{dumps_pretty, py_str};
 
 use super::print_line;
 
-/// The `Project:` line of the text output.
-pub enum ProjectLine<'a> {
-    /// No such line (`confirm`).
+/// Where the `Thread:` and `Project:` lines of the text output come from.
+pub enum ProjectLine {
+    /// The generation's own thread, and no `Project:` line (`confirm`).
     Omitted,
-    /// `Project: <id>`, or `Project: N/A` when there is none (`chat`, `wait`).
-    Of(Option<&'a str>),
+    /// The generation's own thread and project (`Project: N/A` when none: `wait`).
+    Known,
+    /// The output object's `thread_id` and `project_id` fields (`chat`).
+    FromOutput,
 }
 
-/// Prints `result`: as JSON, or as lines naming `thread_id` and the project.
-pub fn print_generation(
-    result: &Map<String, Value>,
-    json: bool,
-    thread_id: &str,
-    project: ProjectLine<'_>,
-) {
+/// Prints `generation`'s output: as JSON, or as the reference's lines naming
+/// the thread and the project.
+pub fn print_generation(generation: &Generation, json: bool, project: ProjectLine) {
+    let output = &generation.output;
     if json {
-        print_line(&dumps_pretty(&Value::Object(result.clone()), false));
+        print_line(&dumps_pretty(&Value::Object(output.clone()), false));
         return;
     }
-    let status = result.get("final_status").map(py_str).unwrap_or_default();
-    print_line(&format!("Status: {status}"));
+    let field = |key: &str| output.get(key).map(py_str);
+    let (thread_id, project_id) = match project {
+        ProjectLine::FromOutput => (
+            field(fields::THREAD_ID).unwrap_or_default(),
+            Some(field(fields::PROJECT_ID)),
+        ),
+        ProjectLine::Known => (
+            generation.thread_id.clone(),
+            Some(generation.project_id.clone()),
+        ),
+        ProjectLine::Omitted => (generation.thread_id.clone(), None),
+    };
+    print_line(&format!("Status: {}", generation.final_status()));
     print_line(&format!("Thread: {thread_id}"));
-    if let ProjectLine::Of(project) = project {
-        print_line(&format!("Project: {}", project.unwrap_or("N/A")));
+    if let Some(project_id) = project_id {
+        print_line(&format!(
+            "Project: {}",
+            project_id.as_deref().unwrap_or("N/A")
+        ));
     }
-    for line in result_text_lines(result) {
+    for line in result_text_lines(output) {
         print_line(&line);
     }
 }

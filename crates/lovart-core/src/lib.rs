@@ -6,7 +6,8 @@
 //! its flags and the environment, then calls the flows.
 //!
 //! Layers: `settings` (flags > environment > defaults, each variable read once
-//! in [`settings::environment`]); `api` is the one HTTP client (signing,
+//! in [`settings::environment`]); `session` the use cases a front end
+//! calls and the typed values they return; `api` is the one HTTP client (signing,
 //! envelope, retries), speaking the contract of the `lovart-wire` crate;
 //! `flow` holds the use cases (send, poll, settle, confirm, batch) and their
 //! advice; `state` owns the state file, `download` artifact files, `catalog`
@@ -17,18 +18,18 @@
 //!
 //! # From another program
 //!
-//! `examples/generate_image.rs` in the repository is a whole program; its
-//! steps are `lovart chat --download`'s:
+//! `examples/generate_image.rs` in the repository is a whole program:
 //! [`Settings::resolve`](settings::Settings::resolve) (a
 //! [`Flags`](settings::Flags) and
-//! [`Environment::read`](settings::Environment::read)),
-//! [`Settings::api`](settings::Settings::api) for the signed client,
-//! [`flow::generate::start`] for the project and the one billed `POST /chat`
-//! (its thread is on record in the state file from then on),
-//! [`flow::settle::wait_for_output`] to wait, shape the result object and
-//! download the artifacts, and [`flow::generate::Started::finish`] (called
-//! inside that wait) to name the project and record the final state. Results are the API's JSON as `serde_json` maps
-//! (typed views in `lovart_wire::reply`); errors are `anyhow::Error`s, which
+//! [`Environment::read`](settings::Environment::read)), a
+//! [`session::Session`] on them (the settings and the signed client), and
+//! its use cases: [`Session::generate`](session::Session::generate) is
+//! `lovart chat`, with `send`, `wait`, `confirm`, `result`, `upload` and
+//! [`session::download`] beside it. They return typed values
+//! ([`session::Generation`]: thread, project, how the wait ended, the output
+//! object the command line prints, the downloaded files); results are the
+//! API's JSON as `serde_json` maps inside them (typed views in
+//! `lovart_wire::reply`). Errors are `anyhow::Error`s, which
 //! [`failure::ErrorObject::of`] classifies (kind, HTTP status, thread id, hint).
 //! The engine never prints: what it has to say while it works (each status a
 //! poll reads, warnings, transfers, an interrupted wait) goes to the
@@ -46,6 +47,7 @@ pub mod files;
 pub mod flow;
 pub mod progress;
 pub mod python;
+pub mod session;
 pub mod settings;
 pub mod skill;
 pub mod state;

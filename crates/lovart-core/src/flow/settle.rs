@@ -21,7 +21,7 @@ use crate::failure::in_thread;
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{Direct, Settled, poll_until_settled};
-use crate::python::py_str;
+use crate::session::Generation;
 use crate::settings::Settings;
 
 /// Keys under which a pending confirmation may state its cost in credits.
@@ -163,7 +163,7 @@ pub async fn wait_for_output(
     ctx: &Settings,
     wait: Wait<'_>,
     finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
-) -> Result<Map<String, Value>> {
+) -> Result<Generation> {
     // No retry starts after the deadline: the command ends at most one attempt
     // per remaining call (the result) after it.
     let client = &client.until(Instant::now() + wait.timeout);
@@ -177,18 +177,21 @@ pub async fn wait_for_output(
     let outcome = until_interrupted(resumable, events, async {
         let settled = settle(client, ctx, wait.thread_id, wait.timeout, wait.max_credits).await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
+        let shaped = settled.clone();
         let mut result =
-            settled_output(client, wait.thread_id, wait.project_id, settled, wait.shape).await?;
+            settled_output(client, wait.thread_id, wait.project_id, shaped, wait.shape).await?;
         finish(&mut result, pending).await?;
         events.emit(Event::Activity(None));
-        download_if_asked(result, wait.download, wait.output_dir, wait.files, ctx).await
+        let result =
+            download_if_asked(result, wait.download, wait.output_dir, wait.files, ctx).await?;
+        Ok((settled, result))
     })
     .await;
     events.emit(Event::Activity(None));
-    let result = outcome.map_err(|error| in_thread(wait.thread_id, error))?;
-    let final_status = result.get("final_status").map(py_str).unwrap_or_default();
-    events.emit(Event::Settled(&final_status));
-    Ok(result)
+    let (settled, result) = outcome.map_err(|error| in_thread(wait.thread_id, error))?;
+    let generation = Generation::new(wait.thread_id, wait.project_id, Some(settled), result);
+    events.emit(Event::Settled(&generation.final_status()));
+    Ok(generation)
 }
 
 #[cfg(test)]
