@@ -38,6 +38,7 @@ pub fn run(args: ProjectIdArgs, ctx: &Settings) -> Result<()> {
             };
             return Err(Hinted {
                 hints,
+                mcp_hints: None,
                 kind: None,
                 cause: not_found.into(),
             }

@@ -51,6 +51,7 @@ fn install(args: &SkillInstallArgs) -> Result<()> {
         );
         Hinted {
             hints: vec![hint],
+            mcp_hints: None,
             kind: Some(Kind::Local),
             cause: error,
         }

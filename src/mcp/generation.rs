@@ -26,7 +26,9 @@ use serde_json::{Map, Value, json};
 
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::flow::settle::estimated_cost;
+use lovart_core::settings::Settings;
 
+use super::call_events::CallEvents;
 use super::confirmation::{self, Confirmations};
 use super::http::files::FilePolicy;
 use super::jobs::{self, Job};
@@ -110,9 +112,11 @@ pub async fn answer(
         if wants_task {
             return start_task(server, request, call).await;
         }
-        let job = shared.job(request, true)?;
+        let events = shared.call_events(request);
+        let ctx = events.settings(&shared.ctx);
+        let job = shared.job(&ctx, request, &events, true)?;
         let tool = call.tool();
-        let output = run(&job, call).await?;
+        let output = events.add_warnings(run(&job, call).await?);
         if Confirmations::can_ask_inline(request)
             && let Some(question) = shared.confirmations.ask(tool, &output)
         {
@@ -185,8 +189,11 @@ async fn resume(
         return Ok(finish(shared, resumed.pending_output, None).await.into());
     }
     let after = call.after();
-    let job = shared.job(request, true)?;
+    let events = shared.call_events(request);
+    let ctx = events.settings(&shared.ctx);
+    let job = shared.job(&ctx, request, &events, true)?;
     let mut output = jobs::confirm(&job, confirm_params(&resumed.thread_id, &after)).await?;
+    output = events.add_warnings(output);
     output.insert("approved_by_user".into(), json!(true));
     if let Some(question) = shared.confirmations.ask(call.tool(), &output) {
         // A further high-cost step: ask again.
@@ -217,12 +224,14 @@ async fn start_task(
     let after = call.after();
     // The first step waits one poll, without asking or downloading.
     let quick = Some(1.0);
-    let job = shared.job(request, false)?;
+    let events = shared.call_events(request);
+    let ctx = events.settings(&shared.ctx);
+    let job = shared.job(&ctx, request, &events, false)?;
     let (thread_id, first) = match call {
         Call::Generate(mut params) => {
             params.wait_seconds = quick;
             params.download = false;
-            let output = jobs::generate(&job, params).await?;
+            let output = events.add_warnings(jobs::generate(&job, params).await?);
             (text(&output, "thread_id"), Some(output))
         }
         Call::Confirm(mut params) => {
@@ -302,7 +311,8 @@ async fn task_work(
     first: Option<Map<String, Value>>,
     link: &TaskLink,
 ) -> Result<CallToolResult> {
-    let job = shared.job(request, false)?;
+    // The task outlives its request: events go to the server's log only.
+    let job = shared.job(&shared.ctx, request, &shared.call_events(request), false)?;
     let round = |confirm_first: bool| {
         let wait = WaitParams {
             thread_id: thread_id.to_string(),
@@ -395,14 +405,28 @@ fn text(output: &Map<String, Value>, key: &str) -> String {
 }
 
 impl Shared {
-    /// The job of a call; `elicit`: a pending step may be put to the user
-    /// with `elicitation/create` (2025-11-25 sessions).
-    pub fn job(&self, request: &RequestContext<RoleServer>, elicit: bool) -> Result<Job<'_>> {
+    /// The events of a call of `request` ([`CallEvents`]), logged at the
+    /// level its client asked for.
+    pub fn call_events(&self, request: &RequestContext<RoleServer>) -> CallEvents {
+        CallEvents::start(request, &self.log_level, Progress::of(request))
+    }
+
+    /// The job of a call, working with `ctx` (the server's settings with the
+    /// call's `events`) and reporting progress through `events`' channel;
+    /// `elicit`: a pending step may be put to the user with
+    /// `elicitation/create` (2025-11-25 sessions).
+    pub fn job<'a>(
+        &'a self,
+        ctx: &'a Settings,
+        request: &RequestContext<RoleServer>,
+        events: &CallEvents,
+        elicit: bool,
+    ) -> Result<Job<'a>> {
         Ok(Job {
-            ctx: &self.ctx,
+            ctx,
             client: self.api()?,
             peer: request.peer.clone(),
-            progress: Progress::of(request),
+            progress: events.progress_channel(),
             elicit,
             approved_cost: std::sync::Mutex::new(None),
             draining: self.serving.draining.clone(),

@@ -5,6 +5,11 @@
 //! through `skills/*`, and `tasks/*`.
 
 use rmcp::handler::server::tool::ToolCallContext;
+#[allow(
+    deprecated,
+    reason = "MCP logging (SEP-2577) is what clients show today"
+)]
+use rmcp::model::SetLevelRequestParams;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CancelTaskParams, GetSkillRequestParams,
     GetSkillResult, GetTaskParams, GetTaskResult, Implementation, ListResourceTemplatesResult,
@@ -29,7 +34,12 @@ with isError and error.kind/retryable.";
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for LovartServer {
     fn get_info(&self) -> ServerConfig {
+        #[allow(
+            deprecated,
+            reason = "MCP logging (SEP-2577) is what clients show today"
+        )]
         let capabilities = ServerCapabilities::builder()
+            .enable_logging()
             .enable_tools()
             .enable_resources()
             .enable_skills()
@@ -42,6 +52,23 @@ impl ServerHandler for LovartServer {
                     .with_icons(schemas::icons()),
             )
             .with_instructions(INSTRUCTIONS.to_string())
+    }
+
+    /// `logging/setLevel`: kept for the later calls of a stdio client
+    /// ([`super::Serving::one_client`]); accepted and not kept over HTTP.
+    #[allow(
+        deprecated,
+        reason = "MCP logging (SEP-2577) is what clients show today"
+    )]
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if self.shared.serving.one_client {
+            self.shared.log_level.set(request.level);
+        }
+        Ok(())
     }
 
     async fn call_tool(

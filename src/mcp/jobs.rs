@@ -386,7 +386,7 @@ async fn settle_reporting(
     if !job.progress.wanted() {
         return settle(client, job.ctx, thread_id, timeout, max_credits).await;
     }
-    let (observer, polls) = status_channel();
+    let (observer, polls) = status_channel(job.ctx.events.clone());
     let settling = async move {
         // The observer goes with this future (inside the settings), which ends the relay.
         let ctx = job.ctx.for_server().with_events(EventSink::new(observer));

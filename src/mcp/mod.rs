@@ -22,6 +22,7 @@
 //! go and when waits stop ([`Serving`]); [`shutdown`] says how each stops.
 
 mod arguments;
+mod call_events;
 mod confirmation;
 mod generation;
 mod handler;
@@ -58,6 +59,7 @@ use lovart_core::catalog::{self, Tool};
 use lovart_core::flow::outcome::download_if_asked;
 use lovart_core::settings::Settings;
 
+use call_events::LogLevel;
 use confirmation::Confirmations;
 use generation::Call;
 use http::files::FilePolicy;
@@ -80,6 +82,7 @@ pub async fn serve_stdio(ctx: Settings) -> Result<()> {
             files: FilePolicy::Local,
             draining: Draining::never(),
             stopping,
+            one_client: true,
         },
     );
     server.warn_if_unusable();
@@ -138,6 +141,10 @@ pub struct Serving {
     pub draining: Draining,
     /// When every call in flight is cut off (the stdio client left).
     pub stopping: Stopping,
+    /// One client for the server's life (stdio): the level it sets with
+    /// `logging/setLevel` holds for its later calls. Over stateless HTTP each
+    /// request stands alone: calls log warnings and worse.
+    pub one_client: bool,
 }
 
 /// What every call shares.
@@ -153,6 +160,8 @@ struct Shared {
     tasks: Tasks,
     /// What the transport decides (file policy, draining).
     serving: Serving,
+    /// The lowest level of log messages the (stdio) client wants.
+    log_level: LogLevel,
 }
 
 impl Shared {
@@ -182,6 +191,7 @@ impl LovartServer {
                 confirmations: Confirmations::default(),
                 tasks: Tasks::default(),
                 serving,
+                log_level: LogLevel::new(),
             }),
             tool_router: Self::tool_router(),
         }
@@ -313,7 +323,8 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResult {
         answer(&request, &self.shared.serving.stopping, async {
-            let ctx = &self.shared.ctx;
+            let events = self.shared.call_events(&request);
+            let ctx = &events.settings(&self.shared.ctx);
             let client = self.shared.api()?;
             let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &params.thread_id)?;
             let output_dir = self
@@ -331,6 +342,7 @@ impl LovartServer {
             let result = client.result(&thread_id).await?;
             let result =
                 download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+            let result = events.add_warnings(result);
             Ok(generation::finish(&self.shared, result, None).await)
         })
         .await

@@ -2,9 +2,11 @@
 //! client gave a progress token with the call (the spec forbids others), best
 //! effort (a failed notification never fails the call). Each status poll is
 //! one step ("status: running", which also keeps clients that reset their
-//! timeout on progress waiting); each artifact that lands is one more.
+//! timeout on progress waiting); each artifact that lands is one more; a
+//! download's bytes are more ([`super::call_events`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
@@ -14,13 +16,15 @@ use tokio::sync::mpsc;
 
 use lovart_core::api::ApiClient;
 use lovart_core::download::collect_artifacts;
-use lovart_core::events::{Event, Events};
+use lovart_core::events::{Event, EventSink, Events};
+use lovart_core::failure::Wording;
 
-/// The progress channel of one tool call.
+/// The progress channel of one tool call (its copies share the step count).
+#[derive(Clone)]
 pub struct Progress {
     peer: Peer<RoleServer>,
     token: Option<ProgressToken>,
-    step: AtomicU32,
+    step: Arc<AtomicU32>,
 }
 
 impl Progress {
@@ -28,7 +32,7 @@ impl Progress {
         Self {
             peer: request.peer.clone(),
             token: request.meta.get_progress_token(),
-            step: AtomicU32::new(0),
+            step: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -75,23 +79,21 @@ impl Progress {
 pub struct Polls(mpsc::UnboundedReceiver<String>);
 
 /// The events of a tool call: passes each status word to [`Progress::relay`],
-/// and logs the rest as the server does ([`Log`]).
-pub struct StatusSender(mpsc::UnboundedSender<String>);
+/// and every event (the status too) to the call's own sink.
+pub struct StatusSender(mpsc::UnboundedSender<String>, EventSink);
 
-/// A connected observer and receiver.
-pub fn status_channel() -> (StatusSender, Polls) {
+/// A connected observer and receiver; events other than a status go to `rest`.
+pub fn status_channel(rest: EventSink) -> (StatusSender, Polls) {
     let (sender, receiver) = mpsc::unbounded_channel();
-    (StatusSender(sender), Polls(receiver))
+    (StatusSender(sender, rest), Polls(receiver))
 }
 
 impl Events for StatusSender {
     fn emit(&self, event: Event<'_>) {
-        match event {
-            Event::Status(status) => {
-                let _ = self.0.send(status.to_string());
-            }
-            other => Log.emit(other),
+        if let Event::Status(status) = event {
+            let _ = self.0.send(status.to_string());
         }
+        self.1.emit(event);
     }
 }
 
@@ -103,6 +105,10 @@ impl Events for Log {
     fn emit(&self, event: Event<'_>) {
         match event {
             Event::Warning(text) | Event::Line(text) => eprintln!("lovart mcp: {text}"),
+            Event::UnknownTool { name, suggestions } => eprintln!(
+                "lovart mcp: {}",
+                lovart_core::catalog::unknown_tool_warning(name, suggestions, Wording::Mcp)
+            ),
             Event::Notice(text) => eprintln!("lovart mcp: warning: {text}"),
             Event::Uploaded { file, url } => eprintln!("lovart mcp: uploaded {file} -> {url}"),
             Event::AutoConfirmed { cost, limit } => eprintln!(

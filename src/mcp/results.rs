@@ -14,7 +14,7 @@ use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use serde_json::{Map, Value};
 
-use lovart_core::failure::ErrorObject;
+use lovart_core::failure::{ErrorObject, Wording};
 use lovart_core::flow::outcome::result_text_lines;
 use lovart_core::flow::settle::estimated_cost;
 use lovart_core::python::{dumps_compact, is_truthy, py_str};
@@ -27,7 +27,7 @@ const MAX_IMAGE_BLOCKS: usize = 8;
 /// A failed call: `isError: true`, the CLI's `{"error": {...}}` object as
 /// `structuredContent` and, as text, the same object.
 pub fn error(error: &anyhow::Error) -> CallToolResult {
-    let object = ErrorObject::of(error);
+    let object = ErrorObject::worded(error, Wording::Mcp);
     eprintln!("lovart mcp: {}: {}", object.kind.as_str(), object.message);
     CallToolResult::structured_error(object.to_json())
 }
@@ -105,6 +105,9 @@ pub fn summary(output: &Map<String, Value>) -> String {
         if !text.is_empty() {
             lines.push(text);
         }
+    }
+    if let Some(Value::Array(warnings)) = output.get("warnings") {
+        lines.extend(warnings.iter().map(|w| format!("Warning: {}", py_str(w))));
     }
     lines.extend(
         result_text_lines(output)

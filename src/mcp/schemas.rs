@@ -133,6 +133,7 @@ pub fn generation() -> Arc<JsonObject> {
             "agent_message": {"type": "string"},
             "project_name": {"type": "string"},
             "approved_by_user": {"type": "boolean", "description": "The user approved a high-cost step during this call."},
+            "warnings": {"type": "array", "items": {"type": "string"}, "description": "What went wrong without stopping the call: a tool name the catalog does not know, a state file not saved."},
             "downloaded": {
                 "type": "array",
                 "items": {

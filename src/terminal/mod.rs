@@ -13,7 +13,9 @@ pub mod spinner;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use lovart_core::catalog::unknown_tool_warning;
 use lovart_core::events::{Event, EventSink, Events};
+use lovart_core::failure::Wording;
 use lovart_core::progress::Progress;
 use lovart_core::python::dumps_pretty;
 use serde_json::json;
@@ -76,6 +78,9 @@ impl Events for Terminal {
                 }
             }
             Event::Hint(text) => hint(text),
+            Event::UnknownTool { name, suggestions } => {
+                self.say(&unknown_tool_warning(name, suggestions, Wording::Cli));
+            }
             Event::Uploaded { file, url } => self.say(&format!("uploaded {file} -> {url}")),
             Event::Activity(label) => {
                 let mut spinner = lock(&self.spinner);

@@ -8,6 +8,7 @@
 //! This file is the client harness; the tests are in `mcp/`.
 
 mod deadline;
+mod events;
 mod flows;
 mod protocols;
 mod serving;
@@ -52,6 +53,8 @@ pub const TOOLS: [&str; 11] = [
 #[derive(Clone, Default)]
 pub struct Recorder {
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    /// Each `notifications/message`: its level and its data as text.
+    pub logs: Arc<Mutex<Vec<(String, String)>>>,
     pub questions: Arc<Mutex<Vec<String>>>,
     pub approve: Option<bool>,
     pub silent: bool,
@@ -65,6 +68,23 @@ impl ClientHandler for Recorder {
         _: NotificationContext<RoleClient>,
     ) {
         self.progress.lock().unwrap().push(params);
+    }
+
+    #[allow(deprecated, reason = "MCP logging (SEP-2577) is what the server sends")]
+    async fn on_logging_message(
+        &self,
+        params: rmcp::model::LoggingMessageNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        let level = serde_json::to_value(params.level).unwrap();
+        let text = params
+            .data
+            .as_str()
+            .map_or_else(|| params.data.to_string(), str::to_string);
+        self.logs
+            .lock()
+            .unwrap()
+            .push((level.as_str().unwrap_or_default().to_string(), text));
     }
 
     async fn create_elicitation(

@@ -19,6 +19,7 @@ use lovart_wire::paths::{PATH_PREFIX, TOOLS_CATALOG, USER_AGENT};
 use crate::api::{
     ApiError, ApiErrorKind, describe_request_error, http_error, read_answer, unwrap_envelope,
 };
+use crate::failure::Wording;
 use crate::python::is_truthy;
 
 /// Categories in the order the upstream docs list them; others follow, in the
@@ -177,9 +178,9 @@ pub fn known_categories_only(preferred: &Value, name: &str) -> Result<()> {
     }
 }
 
-/// One warning line for each distinct name that the built-in catalog does not
-/// know, with up to three close names to suggest.
-pub(crate) fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
+/// Each distinct name that the built-in catalog does not know, with up to
+/// three close names to suggest.
+pub(crate) fn unknown_tools(names: &[&str]) -> Vec<(String, Vec<String>)> {
     let known: Vec<String> = builtin().into_iter().map(|tool| tool.name).collect();
     let known: Vec<&str> = known
         .iter()
@@ -194,17 +195,40 @@ pub(crate) fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
         }
         seen.push(name);
         let suggestions = closest_names(name, &known);
-        let did_you_mean = if suggestions.is_empty() {
-            String::new()
-        } else {
-            let quoted: Vec<String> = suggestions.iter().map(|s| format!("'{s}'")).collect();
-            format!("; did you mean {}?", quoted.join(", "))
-        };
-        warnings.push(format!(
-            "warning: unknown tool '{name}'{did_you_mean} (sent anyway; the catalog changes often — see lovart models)"
+        warnings.push((
+            name.to_string(),
+            suggestions.into_iter().map(str::to_string).collect(),
         ));
     }
     warnings
+}
+
+/// The warning about a tool name the catalog does not know
+/// ([`crate::events::Event::UnknownTool`]), pointing at the list of models
+/// in `wording`'s words (`lovart models`, or the `models` tool).
+pub fn unknown_tool_warning(name: &str, suggestions: &[String], wording: Wording) -> String {
+    let did_you_mean = if suggestions.is_empty() {
+        String::new()
+    } else {
+        let quoted: Vec<String> = suggestions.iter().map(|s| format!("'{s}'")).collect();
+        format!("; did you mean {}?", quoted.join(", "))
+    };
+    let models = match wording {
+        Wording::Cli => "see lovart models",
+        Wording::Mcp => "the `models` tool lists it",
+    };
+    format!(
+        "warning: unknown tool '{name}'{did_you_mean} (sent anyway; the catalog changes often — {models})"
+    )
+}
+
+/// Each unknown name's warning at the command line (tests).
+#[cfg(test)]
+fn unknown_tool_warnings(names: &[&str]) -> Vec<String> {
+    unknown_tools(names)
+        .iter()
+        .map(|(name, suggestions)| unknown_tool_warning(name, suggestions, Wording::Cli))
+        .collect()
 }
 
 /// Up to three names of `known` close to `name`, closest first: a known name

@@ -27,8 +27,17 @@ pub enum Event<'a> {
     /// Advice for a person (the CLI shows `hint: <text>` only at a terminal).
     Hint(&'a str),
     /// A line to show as it is: a batch's resume note and summary, an input
-    /// line it refused, a warning about a tool name the catalog does not know.
+    /// line it refused.
     Line(&'a str),
+    /// A tool name (preferred, included or excluded) that the built-in
+    /// catalog does not know; the send goes on with it. Each front end words
+    /// it ([`crate::catalog::unknown_tool_warning`]).
+    UnknownTool {
+        /// The name as given.
+        name: &'a str,
+        /// Up to three known names close to it, closest first.
+        suggestions: &'a [String],
+    },
     /// A local attachment was uploaded; `url` is what the send carries instead.
     Uploaded {
         /// The local path as given.

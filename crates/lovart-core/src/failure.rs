@@ -9,6 +9,12 @@
 //! nothing billed is lost. Exit codes stay the reference's (0/1/2/130) unless
 //! `LOVART_EXIT_CODES=detailed` asks for one code per kind and per unfinished
 //! generation ([`ExitCodes`]).
+//!
+//! Advice names what the reader can do, in the words of their front end
+//! ([`Wording`]): the CLI's names `lovart` commands and flags ("resume with
+//! `lovart wait --thread-id t1 --json`"), MCP's names tools and arguments
+//! ("call the `wait` tool with thread_id \"t1\""). An error that carries its
+//! own advice ([`Hinted`]) carries it in both when they differ.
 
 use std::fmt;
 
@@ -163,6 +169,16 @@ pub fn in_thread(thread_id: &str, cause: anyhow::Error) -> anyhow::Error {
     .into()
 }
 
+/// Whose words advice is in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Wording {
+    /// The command line's: `lovart <command> --flag`.
+    #[default]
+    Cli,
+    /// An MCP client's: tools and their arguments.
+    Mcp,
+}
+
 /// An error with advice already known where it happened (and, when that
 /// advice knows better, the kind: a project check that failed on the keys is
 /// an `auth` error under the reference's "does not exist" message). Prints as
@@ -171,6 +187,9 @@ pub fn in_thread(thread_id: &str, cause: anyhow::Error) -> anyhow::Error {
 pub struct Hinted {
     /// Advice lines, each one a `hint:` line (joined by newlines in `hint`).
     pub hints: Vec<String>,
+    /// The same advice in MCP's words ([`Wording::Mcp`]), when `hints` name
+    /// `lovart` commands or flags; None: `hints` serve every front end.
+    pub mcp_hints: Option<Vec<String>>,
     /// The kind, when it is not the one the cause would be classified as.
     pub kind: Option<Kind>,
     /// What failed.
@@ -205,8 +224,14 @@ pub struct ErrorObject {
 }
 
 impl ErrorObject {
-    /// Classifies an error the way a program needs it.
+    /// Classifies an error the way a program needs it, with the CLI's advice.
     pub fn of(error: &anyhow::Error) -> Self {
+        Self::worded(error, Wording::Cli)
+    }
+
+    /// Classifies an error, with advice in `wording`'s words (an MCP client
+    /// is told about tools, not commands; the CLI's bytes stay as they were).
+    pub fn worded(error: &anyhow::Error, wording: Wording) -> Self {
         let (thread_id, cause) = match error.downcast_ref::<InThread>() {
             Some(in_thread) => (Some(in_thread.thread_id.clone()), &in_thread.cause),
             None => (None, error),
@@ -243,10 +268,19 @@ impl ErrorObject {
         if let Some(kind) = hinted.and_then(|hinted| hinted.kind) {
             object.kind = kind;
         }
-        object.hint = match hinted {
-            Some(hinted) if !hinted.hints.is_empty() => Some(hinted.hints.join("\n")),
-            _ if nothing_pending => Some(nothing_pending_advice(object.thread_id.as_deref())),
-            _ => advice(&object),
+        if wording == Wording::Mcp && cause.is::<MissingKeys>() {
+            object.message = MISSING_KEYS_FOR_MCP.to_string();
+        }
+        let own = hinted.map(|hinted| match (wording, &hinted.mcp_hints) {
+            (Wording::Mcp, Some(mcp_hints)) => mcp_hints,
+            _ => &hinted.hints,
+        });
+        object.hint = match own {
+            Some(hints) if !hints.is_empty() => Some(hints.join("\n")),
+            _ if nothing_pending => {
+                Some(nothing_pending_advice(object.thread_id.as_deref(), wording))
+            }
+            _ => advice(&object, wording),
         };
         object
     }
@@ -291,18 +325,76 @@ pub fn api_kind(error: &ApiError) -> Kind {
     }
 }
 
+/// [`MissingKeys`]' message for an MCP client, whose user sets the keys in
+/// the server's configuration, not on a command line.
+const MISSING_KEYS_FOR_MCP: &str = "LOVART_ACCESS_KEY and LOVART_SECRET_KEY must be set in the \
+MCP server's environment (the client's configuration of this server)";
+
 /// A confirm refused because nothing waits for a yes: where to look instead.
-fn nothing_pending_advice(thread_id: Option<&str>) -> String {
+fn nothing_pending_advice(thread_id: Option<&str>, wording: Wording) -> String {
     let thread = thread_id.unwrap_or("<id>");
-    format!(
-        "thread {thread} has no step waiting for confirmation: `lovart result --thread-id {thread}` shows where it stands"
-    )
+    match wording {
+        Wording::Cli => format!(
+            "thread {thread} has no step waiting for confirmation: `lovart result --thread-id {thread}` shows where it stands"
+        ),
+        Wording::Mcp => format!(
+            "thread {thread} has no step waiting for confirmation: the `result` tool with thread_id \"{thread}\" shows where it stands"
+        ),
+    }
 }
 
 /// What the user can do about a failure whose cause is known.
-fn advice(error: &ErrorObject) -> Option<String> {
+fn advice(error: &ErrorObject, wording: Wording) -> Option<String> {
+    match wording {
+        Wording::Cli => cli_advice(error),
+        Wording::Mcp => mcp_advice(error),
+    }
+}
+
+/// Whether the server refused the request's time.
+fn clock_refused(error: &ErrorObject) -> bool {
     let lower = error.message.to_lowercase();
-    if lower.contains("timestamp") && (lower.contains("expired") || lower.contains("skew")) {
+    lower.contains("timestamp") && (lower.contains("expired") || lower.contains("skew"))
+}
+
+/// [`advice`] for an MCP client: the same counsel, naming tools and arguments.
+fn mcp_advice(error: &ErrorObject) -> Option<String> {
+    if clock_refused(error) {
+        return Some(
+            "the server rejected the request time: check that the clock of the machine running the MCP server is right"
+                .to_string(),
+        );
+    }
+    let resume = error.thread_id.as_deref().map(|thread| {
+        format!("the generation goes on: call the `wait` tool with thread_id \"{thread}\"")
+    });
+    let advice = match error.kind {
+        Kind::Auth => "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY in the MCP server's environment (Lovart: avatar menu -> AK/SK Management)".to_string(),
+        Kind::InsufficientCredits => "the account does not have enough credits for this: top up, or (if the user agrees) switch to the queue with the `set_mode` tool, mode \"unlimited\"".to_string(),
+        Kind::ThreadBusy => match &error.thread_id {
+            Some(thread) => format!("thread {thread} is still busy: wait for it (the `wait` tool with thread_id \"{thread}\") or start a new thread (`generate` without thread_id)"),
+            None => "the thread is still busy: wait for it (the `wait` tool with its thread_id) or start a new thread (`generate` without thread_id)".to_string(),
+        },
+        Kind::RateLimited => match error.retry_after_s {
+            Some(wait) => format!("rate limited: retry after {wait} s"),
+            None => "rate limited: wait a minute before retrying".to_string(),
+        },
+        Kind::Network | Kind::Timeout => "check the network, LOVART_BASE_URL and any proxy settings (https_proxy, no_proxy) of the MCP server".to_string(),
+        Kind::OutcomeUnknown => format!(
+            "the send got no answer, so it may have started a generation: look before sending again (the `threads` tool lists the saved threads, the `status` tool checks one); the same request sent again within {} minutes reuses its Idempotency-Key, so it is started and billed once",
+            crate::state::pending_sends::REUSE_WINDOW.as_secs() / 60
+        ),
+        _ => return resume,
+    };
+    Some(match resume {
+        Some(resume) if error.kind != Kind::ThreadBusy => format!("{advice}; {resume}"),
+        _ => advice,
+    })
+}
+
+/// [`advice`] at the command line.
+fn cli_advice(error: &ErrorObject) -> Option<String> {
+    if clock_refused(error) {
         return Some(
             "the server rejected the request time: check that this machine's clock is right (lovart doctor shows the offset)"
                 .to_string(),
@@ -483,6 +575,56 @@ mod tests {
         let bad: anyhow::Error = InvalidInput("bad".into()).into();
         assert_eq!(ErrorObject::of(&bad).kind, Kind::InvalidInput);
         assert!(!Kind::InvalidInput.retryable());
+    }
+
+    /// Every advice the engine words itself, in both wordings: the CLI's
+    /// names commands (unchanged), MCP's names tools and no command or flag.
+    #[test]
+    fn mcp_advice_names_tools_where_the_clis_names_commands() {
+        let errors = [
+            in_thread("t1", api(Some(503), None)),
+            in_thread("t1", api(Some(409), None)),
+            api(Some(402), None),
+            api(Some(401), None),
+            in_thread(
+                "t1",
+                ApiError::new(ApiErrorKind::NotApplicable, "nothing").into(),
+            ),
+            in_thread(
+                "t1",
+                ApiError::new(ApiErrorKind::Connection, "timed out").into(),
+            ),
+            Hinted {
+                hints: Vec::new(),
+                mcp_hints: None,
+                kind: Some(Kind::OutcomeUnknown),
+                cause: api(None, None),
+            }
+            .into(),
+            MissingKeys.into(),
+        ];
+        for error in &errors {
+            let cli = ErrorObject::of(error);
+            let mcp = ErrorObject::worded(error, Wording::Mcp);
+            assert_eq!(cli.kind, mcp.kind);
+            let cli_text = format!("{} {}", cli.message, cli.hint.clone().unwrap_or_default());
+            let mcp_text = format!("{} {}", mcp.message, mcp.hint.clone().unwrap_or_default());
+            assert!(!mcp_text.contains("lovart "), "{mcp_text}");
+            assert!(!mcp_text.contains("--"), "{mcp_text}");
+            if cli_text.contains("lovart ") || cli_text.contains("--") {
+                assert_ne!(cli_text, mcp_text);
+            }
+        }
+        let resume = ErrorObject::of(&errors[0]).hint.unwrap();
+        assert!(
+            resume.contains("resume with `lovart wait --thread-id t1 --json`"),
+            "{resume}"
+        );
+        let resume = ErrorObject::worded(&errors[0], Wording::Mcp).hint.unwrap();
+        assert!(
+            resume.contains("call the `wait` tool with thread_id \"t1\""),
+            "{resume}"
+        );
     }
 
     #[test]

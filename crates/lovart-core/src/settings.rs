@@ -243,6 +243,9 @@ impl Settings {
             None => Ok(self.base_url.trim()),
             Some(problem) => Err(Hinted {
                 hints: vec![problem.advice],
+                mcp_hints: Some(vec![format!(
+                    "the MCP server's base URL cannot work: set LOVART_BASE_URL in its environment, in the client's server configuration (the default is {DEFAULT_BASE_URL})"
+                )]),
                 kind: Some(Kind::InvalidInput),
                 cause: anyhow::anyhow!("invalid base URL '{}': {}", self.base_url, problem.what),
             }

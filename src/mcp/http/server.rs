@@ -70,6 +70,7 @@ pub async fn serve_http(ctx: Settings, options: HttpOptions) -> Result<()> {
         },
         draining: draining.clone(),
         stopping: Stopping::never(),
+        one_client: false,
     };
     let server = LovartServer::new(ctx, serving);
     server.warn_if_unusable();

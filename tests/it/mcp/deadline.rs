@@ -17,7 +17,7 @@ const ANSWERED_WITHIN: Duration = Duration::from_secs(6);
 /// A stand-in API with one project and one thread `t1`: every call answers
 /// at once with these, the status call with `status`; anything else
 /// (the result call, files) is `rest`'s.
-fn stand_in(
+pub fn stand_in(
     status: &'static str,
     rest: impl Fn(&crate::hostile::Seen) -> Reply + Send + Sync + 'static,
 ) -> Hostile {

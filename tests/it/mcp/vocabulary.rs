@@ -74,3 +74,61 @@ async fn an_unknown_preferred_category_is_refused_before_anything_is_sent() {
     assert_eq!(fine.is_error, Some(false), "{fine:?}");
     client.cancel().await.unwrap();
 }
+
+/// An unknown project, in MCP's words: the argument and the `projects`
+/// tool, never a flag or a command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_project_is_advised_in_tools_and_arguments() {
+    let world = World::sandbox();
+    let client = connect(&world, Recorder::default()).await;
+    let result = call(
+        &client,
+        "generate",
+        json!({"prompt": "a cat", "project_id": "no-such-project"}),
+    )
+    .await;
+    let error = &structured(&result)["error"];
+    assert_eq!(error["kind"], "not_found", "{error}");
+    let hint = error["hint"].as_str().expect("a hint");
+    assert!(
+        hint.contains("check project_id (the `projects` tool"),
+        "{hint}"
+    );
+    assert!(!hint.contains("--"), "{hint}");
+    assert!(!hint.contains("lovart "), "{hint}");
+    client.cancel().await.unwrap();
+}
+
+/// A wait that fails after the send: MCP is told to call the `wait` tool
+/// again.
+#[test]
+fn a_failed_wait_is_resumed_with_the_wait_tool() {
+    let server = super::deadline::stand_in("running", |_| {
+        crate::hostile::Reply::json(500, r#"{"code":500,"message":"boom"}"#)
+    });
+    let world = World::with_server(server.base_url.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let error = runtime.block_on(async {
+        let client = connect(&world, Recorder::default()).await;
+        let result = call(
+            &client,
+            "wait",
+            json!({"thread_id": "t1", "wait_seconds": 5, "download": false}),
+        )
+        .await;
+        client.cancel().await.unwrap();
+        structured(&result)["error"].clone()
+    });
+    assert_eq!(error["thread_id"], "t1", "{error}");
+    let hint = error["hint"].as_str().expect("a hint");
+    assert!(
+        hint.contains("call the `wait` tool with thread_id \"t1\""),
+        "{hint}"
+    );
+    assert!(!hint.contains("lovart "), "{hint}");
+    // (The CLI's words for the same error: failure.rs's unit tests.)
+}

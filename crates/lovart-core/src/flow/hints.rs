@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::api::{ApiError, ApiErrorKind};
 use crate::events::{Event, EventSink};
+use crate::failure::Wording;
 use crate::python::{is_truthy, py_str};
 
 /// Reports the hints for a settled generation's output (`chat`, `confirm`, `wait`).
@@ -126,21 +127,29 @@ pub enum ProjectSource {
 
 /// The hints behind `Project '<id>' does not exist`: the real cause when the
 /// validation call failed (keys, network, TLS, a server that is not the API),
-/// else the ways out of an unknown project.
+/// else the ways out of an unknown project, in `wording`'s words.
 pub fn validation_hints(
     base_url: &str,
     project_id: &str,
     source: ProjectSource,
     cause: Option<&ApiError>,
+    wording: Wording,
 ) -> Vec<String> {
     let base_url = base_url.trim_end_matches('/');
     let Some(error) = cause else {
         let mut hints = vec![format!("{base_url} does not know the project {project_id}")];
-        hints.push(match source {
-            ProjectSource::Active => format!(
+        hints.push(match (source, wording) {
+            (ProjectSource::Active, Wording::Mcp) => format!(
+                "it is the active project of lovart's state (a sandbox's, or another account's?): pass another project_id to `generate` (the `projects` tool lists the saved ones), or forget {project_id} from the state on the server's machine so that the next generate creates a new one"
+            ),
+            (ProjectSource::Flag, Wording::Mcp) => {
+                "check project_id (the `projects` tool lists the saved ones), or leave it out to use the active project or create a new one"
+                    .to_string()
+            }
+            (ProjectSource::Active, Wording::Cli) => format!(
                 "it is the active project of lovart's state (a sandbox's, or another account's?): pass --project-id, switch with `lovart project-switch`, or forget it with `lovart project-remove --project-id {project_id}` so that the next chat creates a new one"
             ),
-            ProjectSource::Flag => {
+            (ProjectSource::Flag, Wording::Cli) => {
                 "check --project-id, or leave it out to use the active project or create a new one"
                     .to_string()
             }
@@ -148,6 +157,11 @@ pub fn validation_hints(
         return hints;
     };
     let why = &error.message;
+    // `lovart doctor` runs beside the MCP server, not in its client.
+    let doctor = match wording {
+        Wording::Cli => "(lovart doctor checks)",
+        Wording::Mcp => "(check LOVART_BASE_URL in the MCP server's configuration)",
+    };
     let hint = match (error.kind, error.status) {
         (ApiErrorKind::Http, Some(401 | 403)) => format!(
             "the project could not be checked: {base_url} refused the keys ({why}); check LOVART_ACCESS_KEY and LOVART_SECRET_KEY"
@@ -163,10 +177,10 @@ pub fn validation_hints(
             "the project could not be checked: no answer from {base_url} ({why}); check the network, LOVART_BASE_URL and any proxy settings"
         ),
         (ApiErrorKind::Http, Some(status)) => format!(
-            "the project could not be checked: {base_url} answered HTTP {status} ({why}); is it the Lovart API? (lovart doctor checks)"
+            "the project could not be checked: {base_url} answered HTTP {status} ({why}); is it the Lovart API? {doctor}"
         ),
         _ => format!(
-            "the project could not be checked: the answer from {base_url} was not usable ({why}); is it the Lovart API? (lovart doctor checks)"
+            "the project could not be checked: the answer from {base_url} was not usable ({why}); is it the Lovart API? {doctor}"
         ),
     };
     vec![hint]
@@ -247,7 +261,13 @@ mod tests {
 
     #[test]
     fn an_unknown_active_project_names_the_url_and_the_ways_out() {
-        let hints = validation_hints("http://127.0.0.1:8731/", "p1", ProjectSource::Active, None);
+        let hints = validation_hints(
+            "http://127.0.0.1:8731/",
+            "p1",
+            ProjectSource::Active,
+            None,
+            Wording::Cli,
+        );
         assert_eq!(
             hints[0],
             "http://127.0.0.1:8731 does not know the project p1"
@@ -267,7 +287,7 @@ mod tests {
         };
         let connection = |message: &str| ApiError::new(ApiErrorKind::Connection, message);
         let hint = |url: &str, error: ApiError| {
-            validation_hints(url, "p", ProjectSource::Active, Some(&error)).join("\n")
+            validation_hints(url, "p", ProjectSource::Active, Some(&error), Wording::Cli).join("\n")
         };
         assert!(hint("https://x", http(401, "Invalid signature")).contains("refused the keys"));
         assert!(

@@ -9,7 +9,7 @@ use lovart_wire::reply::ValidationView;
 
 use crate::api::{ApiClient, ApiError};
 use crate::events::Event;
-use crate::failure::{Hinted, Kind, NotFound, api_kind};
+use crate::failure::{Hinted, Kind, NotFound, Wording, api_kind};
 use crate::flow::hints::{self, ProjectSource};
 use crate::flow::outcome::project_needs_name;
 use crate::python::prefix_stripped;
@@ -91,13 +91,18 @@ pub async fn validated_or_new(
             ctx.events.emit(Event::Activity(None));
             if let Err(cause) = checked {
                 // The reference's message; the real cause goes into the hints.
-                return Err(Hinted {
-                    hints: hints::validation_hints(
+                let hints = |wording| {
+                    hints::validation_hints(
                         &ctx.base_url,
                         &project_id,
                         source,
                         cause.as_ref(),
-                    ),
+                        wording,
+                    )
+                };
+                return Err(Hinted {
+                    hints: hints(Wording::Cli),
+                    mcp_hints: Some(hints(Wording::Mcp)),
                     kind: Some(cause.as_ref().map_or(Kind::NotFound, api_kind)),
                     cause: NotFound(format!("Project '{project_id}' does not exist")).into(),
                 }

@@ -166,6 +166,7 @@ pub fn outcome_unknown(error: &ApiError) -> bool {
 pub fn unknown_outcome(error: ApiError) -> anyhow::Error {
     Hinted {
         hints: Vec::new(),
+        mcp_hints: None,
         kind: Some(Kind::OutcomeUnknown),
         cause: error.into(),
     }
@@ -247,7 +248,7 @@ pub fn record_final_state(
     })
 }
 
-/// Warns (as [`Event::Line`]s, from the built-in catalog: no request) about
+/// Warns (as [`Event::UnknownTool`]s, from the built-in catalog: no request) about
 /// tool names that are not known; they are still sent, since the catalog
 /// changes often.
 pub fn warn_about_unknown_tools(events: &EventSink, tools: &ToolConfig) {
@@ -260,8 +261,11 @@ pub fn warn_about_unknown_tools(events: &EventSink, tools: &ToolConfig) {
             names.extend(tools.iter().filter_map(Value::as_str));
         }
     }
-    for warning in crate::catalog::unknown_tool_warnings(&names) {
-        events.emit(Event::Line(&warning));
+    for (name, suggestions) in crate::catalog::unknown_tools(&names) {
+        events.emit(Event::UnknownTool {
+            name: &name,
+            suggestions: &suggestions,
+        });
     }
 }
 
