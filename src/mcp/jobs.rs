@@ -261,10 +261,7 @@ async fn wait_on(
     )?;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {
-        job.client
-            .confirm(thread_id)
-            .await
-            .map_err(|error| in_thread(thread_id, error.into()))?;
+        lovart_core::flow::settle::confirm_step(&job.client, thread_id).await?;
         job.progress.report("confirmed").await;
     }
     let outcome = async {
@@ -364,7 +361,7 @@ async fn settle_asking(
         }
         *job.approved_cost.lock().expect("approved cost lock") =
             lovart_core::flow::settle::estimated_cost(pending);
-        job.client.confirm(thread_id).await?;
+        lovart_core::flow::settle::confirm_step(&job.client, thread_id).await?;
         job.progress.report("confirmed by the user").await;
         approved = true;
     }

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 /// The user-facing variables, with what each one does.
 pub const USER_VARIABLES: &[(&str, &str)] = &[
@@ -157,7 +157,12 @@ impl Environment {
         };
         match text.trim().parse::<f64>() {
             Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
-            _ => bail!("{name} must be a number greater than 0, got '{text}'"),
+            _ => {
+                return Err(crate::failure::InvalidInput(format!(
+                    "{name} must be a number greater than 0, got '{text}'"
+                ))
+                .into());
+            }
         }
     }
 
@@ -168,7 +173,12 @@ impl Environment {
         };
         match text.trim().parse::<u64>() {
             Ok(value) if value > 0 => Ok(value),
-            _ => bail!("{name} must be a whole number greater than 0, got '{text}'"),
+            _ => {
+                return Err(crate::failure::InvalidInput(format!(
+                    "{name} must be a whole number greater than 0, got '{text}'"
+                ))
+                .into());
+            }
         }
     }
 
@@ -179,7 +189,12 @@ impl Environment {
             None => Ok(None),
             Some(value) => match value.to_str() {
                 Some(text) => Ok(Some(text)),
-                None => bail!("{name} must be a number, got {value:?}"),
+                None => {
+                    return Err(crate::failure::InvalidInput(format!(
+                        "{name} must be a number, got {value:?}"
+                    ))
+                    .into());
+                }
             },
         }
     }
