@@ -157,12 +157,9 @@ impl Environment {
         };
         match text.trim().parse::<f64>() {
             Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
-            _ => {
-                return Err(crate::failure::InvalidInput(format!(
-                    "{name} must be a number greater than 0, got '{text}'"
-                ))
-                .into());
-            }
+            _ => Err(invalid(format!(
+                "{name} must be a number greater than 0, got '{text}'"
+            ))),
         }
     }
 
@@ -173,12 +170,9 @@ impl Environment {
         };
         match text.trim().parse::<u64>() {
             Ok(value) if value > 0 => Ok(value),
-            _ => {
-                return Err(crate::failure::InvalidInput(format!(
-                    "{name} must be a whole number greater than 0, got '{text}'"
-                ))
-                .into());
-            }
+            _ => Err(invalid(format!(
+                "{name} must be a whole number greater than 0, got '{text}'"
+            ))),
         }
     }
 
@@ -189,15 +183,15 @@ impl Environment {
             None => Ok(None),
             Some(value) => match value.to_str() {
                 Some(text) => Ok(Some(text)),
-                None => {
-                    return Err(crate::failure::InvalidInput(format!(
-                        "{name} must be a number, got {value:?}"
-                    ))
-                    .into());
-                }
+                None => Err(invalid(format!("{name} must be a number, got {value:?}"))),
             },
         }
     }
+}
+
+/// A knob's value the caller got wrong: kind `invalid_input`.
+fn invalid(message: String) -> anyhow::Error {
+    crate::failure::InvalidInput(message).into()
 }
 
 #[cfg(test)]
