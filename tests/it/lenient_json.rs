@@ -190,12 +190,17 @@ fn an_error_answer_with_a_lone_surrogate_keeps_its_message() {
         )
     });
     let world = World::with_server(server.base_url);
-    let out = run(world.lovart().args(["status", "--thread-id", "t1", "--json"]));
+    let out = run(world
+        .lovart()
+        .args(["status", "--thread-id", "t1", "--json"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     let error = &out.json()["error"];
     assert_eq!(error["http_status"], 400, "{error}");
     assert!(
-        error["message"].as_str().unwrap_or_default().contains(READ_TEXT),
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(READ_TEXT),
         "the server's own message, read leniently: {error}"
     );
 }
@@ -216,7 +221,11 @@ fn a_batch_journal_with_a_lone_surrogate_is_resumed_from() {
 
     let again = run(world.lovart().args(["batch", &rows]));
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert_eq!(world.count("POST", "/chat"), 1, "the row came from the journal");
+    assert_eq!(
+        world.count("POST", "/chat"),
+        1,
+        "the row came from the journal"
+    );
     let row: Value = serde_json::from_str(again.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(row["prompt"], "a cat \u{FFFD}");
     assert_eq!(row["final_status"], "done");

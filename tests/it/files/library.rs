@@ -117,7 +117,11 @@ fn gallery_open_says_when_the_opener_failed() {
     )
     .unwrap();
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let page = world.home.path().join("gallery.html");
     let out = run(world.lovart().env("PATH", path).args([
         "gallery",
