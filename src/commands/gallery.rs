@@ -55,6 +55,9 @@ pub fn run(args: GalleryArgs, ctx: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// How long `--open` waits to hear whether the system's opener failed.
+const OPENER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Hands the page to the system's opener; a failure is a warning (the page
 /// is written and its path printed).
 fn open_in_browser(page: &Path) {
@@ -67,16 +70,32 @@ fn open_in_browser(page: &Path) {
     } else {
         std::process::Command::new("xdg-open")
     };
-    let spawned = command
+    let warn = |why: &dyn std::fmt::Display| {
+        eprintln!(
+            "warning: could not open {} in a browser: {why}; open the file by hand",
+            page.display()
+        );
+    };
+    let mut opener = match command
         .arg(page)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(why) = spawned {
-        eprintln!(
-            "warning: could not open {} in a browser: {why}",
-            page.display()
-        );
+        .spawn()
+    {
+        Ok(opener) => opener,
+        Err(why) => return warn(&why),
+    };
+    // An opener hands the page on and exits; one that fails (no browser) says
+    // so by its exit status. One still running after a moment (a browser in
+    // the terminal) is left alone.
+    let until = std::time::Instant::now() + OPENER_WAIT;
+    while std::time::Instant::now() < until {
+        match opener.try_wait() {
+            Ok(Some(status)) if status.success() => return,
+            Ok(Some(status)) => return warn(&format!("the opener failed ({status})")),
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(why) => return warn(&why),
+        }
     }
 }

@@ -40,6 +40,7 @@ use lovart_core::flow::poll::Settled;
 use lovart_core::flow::send::ReasoningMode;
 use lovart_core::flow::send::prefer_models_value;
 use lovart_core::flow::settle::{PendingShape, settle, settled_output};
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 use lovart_core::timing::Deadline;
 
@@ -174,7 +175,9 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         },
         output_dir: params.download.then(|| output_dir.clone()),
     };
-    let started = lovart_core::flow::generate::start(client, ctx, request).await?;
+    let started = Session::with_client(ctx, client.clone())
+        .start(request)
+        .await?;
     let (thread_id, project_id) = (&started.thread_id, &started.project_id);
     files.origin = started.origin.clone();
     job.progress
@@ -266,10 +269,7 @@ async fn wait_on(
     )?;
     let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
     if confirm_first {
-        job.client
-            .confirm(thread_id)
-            .await
-            .map_err(|error| in_thread(thread_id, error.into()))?;
+        lovart_core::flow::settle::confirm_step(&job.client, thread_id).await?;
         job.progress.report("confirmed").await;
     }
     let outcome = async {
@@ -369,7 +369,7 @@ async fn settle_asking(
         }
         *job.approved_cost.lock().expect("approved cost lock") =
             lovart_core::flow::settle::estimated_cost(pending);
-        job.client.confirm(thread_id).await?;
+        lovart_core::flow::settle::confirm_step(&job.client, thread_id).await?;
         job.progress.report("confirmed by the user").await;
         approved = true;
     }

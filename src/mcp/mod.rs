@@ -56,7 +56,8 @@ use serde_json::{Map, Value, json};
 
 use lovart_core::api::ApiClient;
 use lovart_core::catalog::{self, Tool};
-use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::files::record::Origin;
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 
 use call_events::LogLevel;
@@ -326,22 +327,17 @@ impl LovartServer {
             let events = self.shared.call_events(&request);
             let ctx = &events.settings(&self.shared.ctx);
             let client = self.shared.api()?;
-            let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &params.thread_id)?;
             let output_dir = self
                 .files()
                 .output_dir(params.output_dir)
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-            let files = params::file_options(
-                params.name.as_deref(),
-                params.sidecar,
-                lovart_core::flow::threads::origin_of(ctx, &thread_id),
-            )?;
-            if params.download {
-                lovart_core::download::ensure_output_dir(&output_dir)?;
-            }
-            let result = client.result(&thread_id).await?;
-            let result =
-                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+            let files =
+                params::file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
+            let download = params.download.then_some(output_dir.as_str());
+            let result = Session::with_client(ctx, client)
+                .result(&params.thread_id, download, &files)
+                .await?
+                .output;
             let result = events.add_warnings(result);
             Ok(generation::finish(&self.shared, result, None).await)
         })

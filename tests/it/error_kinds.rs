@@ -18,7 +18,7 @@ fn the_callers_bad_input_is_invalid_input() {
     world.write_state(
         r#"{"projects": {}, "active_project": null, "threads": [{"id": "e4c2aaaa", "project_id": "p", "topic": "a", "updated_at": "x"}, {"id": "e4c2bbbb", "project_id": "p", "topic": "b", "updated_at": "x"}]}"#,
     );
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 8] = [
         &[
             "chat",
             "--prompt",
@@ -39,6 +39,8 @@ fn the_callers_bad_input_is_invalid_input() {
         &["watch", "--json"],
         &["set-mode", "--json"],
         &["status", "--thread-id", "e4c2", "--json"],
+        &["watch", "--prompt", "a cat", "--interval", "0", "--json"],
+        &["models", "--category", "NO_SUCH_CATEGORY", "--json"],
     ];
     for args in cases {
         let error = error_of(&run(world.lovart().args(args)));

@@ -180,3 +180,53 @@ fn an_mcp_call_with_a_lone_surrogate_gets_an_answer() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_error_answer_with_a_lone_surrogate_keeps_its_message() {
+    let server = Hostile::start(|_| {
+        Reply::json(
+            400,
+            &format!(r#"{{"code":1001,"message":"bad prompt: {SENT_TEXT}"}}"#),
+        )
+    });
+    let world = World::with_server(server.base_url);
+    let out = run(world
+        .lovart()
+        .args(["status", "--thread-id", "t1", "--json"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error = &out.json()["error"];
+    assert_eq!(error["http_status"], 400, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(READ_TEXT),
+        "the server's own message, read leniently: {error}"
+    );
+}
+
+#[test]
+fn a_batch_journal_with_a_lone_surrogate_is_resumed_from() {
+    let world = World::sandbox();
+    let rows = world.home.path().join("rows.jsonl");
+    std::fs::write(&rows, "{\"prompt\": \"a cat \\ud83c\"}\n").unwrap();
+    let rows = rows.display().to_string();
+    let first = run(world.lovart().args(["batch", &rows]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // The journal as another writer (or Python) may leave it: the escape, not the character.
+    let journal = format!("{rows}.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains('\u{FFFD}'), "{text}");
+    std::fs::write(&journal, text.replace('\u{FFFD}', r"\ud83c")).unwrap();
+
+    let again = run(world.lovart().args(["batch", &rows]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        world.count("POST", "/chat"),
+        1,
+        "the row came from the journal"
+    );
+    let row: Value = serde_json::from_str(again.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["prompt"], "a cat \u{FFFD}");
+    assert_eq!(row["final_status"], "done");
+}

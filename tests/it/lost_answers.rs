@@ -211,3 +211,44 @@ fn mcp_generate_reuses_the_key_of_a_lost_send_of_the_same_request() {
     assert_eq!(keys[0], keys[1]);
     assert_eq!(sandbox.server().thread_count(), 1, "billed once");
 }
+
+#[test]
+fn a_confirm_whose_answer_is_lost_is_an_unknown_outcome_naming_the_thread() {
+    let sandbox = World::sandbox();
+    let sent = run(sandbox
+        .lovart()
+        .args(["chat", "--prompt", "video of a lake", "--json"]));
+    assert_eq!(
+        sent.json()["final_status"],
+        "pending_confirmation",
+        "{}",
+        sent.stderr
+    );
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_string();
+    // The stand-in lets the confirm through, then answers only after the client gave up.
+    let upstream = sandbox.url();
+    let stand_in = Hostile::start(move |seen| {
+        let reply = forward(&upstream, seen);
+        if seen.method == "POST" && seen.path.ends_with("/chat/confirm") {
+            Reply::Late {
+                after: Duration::from_millis(1500),
+                reply: Box::new(reply),
+            }
+        } else {
+            reply
+        }
+    });
+    let world = World::with_server(stand_in.base_url);
+    let lost = lovart_with_short_timeout(&world, &["confirm", "--thread-id", &thread, "--json"]);
+    assert_eq!(lost.code, 1, "{}", lost.stderr);
+    let error = &lost.json()["error"];
+    assert_eq!(error["kind"], "outcome_unknown", "{error}");
+    assert_eq!(error["retryable"], false);
+    assert_eq!(error["thread_id"], thread.as_str());
+    let hint = error["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.contains(&format!("lovart wait --thread-id {thread}")),
+        "{hint}"
+    );
+    assert_eq!(sandbox.requests_to("POST", "/chat/confirm").len(), 1);
+}

@@ -91,6 +91,13 @@ fn test_knobs_out_of_range_are_refused_by_name() {
             "{}",
             out.stderr
         );
+        // The caller's input: a program reads the kind that says so.
+        let json = run(world.lovart().env(knob, value).args(["threads", "--json"]));
+        assert_eq!(
+            json.json()["error"]["kind"],
+            "invalid_input",
+            "{knob}={value}"
+        );
     }
     let fine = run(world.lovart().env("LOVART_RATE_SCALE", "0.5").arg("config"));
     assert_eq!(fine.code, 0, "{}", fine.stderr);

@@ -28,12 +28,11 @@ pub use generation::{Downloaded, Generation, WaitPlan};
 
 use crate::api::ApiClient;
 use crate::download::{ArtifactRef, FileOptions, ensure_output_dir};
-use crate::failure::in_thread;
 use crate::files::record::Origin;
 use crate::flow::generate::{self, Request, Started};
 use crate::flow::outcome::download_if_asked;
 use crate::flow::send::{Message, send_and_record, upload_local_files};
-use crate::flow::settle::{PendingShape, Wait, wait_for_output};
+use crate::flow::settle::{PendingShape, Wait, confirm_step, wait_for_output};
 use crate::flow::{project, threads};
 use crate::settings::Settings;
 
@@ -149,10 +148,7 @@ impl<'s> Session<'s> {
             ensure_output_dir(output_dir)?;
         }
         let project_id = self.settings.state.load()?.project_of_thread(&thread_id);
-        self.client
-            .confirm(&thread_id)
-            .await
-            .map_err(|error| in_thread(&thread_id, error.into()))?;
+        confirm_step(&self.client, &thread_id).await?;
         let wait = (thread_id.as_str(), project_id.as_deref());
         self.wait_on(wait, &plan, PendingShape::Result).await
     }

@@ -27,9 +27,11 @@ fn history_lists_newest_first_filters_and_marks_missing_files() {
     assert!(!lines[0].contains("(missing)"));
 
     let thread = text(&song, "thread_id");
+    let project = text(&song, "project_id");
     for (flags, expected) in [
         (vec!["--type", "AUDIO"], 1),
         (vec!["--thread", &thread[..6]], 1),
+        (vec!["--project", &project[..6]], 2),
         (vec!["--project", "nope"], 0),
         (vec!["--since", "1h"], 2),
         (vec!["--since", "2999-01-01"], 0),
@@ -43,6 +45,8 @@ fn history_lists_newest_first_filters_and_marks_missing_files() {
             "{flags:?}"
         );
     }
+    let none = run(world.lovart().args(["history", "--project", "nope"]));
+    assert_eq!(none.stdout, "No downloads match these filters.\n");
     let bad = run(world.lovart().args(["history", "--since", "soon"]));
     assert_eq!(bad.code, 2);
 }
@@ -96,5 +100,49 @@ fn the_gallery_is_one_local_page_grouped_by_thread() {
         std::fs::read_to_string(default_path)
             .unwrap()
             .contains("1 files in 1 threads")
+    );
+}
+
+/// `--open` hands the page to `xdg-open`; an opener that fails (no browser)
+/// is a warning naming the page, and the page stays written (exit 0).
+#[cfg(target_os = "linux")]
+#[test]
+fn gallery_open_says_when_the_opener_failed() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::sandbox();
+    chat(&world, "a cat", &[]);
+    let bin = world.home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = world.home.path().join("opened");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\nexit 3\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let page = world.home.path().join("gallery.html");
+    let out = run(world.lovart().env("PATH", path).args([
+        "gallery",
+        "--open",
+        "--out",
+        page.to_str().unwrap(),
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(page.is_file());
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap().trim(),
+        page.to_str().unwrap(),
+        "the opener was given the page"
+    );
+    assert!(
+        out.stderr.contains("could not open") && out.stderr.contains("the opener failed"),
+        "{}",
+        out.stderr
     );
 }

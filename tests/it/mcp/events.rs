@@ -186,4 +186,5 @@ fn a_download_reports_its_bytes_as_progress_while_it_runs() {
         "{} reports in {elapsed:?}",
         bytes.len()
     );
+    assert_eq!(server.count("GET", "/files/slow.png"), 1);
 }

@@ -131,4 +131,5 @@ fn a_failed_wait_is_resumed_with_the_wait_tool() {
     );
     assert!(!hint.contains("lovart "), "{hint}");
     // (The CLI's words for the same error: failure.rs's unit tests.)
+    assert!(server.count("GET", "/v1/openapi/chat/status") >= 1);
 }

@@ -12,8 +12,10 @@
 //!   dots only becomes `_`. Empty components (`a//b`) and `.` are dropped.
 //! - **Within the file system's limit**: every component is at most
 //!   255 bytes (bytes, not characters: a Unicode prompt is
-//!   cut on a character boundary), and the file name keeps its extension and
-//!   room for a collision suffix (`-2`) and a sidecar's `.json`.
+//!   cut on a character boundary), and the file name keeps its extension,
+//!   its last 48 bytes (a too-long name is cut in the middle, so an ending
+//!   such as `-{index}` still tells files apart) and room for a collision
+//!   suffix (`-2`) and a sidecar's `.json`.
 //! - **Typed**: `{ext}` is the extension of what was really downloaded; a
 //!   template without `{ext}` gets `.<ext>` appended, so a file always has one.
 
@@ -23,6 +25,8 @@ use std::fmt::Write as _;
 pub(crate) const MAX_COMPONENT_BYTES: usize = 255;
 /// Room kept in a file name for `-<n>` (collisions) and `.json` (sidecar).
 const RESERVED_BYTES: usize = 16;
+/// How much of a too-long file name's end is kept when it is cut, in bytes.
+const KEPT_TAIL_BYTES: usize = 48;
 /// The longest `{prompt}` slug, in characters (before the byte limit).
 const PROMPT_SLUG_CHARS: usize = 60;
 
@@ -271,7 +275,7 @@ impl NameTemplate {
             .map(|folder| cut_to_bytes(&folder, MAX_COMPONENT_BYTES).to_string())
             .collect();
         let room = MAX_COMPONENT_BYTES.saturating_sub(RESERVED_BYTES + extension.len());
-        let mut stem = cut_to_bytes(&stem, room).to_string();
+        let mut stem = cut_middle(&stem, room);
         if stem.is_empty() || stem.chars().all(|c| c == '.') {
             stem = "lovart".to_string();
         }
@@ -362,6 +366,23 @@ pub(crate) fn prompt_slug(prompt: &str) -> String {
 }
 
 /// The longest prefix of `text` of at most `limit` bytes, cut on a character boundary.
+/// `text` within `limit` bytes, cut in the middle when it is longer: its
+/// start, `_`, and its last [`KEPT_TAIL_BYTES`], where a template's ending
+/// (`-{index}`, `{thread8}`) tells files apart.
+fn cut_middle(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let tail_bytes = KEPT_TAIL_BYTES.min(limit / 3);
+    let mut start = text.len() - tail_bytes;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &text[start..];
+    let head = cut_to_bytes(text, limit.saturating_sub(tail.len() + 1));
+    format!("{head}_{tail}")
+}
+
 fn cut_to_bytes(text: &str, limit: usize) -> &str {
     if text.len() <= limit {
         return text;

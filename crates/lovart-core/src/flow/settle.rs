@@ -17,10 +17,11 @@ use tokio::time::Instant;
 use crate::api::ApiClient;
 use crate::download::FileOptions;
 use crate::events::Event;
-use crate::failure::in_thread;
+use crate::failure::{Hinted, Kind, in_thread};
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{Direct, Settled, poll_until_settled};
+use crate::flow::send::outcome_unknown;
 use crate::session::Generation;
 use crate::settings::Settings;
 
@@ -85,8 +86,34 @@ pub async fn settle(
             return Ok(settled);
         }
         ctx.events.emit(Event::AutoConfirmed { cost, limit });
-        client.confirm(thread_id).await?;
+        confirm_step(client, thread_id).await?;
     }
+}
+
+/// `POST /chat/confirm` for a pending step of `thread_id`. An error names the
+/// thread; one whose answer was lost (a timeout, a reset, a gateway's
+/// 502/504: [`outcome_unknown`]) is kind `outcome_unknown`, not retryable:
+/// the step may be approved already, and confirming again would be refused
+/// as "nothing to confirm".
+pub async fn confirm_step(client: &ApiClient, thread_id: &str) -> Result<Value> {
+    client.confirm(thread_id).await.map_err(|error| {
+        let error = if outcome_unknown(&error) {
+            Hinted {
+                hints: vec![format!(
+                    "the confirm got no answer, so the step may be approved already: `lovart wait --thread-id {thread_id}` follows the thread (confirming again is refused when nothing waits)"
+                )],
+                mcp_hints: Some(vec![format!(
+                    "the confirm got no answer, so the step may be approved already: the `wait` tool with thread_id \"{thread_id}\" follows the thread (confirming again is refused when nothing waits)"
+                )]),
+                kind: Some(Kind::OutcomeUnknown),
+                cause: error.into(),
+            }
+            .into()
+        } else {
+            error.into()
+        };
+        in_thread(thread_id, error)
+    })
 }
 
 /// How a pending confirmation is shown.

@@ -19,8 +19,6 @@ use std::ffi::OsString;
 
 use anyhow::Result;
 
-use crate::failure::InvalidInput;
-
 /// The user-facing variables, with what each one does.
 pub const USER_VARIABLES: &[(&str, &str)] = &[
     ("LOVART_BASE_URL", "API base URL (--base-url overrides it)"),
@@ -187,7 +185,7 @@ impl Environment {
         };
         match text.trim().parse::<f64>() {
             Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
-            _ => Err(refused(format!(
+            _ => Err(invalid(format!(
                 "{name} must be a number greater than 0, got '{text}'"
             ))),
         }
@@ -200,7 +198,7 @@ impl Environment {
         };
         match text.trim().parse::<u64>() {
             Ok(value) if value > 0 => Ok(value),
-            _ => Err(refused(format!(
+            _ => Err(invalid(format!(
                 "{name} must be a whole number greater than 0, got '{text}'"
             ))),
         }
@@ -213,7 +211,7 @@ impl Environment {
         };
         match text.trim().parse::<u64>() {
             Ok(value) if value >= min => Ok(value),
-            _ => Err(refused(format!(
+            _ => Err(invalid(format!(
                 "{name} must be a whole number of at least {min}, got '{text}'"
             ))),
         }
@@ -237,7 +235,7 @@ impl Environment {
             }
             Some(token) => return Ok(Some(token.trim())),
         };
-        Err(refused(format!(
+        Err(invalid(format!(
             "{MCP_TOKEN} must be one token of at least {MIN_TOKEN_CHARS} characters: {problem}"
         )))
     }
@@ -249,15 +247,15 @@ impl Environment {
             None => Ok(None),
             Some(value) => match value.to_str() {
                 Some(text) => Ok(Some(text)),
-                None => Err(refused(format!("{name} must be a number, got {value:?}"))),
+                None => Err(invalid(format!("{name} must be a number, got {value:?}"))),
             },
         }
     }
 }
 
-/// A value refused: the caller's input error, named by its variable.
-fn refused(message: String) -> anyhow::Error {
-    InvalidInput(message).into()
+/// A knob's value the caller got wrong: kind `invalid_input`.
+fn invalid(message: String) -> anyhow::Error {
+    crate::failure::InvalidInput(message).into()
 }
 
 #[cfg(test)]

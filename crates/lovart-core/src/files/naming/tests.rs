@@ -163,3 +163,29 @@ fn a_slug_never_passes_its_limit_even_at_a_word_boundary() {
         PROMPT_SLUG_CHARS
     );
 }
+
+#[test]
+fn a_long_name_is_cut_in_the_middle_so_its_ending_tells_files_apart() {
+    let thread = "é".repeat(200); // 400 bytes
+    let names: Vec<String> = [1, 2, 3]
+        .into_iter()
+        .map(|index| {
+            let long = NameFields {
+                thread_id: Some(&thread),
+                index,
+                ..fields()
+            };
+            NameTemplate::parse("long/{thread}{thread}-{index}.{ext}")
+                .unwrap()
+                .render(&long)
+                .candidate(1)
+        })
+        .collect();
+    for (name, index) in names.iter().zip(1..) {
+        let file = name.rsplit('/').next().unwrap();
+        assert!(file.len() <= MAX_COMPONENT_BYTES, "{} bytes", file.len());
+        assert!(file.ends_with(&format!("-{index}.png")), "{file}");
+        assert!(file.starts_with("éé"), "{file}");
+    }
+    assert_ne!(names[0], names[1]);
+}
