@@ -84,3 +84,25 @@ impl HistoryFilterArgs {
         }
     }
 }
+
+/// `wait_plan` for the commands that wait after the send (`chat`, `wait`,
+/// `confirm`): their flags share these names.
+macro_rules! wait_plan_of {
+    ($($args:ty),+) => {$(
+        impl $args {
+            /// What the engine's wait is asked to do: `--timeout` (given), `--max-credits`,
+            /// `--download --output-dir`, `--name`, `--sidecar` and `--json`.
+            pub fn wait_plan(&self, timeout: std::time::Duration) -> lovart_core::session::WaitPlan {
+                lovart_core::session::WaitPlan {
+                    timeout,
+                    max_credits: self.max_credits,
+                    download: self.download.then(|| self.output_dir.clone()),
+                    files: self.files.options(Origin::default()),
+                    json: self.json,
+                }
+            }
+        }
+    )+};
+}
+
+wait_plan_of!(super::ChatArgs, super::WaitArgs, super::ConfirmArgs);

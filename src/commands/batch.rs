@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use crate::cli::BatchArgs;
-use lovart_core::flow::batch::{BatchOptions, default_concurrency, run as run_batch};
+use lovart_core::flow::batch::{BatchOptions, default_concurrency};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
@@ -23,5 +23,7 @@ pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
         max_credits: args.max_credits,
         timeout: ctx.timeout()?,
     };
-    run_batch(&args.file, settings, ctx).await
+    lovart_core::flow::batch::run(&args.file, settings, ctx)
+        .await?
+        .verdict(ctx.exit_codes, &ctx.events)
 }

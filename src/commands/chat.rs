@@ -11,21 +11,14 @@ use anyhow::Result;
 use crate::cli::ChatArgs;
 use crate::terminal::{ProjectLine, print_generation};
 use lovart_core::api::ToolConfig;
-use lovart_core::files::record::Origin;
 use lovart_core::flow::generate::Request;
 use lovart_core::flow::send::parse_prefer_models;
-use lovart_core::session::{Session, WaitPlan};
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 
 pub async fn run(args: ChatArgs, ctx: &Settings) -> Result<()> {
     let session = Session::new(ctx)?;
-    let plan = WaitPlan {
-        timeout: ctx.timeout()?,
-        max_credits: args.max_credits,
-        download: args.download.then(|| args.output_dir.clone()),
-        files: args.files.options(Origin::default()),
-        json: args.json,
-    };
+    let plan = args.wait_plan(ctx.timeout()?);
     let request = Request {
         prompt: args.prompt,
         project_id: args.project_id,

@@ -9,19 +9,12 @@ use anyhow::Result;
 
 use crate::cli::WaitArgs;
 use crate::terminal::{ProjectLine, print_generation};
-use lovart_core::files::record::Origin;
-use lovart_core::session::{Session, WaitPlan};
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 
 pub async fn run(args: WaitArgs, ctx: &Settings) -> Result<()> {
     let session = Session::new(ctx)?;
-    let plan = WaitPlan {
-        timeout: ctx.timeout()?,
-        max_credits: args.max_credits,
-        download: args.download.then(|| args.output_dir.clone()),
-        files: args.files.options(Origin::default()),
-        json: args.json,
-    };
+    let plan = args.wait_plan(ctx.timeout()?);
     let generation = session.wait(&args.thread_id, plan).await?;
     print_generation(&generation, args.json, ProjectLine::Known);
     lovart_core::flow::hints::after_generation(

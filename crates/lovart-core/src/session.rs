@@ -5,13 +5,15 @@
 //! [`ApiClient`]. Its clock is tokio's, so a paused test runtime drives every
 //! wait. The use cases — [`Session::send`], [`Session::generate`],
 //! [`Session::wait`], [`Session::confirm`], [`Session::result`],
-//! [`download`] and [`Session::upload`] — return typed values
-//! ([`Sent`], [`Generation`], [`Downloaded`], a URL) that the front ends
+//! [`download`] and [`Session::upload`] — return typed values ([`Sent`],
+//! [`Generation`], [`Downloaded`], a URL) that the front ends
 //! render: the command line prints [`Generation::output`] (the reference's
 //! object, byte for byte), the MCP server turns it into a tool result. None
 //! of them prints or exits; what they have to say while they work goes to
-//! the settings' events. `batch` runs its rows on the same flows
-//! ([`crate::flow::batch`]), behind its rate limiter.
+//! the settings' events. A batch ([`crate::flow::batch::run`], which reads
+//! its whole input before it needs keys) runs its rows on the same flows
+//! behind its rate limiter and returns a typed
+//! [`Batched`](crate::flow::batch::Batched).
 //!
 //! Each use case takes a thread id or a unique prefix of a saved one, as the
 //! command line does, and checks what can be checked (the output folder, the

@@ -24,4 +24,4 @@ mod row;
 pub(crate) mod rows;
 mod runner;
 
-pub use runner::{BatchOptions, default_concurrency, run};
+pub use runner::{BatchOptions, Batched, default_concurrency, run};

@@ -104,14 +104,59 @@ fn read_rows(file: &str, events: &EventSink) -> Result<(Vec<Row>, String)> {
     }
 }
 
-/// Runs the batch in `file` (a path, or `-` for stdin), printing one JSON
-/// line per row on stdout as it settles and the summary on stderr.
+/// What a batch came to: its rows, and the first row that was not done.
+#[derive(Debug)]
+pub struct Batched {
+    /// Rows in the input.
+    pub total: usize,
+    /// Rows whose thread is done.
+    pub done: usize,
+    /// Rows that failed with an error (sending, waiting, downloading).
+    pub errors: usize,
+    /// Rows settled by an earlier run, read from the journal (printed again).
+    pub from_journal: usize,
+    /// The journal (resume by running the same input again).
+    pub journal: PathBuf,
+    /// The first row's error, when a row failed.
+    pub first_error: Option<anyhow::Error>,
+    /// `final_status` of the first row that ended neither done nor with an error.
+    pub first_unfinished: Option<String>,
+}
+
+impl Batched {
+    /// Ok when every row is done; else an error naming how many are not
+    /// (with the first row's error as its cause), or, with detailed exit
+    /// codes and no row error, the first unfinished row's status as the
+    /// final status ([`Event::Settled`]).
+    pub fn verdict(self, exit_codes: ExitCodes, events: &EventSink) -> Result<()> {
+        let total = self.total;
+        if self.done == total {
+            return Ok(());
+        }
+        let message = format!("{} of {total} rows are not done", total - self.done);
+        if let Some(error) = self.first_error {
+            return Err(error.context(format!("{message}; the first error")));
+        }
+        if exit_codes == ExitCodes::Detailed {
+            events.emit(Event::Settled(
+                self.first_unfinished.as_deref().unwrap_or_default(),
+            ));
+            return Ok(());
+        }
+        Err(anyhow!(message))
+    }
+}
+
+/// Runs the batch in `file` (a path, or `-` for stdin): one output line per
+/// row as it settles ([`Event::BatchRow`]) and the summary line; returns
+/// what the rows came to ([`Batched::verdict`] turns it into the command's
+/// outcome).
 ///
 /// Errors before anything is sent: a bad input (every bad line on stderr,
 /// then one error), no keys, an unusable output folder, a journal that is
 /// locked by another batch, corrupt, or written for another input. A row's
 /// own failure is its output line, not an error of the run.
-pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<()> {
+pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<Batched> {
     let started = Instant::now();
     let (rows, digest) = read_rows(file, &ctx.events)?;
     let client = ctx.api()?;
@@ -219,7 +264,15 @@ pub async fn run(file: &str, settings: BatchOptions, ctx: &Settings) -> Result<(
     journal_queries(&shared)?;
     ctx.events.emit(Event::BatchEnded);
     summary(&tally, total, &shared, started.elapsed());
-    tally.verdict(total, ctx.exit_codes, &ctx.events)
+    Ok(Batched {
+        total,
+        done: tally.done,
+        errors: tally.errors,
+        from_journal: tally.reprinted,
+        journal: shared.journal.path().to_path_buf(),
+        first_error: tally.first_error,
+        first_unfinished: tally.first_unfinished,
+    })
 }
 
 fn journal_queries(shared: &Shared<'_>) -> Result<()> {
@@ -281,25 +334,6 @@ impl Tally {
             self.first_unfinished = Some(status.unwrap_or_default().to_string());
         }
         dumps_compact(&Value::Object(outcome.output), false)
-    }
-
-    /// Ok when every row is done; else an error (exit 1), or with detailed
-    /// exit codes the first row's error kind or unfinished status.
-    fn verdict(self, total: usize, exit_codes: ExitCodes, events: &EventSink) -> Result<()> {
-        if self.done == total {
-            return Ok(());
-        }
-        let message = format!("{} of {total} rows are not done", total - self.done);
-        if let Some(error) = self.first_error {
-            return Err(error.context(format!("{message}; the first error")));
-        }
-        if exit_codes == ExitCodes::Detailed {
-            events.emit(Event::Settled(
-                self.first_unfinished.as_deref().unwrap_or_default(),
-            ));
-            return Ok(());
-        }
-        Err(anyhow!(message))
     }
 }
 
