@@ -247,10 +247,15 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         let local = params.attachments.iter().map(String::as_str);
-        if let Err(error) = self.files().check_local_files(local) {
+        params.output_dir = self.files().output_dir(params.output_dir);
+        let checked = self.files().check_local_files(local).and_then(|()| {
+            let name = params.name.as_deref();
+            self.files()
+                .check_inside(params.output_dir.as_deref(), name)
+        });
+        if let Err(error) = checked {
             return results::error(&error).into();
         }
-        params.output_dir = self.files().output_dir(params.output_dir);
         let call = Call::Generate(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -272,6 +277,13 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         params.output_dir = self.files().output_dir(params.output_dir);
+        let name = params.name.as_deref();
+        if let Err(error) = self
+            .files()
+            .check_inside(params.output_dir.as_deref(), name)
+        {
+            return results::error(&error).into();
+        }
         let call = Call::Wait(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -293,6 +305,13 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         params.output_dir = self.files().output_dir(params.output_dir);
+        let name = params.name.as_deref();
+        if let Err(error) = self
+            .files()
+            .check_inside(params.output_dir.as_deref(), name)
+        {
+            return results::error(&error).into();
+        }
         let call = Call::Confirm(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -314,10 +333,10 @@ impl LovartServer {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
             let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &params.thread_id)?;
-            let output_dir = self
-                .files()
-                .output_dir(params.output_dir)
-                .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let output_dir = self.files().output_dir(params.output_dir);
+            let name = params.name.as_deref();
+            self.files().check_inside(output_dir.as_deref(), name)?;
+            let output_dir = output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
             let files = params::file_options(
                 params.name.as_deref(),
                 params.sidecar,

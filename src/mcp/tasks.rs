@@ -315,7 +315,7 @@ mod tests {
             done()
         });
         assert_eq!(task.task_id, "t1");
-        assert_eq!(task.ttl_ms, Some(millis(TASK_TTL)));
+        assert_eq!(task.ttl_ms, Some(7_200_000), "2 h");
         tokio::task::yield_now().await;
         let seen = tasks.get("t1").unwrap();
         assert_eq!(seen.status(), TaskStatus::Working);

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::json;
 
 use super::{HttpServer, TOKEN, connect, world};
-use crate::mcp::{TOOLS, call, succeeded};
+use crate::mcp::{TOOLS, call, structured, succeeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the_servers_folder() {
@@ -80,6 +80,56 @@ async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the
     assert_eq!(health.status(), 200);
     let health: serde_json::Value = serde_json::from_str(&health.text().await.unwrap()).unwrap();
     assert_eq!(health["status"], "ok");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments() {
+    let world = world(true);
+    let server = HttpServer::start(&world, &[], &[]);
+    let client = connect(&server, None).await;
+    let calls = [
+        (
+            "generate",
+            json!({"prompt": "p", "attachments": ["/srv/secret-a.png"]}),
+        ),
+        (
+            "generate",
+            json!({"prompt": "p", "name": "../../secret-b/{index}.{ext}"}),
+        ),
+        ("upload", json!({"path": "/srv/secret-c.png"})),
+    ];
+    for (tool, arguments) in calls {
+        let result = call(&client, tool, arguments).await;
+        assert_eq!(
+            structured(&result)["error"]["kind"],
+            "invalid_input",
+            "{result:?}"
+        );
+    }
+    assert!(
+        server.stderr_shows("tools/call upload 200 ").await,
+        "{}",
+        server.stderr()
+    );
+    let log = server.stderr();
+    assert!(!log.contains("secret"), "arguments in the log: {log}");
+    let access: Vec<&str> = log.lines().filter(|l| l.contains(" tools/call ")).collect();
+    assert_eq!(access.len(), 3, "one access line per call: {log}");
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with(": invalid_input"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "lovart mcp: generate: invalid_input",
+            "lovart mcp: generate: invalid_input",
+            "lovart mcp: upload: invalid_input"
+        ],
+        "{log}"
+    );
+    assert_eq!(world.count("POST", "/chat"), 0);
     client.cancel().await.unwrap();
 }
 
