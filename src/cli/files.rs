@@ -23,7 +23,7 @@ pub struct FileArgs {
 /// The filters `history` and `gallery` share.
 #[derive(Debug, Clone, Args)]
 pub struct HistoryFilterArgs {
-    /// Only files of this project
+    /// Only files of this project (a prefix works)
     #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project: Option<String>,
     /// Only files of this thread (a prefix works)

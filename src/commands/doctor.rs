@@ -311,6 +311,18 @@ fn is_https(ctx: &Settings) -> bool {
 
 fn check_network(ctx: &Settings, probe: &Probe) -> Check {
     let base_url = ctx.base_url.trim().trim_end_matches('/');
+    // Nothing was sent: the URL is the fault, not the network.
+    if let Some(problem) = lovart_core::settings::base_url_problem(&ctx.base_url) {
+        return Check::new(
+            "network",
+            Level::Fail,
+            format!(
+                "not tried: the base URL '{base_url}' is invalid: {}",
+                problem.what
+            ),
+        )
+        .advise(problem.advice);
+    }
     match &probe.answer {
         Ok((status, None)) => Check::new(
             "network",
@@ -341,6 +353,9 @@ fn check_network(ctx: &Settings, probe: &Probe) -> Check {
 }
 
 fn check_tls(ctx: &Settings, probe: &Probe) -> Check {
+    if lovart_core::settings::base_url_problem(&ctx.base_url).is_some() {
+        return Check::new("tls", Level::Skip, "not checked: the base URL is invalid");
+    }
     if !is_https(ctx) {
         return Check::new("tls", Level::Skip, "not used: the base URL is plain http");
     }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::cli::HistoryArgs;
 use crate::terminal::print_line;
+use lovart_core::files::history::HistoryFilter;
 use lovart_core::python::dumps_pretty;
 use lovart_core::settings::Settings;
 
@@ -26,7 +27,12 @@ pub fn run(args: HistoryArgs, ctx: &Settings) -> Result<()> {
         return Ok(());
     }
     if listed.is_empty() {
-        print_line("No downloads recorded.");
+        let filtered = filter != HistoryFilter::default();
+        print_line(if filtered {
+            "No downloads match these filters."
+        } else {
+            "No downloads recorded."
+        });
         return Ok(());
     }
     for (record, exists) in &listed {

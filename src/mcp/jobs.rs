@@ -39,6 +39,7 @@ use lovart_core::flow::poll::Settled;
 use lovart_core::flow::send::ReasoningMode;
 use lovart_core::flow::send::prefer_models_value;
 use lovart_core::flow::settle::{PendingShape, settle, settled_output};
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 use lovart_core::timing::Deadline;
 
@@ -169,7 +170,9 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
         },
         output_dir: params.download.then(|| output_dir.clone()),
     };
-    let started = lovart_core::flow::generate::start(client, ctx, request).await?;
+    let started = Session::with_client(ctx, client.clone())
+        .start(request)
+        .await?;
     let (thread_id, project_id) = (&started.thread_id, &started.project_id);
     files.origin = started.origin.clone();
     job.progress

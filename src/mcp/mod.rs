@@ -53,7 +53,8 @@ use serde_json::{Map, Value, json};
 
 use lovart_core::api::ApiClient;
 use lovart_core::catalog::{self, Tool};
-use lovart_core::flow::outcome::download_if_asked;
+use lovart_core::files::record::Origin;
+use lovart_core::session::Session;
 use lovart_core::settings::Settings;
 
 use confirmation::Confirmations;
@@ -198,6 +199,15 @@ impl LovartServer {
     fn files(&self) -> &FilePolicy {
         &self.shared.serving.files
     }
+
+    /// A call's download folder as the transport allows it ([`FilePolicy`]):
+    /// over HTTP inside the served folder, refused when it (or `name`'s
+    /// sub-folders) leads out of it through a symbolic link.
+    fn output_dir(&self, asked: Option<String>, name: Option<&str>) -> Result<Option<String>> {
+        let dir = self.files().output_dir(asked);
+        self.files().check_inside(dir.as_deref(), name)?;
+        Ok(dir)
+    }
 }
 
 /// Runs a tool body until it ends, the client cancels the call or the
@@ -247,14 +257,13 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         let local = params.attachments.iter().map(String::as_str);
-        params.output_dir = self.files().output_dir(params.output_dir);
-        let checked = self.files().check_local_files(local).and_then(|()| {
-            let name = params.name.as_deref();
-            self.files()
-                .check_inside(params.output_dir.as_deref(), name)
-        });
-        if let Err(error) = checked {
-            return results::error(&error).into();
+        let checked = self
+            .files()
+            .check_local_files(local)
+            .and_then(|()| self.output_dir(params.output_dir.take(), params.name.as_deref()));
+        match checked {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
         }
         let call = Call::Generate(params);
         generation::answer(self, &request, call, state, responses).await
@@ -276,13 +285,9 @@ impl LovartServer {
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        params.output_dir = self.files().output_dir(params.output_dir);
-        let name = params.name.as_deref();
-        if let Err(error) = self
-            .files()
-            .check_inside(params.output_dir.as_deref(), name)
-        {
-            return results::error(&error).into();
+        match self.output_dir(params.output_dir.take(), params.name.as_deref()) {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
         }
         let call = Call::Wait(params);
         generation::answer(self, &request, call, state, responses).await
@@ -304,13 +309,9 @@ impl LovartServer {
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        params.output_dir = self.files().output_dir(params.output_dir);
-        let name = params.name.as_deref();
-        if let Err(error) = self
-            .files()
-            .check_inside(params.output_dir.as_deref(), name)
-        {
-            return results::error(&error).into();
+        match self.output_dir(params.output_dir.take(), params.name.as_deref()) {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
         }
         let call = Call::Confirm(params);
         generation::answer(self, &request, call, state, responses).await
@@ -332,22 +333,16 @@ impl LovartServer {
         answer(&request, &self.shared.serving.stopping, async {
             let ctx = &self.shared.ctx;
             let client = self.shared.api()?;
-            let thread_id = lovart_core::flow::threads::resolve_thread_id(ctx, &params.thread_id)?;
-            let output_dir = self.files().output_dir(params.output_dir);
-            let name = params.name.as_deref();
-            self.files().check_inside(output_dir.as_deref(), name)?;
-            let output_dir = output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-            let files = params::file_options(
-                params.name.as_deref(),
-                params.sidecar,
-                lovart_core::flow::threads::origin_of(ctx, &thread_id),
-            )?;
-            if params.download {
-                lovart_core::download::ensure_output_dir(&output_dir)?;
-            }
-            let result = client.result(&thread_id).await?;
-            let result =
-                download_if_asked(result, params.download, &output_dir, &files, ctx).await?;
+            let output_dir = self
+                .output_dir(params.output_dir, params.name.as_deref())?
+                .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
+            let files =
+                params::file_options(params.name.as_deref(), params.sidecar, Origin::default())?;
+            let download = params.download.then_some(output_dir.as_str());
+            let result = Session::with_client(ctx, client)
+                .result(&params.thread_id, download, &files)
+                .await?
+                .output;
             Ok(generation::finish(&self.shared, result, None).await)
         })
         .await

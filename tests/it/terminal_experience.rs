@@ -429,6 +429,16 @@ fn doctor_fails_a_web_page_or_an_http_error_in_one_line_and_never_moves_the_stat
         .env("LOVART_BASE_URL", world.url().trim_start_matches("http://"))
         .arg("doctor"));
     assert!(bare.stdout.contains("has no scheme"), "{}", bare.stdout);
+    // Nothing was sent: the URL is named as the fault, not the network.
+    assert!(
+        bare.stdout.contains("✗ network: not tried: the base URL")
+            && !bare.stdout.contains("no HTTP answer")
+            && bare
+                .stdout
+                .contains("- tls: not checked: the base URL is invalid"),
+        "{}",
+        bare.stdout
+    );
 }
 
 #[test]

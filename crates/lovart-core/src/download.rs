@@ -405,7 +405,8 @@ impl Downloader {
             // Only the transfers take a permit: a file kept on disk waits for none.
             None => self.download_as_reference(artifact, batch).await,
             Some(template) => {
-                let _permit = self.transfers.acquire().await;
+                // Whatever happens to this one, the files after it may take their names.
+                let _placed = batch.turns.finished_on_drop(index);
                 self.download_named(artifact, index, template, batch).await
             }
         };

@@ -27,9 +27,11 @@ fn history_lists_newest_first_filters_and_marks_missing_files() {
     assert!(!lines[0].contains("(missing)"));
 
     let thread = text(&song, "thread_id");
+    let project = text(&song, "project_id");
     for (flags, expected) in [
         (vec!["--type", "AUDIO"], 1),
         (vec!["--thread", &thread[..6]], 1),
+        (vec!["--project", &project[..6]], 2),
         (vec!["--project", "nope"], 0),
         (vec!["--since", "1h"], 2),
         (vec!["--since", "2999-01-01"], 0),
@@ -43,6 +45,8 @@ fn history_lists_newest_first_filters_and_marks_missing_files() {
             "{flags:?}"
         );
     }
+    let none = run(world.lovart().args(["history", "--project", "nope"]));
+    assert_eq!(none.stdout, "No downloads match these filters.\n");
     let bad = run(world.lovart().args(["history", "--since", "soon"]));
     assert_eq!(bad.code, 2);
 }

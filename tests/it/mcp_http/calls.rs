@@ -84,11 +84,21 @@ async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments() {
+async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments_and_a_link_cannot_lead_out()
+{
     let world = world(true);
     let server = HttpServer::start(&world, &[], &[]);
     let client = connect(&server, None).await;
+    // A link already in the served folder does not lead a download out.
+    let elsewhere = world.home.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(&server.out).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, server.out.join("link")).unwrap();
     let calls = [
+        (
+            "generate",
+            json!({"prompt": "p", "output_dir": "link/secret-d"}),
+        ),
         (
             "generate",
             json!({"prompt": "p", "attachments": ["/srv/secret-a.png"]}),
@@ -115,7 +125,7 @@ async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments() {
     let log = server.stderr();
     assert!(!log.contains("secret"), "arguments in the log: {log}");
     let access: Vec<&str> = log.lines().filter(|l| l.contains(" tools/call ")).collect();
-    assert_eq!(access.len(), 3, "one access line per call: {log}");
+    assert_eq!(access.len(), 4, "one access line per call: {log}");
     let errors: Vec<&str> = log
         .lines()
         .filter(|l| l.ends_with(": invalid_input"))
@@ -125,11 +135,13 @@ async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments() {
         [
             "lovart mcp: generate: invalid_input",
             "lovart mcp: generate: invalid_input",
+            "lovart mcp: generate: invalid_input",
             "lovart mcp: upload: invalid_input"
         ],
         "{log}"
     );
     assert_eq!(world.count("POST", "/chat"), 0);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
     client.cancel().await.unwrap();
 }
 

@@ -76,6 +76,52 @@ pub struct Batch<'a> {
     absolute_dir: PathBuf,
     /// Where a missing sidecar is reported.
     events: &'a EventSink,
+    /// The files are named in their artifacts' order.
+    pub turns: Turns,
+}
+
+/// The order in which a download's files take their names: each waits until
+/// every artifact before it is placed (or failed), so a collision's `-2`
+/// goes with the same artifact on every run, whichever transfer ends first.
+/// Only the naming waits; the transfers run at once.
+#[derive(Default)]
+pub struct Turns {
+    /// The indices (from 1) whose file is placed or failed.
+    finished: std::sync::Mutex<std::collections::BTreeSet<usize>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Turns {
+    /// Marks `index` finished when the guard goes (on every path).
+    pub fn finished_on_drop(&self, index: usize) -> Finished<'_> {
+        Finished(self, index)
+    }
+
+    /// Until every index below `index` is finished.
+    async fn below(&self, index: usize) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let finished = self.finished.lock().map(|set| set.range(..index).count());
+            if finished.map_or(true, |count| count + 1 >= index) {
+                return;
+            }
+            changed.await;
+        }
+    }
+}
+
+/// Marks its index finished when dropped ([`Turns::finished_on_drop`]).
+pub struct Finished<'a>(&'a Turns, usize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut finished) = self.0.finished.lock() {
+            finished.insert(self.1);
+        }
+        self.0.changed.notify_waiters();
+    }
 }
 
 impl<'a> Batch<'a> {
@@ -101,6 +147,7 @@ impl<'a> Batch<'a> {
             known,
             absolute_dir: absolute(Path::new(output_dir)),
             events,
+            turns: Turns::default(),
         }
     }
 
@@ -210,7 +257,10 @@ impl Downloader {
             dir => dir,
         });
         let label = guessed.candidate(1);
+        let permit = self.transfers.acquire().await;
         let (mut temp, fetched) = self.fetch_to_temp(&artifact.url, dir, &label).await?;
+        drop(permit);
+        batch.turns.below(index).await;
         let name = match fetched.media() {
             Some((_, real)) if real != guess => batch.render(template, artifact, index, real),
             _ => guessed,

@@ -65,7 +65,7 @@ async fn answer(socket: &mut tokio::net::TcpStream, path: &str) {
         "/noext/glb" => ("200 OK", "", "glTF\x02\0\0\0"),
         "/noext/mystery" => ("200 OK", "Content-Type: text/x-unknown\r\n", "????"),
         "/wav.png" => ("200 OK", "Content-Type: audio/wav\r\n", WAV_HEAD),
-        slow if slow.starts_with("/slow/") => ("200 OK", "", slow),
+        slow if slow.starts_with("/slow/") || slow.starts_with("/late/") => ("200 OK", "", slow),
         _ => ("200 OK", "", "image bytes"),
     };
     if path.starts_with("/slow/") {
@@ -73,6 +73,13 @@ async fn answer(socket: &mut tokio::net::TcpStream, path: &str) {
         SLOW_PEAK.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(300)).await;
         SLOW_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+    // `/late/<ms>/…`: answered after that many milliseconds.
+    if let Some(ms) = path
+        .strip_prefix("/late/")
+        .and_then(|rest| rest.split('/').next())
+    {
+        tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
     }
     let length = match extra.contains("Content-Length") {
         true => String::new(),
@@ -613,4 +620,47 @@ fn out(dir: &tempfile::TempDir) -> &str {
 
 fn artifact_file_name(url: &str) -> String {
     file_name(url, &json!("image"), "l")
+}
+
+/// With a template that gives every file the same name, the suffixes follow
+/// the artifacts' order, not the order in which the transfers ended (the
+/// first file here arrives last).
+#[tokio::test]
+async fn named_collisions_are_numbered_in_the_artifacts_order() {
+    let (base, _) = serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let urls: Vec<String> = [400, 200, 0]
+        .iter()
+        .map(|ms| format!("{base}/late/{ms}/a.png"))
+        .collect();
+    let options = FileOptions {
+        name: Some(crate::files::naming::NameTemplate::parse("same").unwrap()),
+        ..FileOptions::default()
+    };
+    let items = Downloader::new(false, DownloadLimits::DEFAULT)
+        .unwrap()
+        .download_all(&artifacts(&urls), out, "lovart", &options)
+        .await
+        .unwrap();
+    let names: Vec<String> = items
+        .iter()
+        .map(|item| {
+            let path = item["local_path"].as_str().unwrap();
+            Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["same.png", "same-2.png", "same-3.png"]);
+    for (item, url) in items.iter().zip(&urls) {
+        let body = std::fs::read_to_string(item["local_path"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            url.trim_start_matches(&base),
+            "each name holds its own file"
+        );
+    }
 }

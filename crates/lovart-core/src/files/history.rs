@@ -140,7 +140,7 @@ impl History {
 }
 
 /// Which records `history` and `gallery` show.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryFilter {
     /// A project id, exactly.
     pub project_id: Option<String>,
@@ -159,7 +159,7 @@ impl HistoryFilter {
         let text = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or("");
         self.project_id
             .as_deref()
-            .is_none_or(|project| text("project_id") == project)
+            .is_none_or(|project| text("project_id").starts_with(project) && !project.is_empty())
             && self
                 .thread_id
                 .as_deref()
