@@ -1,7 +1,9 @@
 //! The checks every request passes before it reaches MCP, cheapest first,
 //! so that a refused request costs nothing and spends nothing:
 //!
-//! 1. draining (shutdown under way): 503, try again after the restart;
+//! 1. draining (shutdown under way): 503, try again after the restart (only
+//!    a request read as the drain starts: the connection loop then takes no
+//!    new connection and reads no further request);
 //! 2. `Origin` not allowed: 403 (DNS-rebinding defence);
 //! 3. no or wrong bearer token, when the server has tokens: 401;
 //! 4. a declared body over the cap: 413;
