@@ -6,8 +6,9 @@
 //! [`FilePolicy::Confined`] applies: every `output_dir` is read as a folder
 //! inside the server's output folder (as if that folder were the root: `/x`,
 //! `x` and `../x` all land in `<root>/x`), and the tools never read a server
-//! file for a client (`upload` and local-path attachments are refused; a
-//! remote client passes URLs). What the client gets back instead of paths is
+//! file for a client (`upload` is not listed and local-path attachments are
+//! refused; a remote client passes URLs; the tool texts say so,
+//! [`remote_wording`]). What the client gets back instead of paths is
 //! [`super::results`]'s business.
 
 use std::path::{Component, Path, PathBuf};
@@ -109,6 +110,19 @@ fn is_inside(root: &Path, path: &Path) -> bool {
     existing
         .canonicalize()
         .is_ok_and(|real| real.starts_with(&real_root))
+}
+
+/// A tool's description or schema text as a client on another machine
+/// reads it: no local paths offered, no server folder named.
+pub fn remote_wording(text: &str) -> String {
+    text.replace(
+        "http(s) URLs, or local file paths (uploaded first)",
+        "http(s) URLs (this server cannot read your files)",
+    )
+    .replace(
+        &format!("(default {})", super::super::params::DEFAULT_OUTPUT_DIR),
+        "(a folder inside the server's output folder)",
+    )
 }
 
 /// `asked` resolved inside `root`, as if `root` were `/`: `..` never climbs

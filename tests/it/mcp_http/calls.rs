@@ -14,15 +14,18 @@ async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the
     let world = world(true);
     let server = HttpServer::start(&world, &[], &[]);
     let client = connect(&server, None).await;
-    let mut names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|tool| tool.name.to_string())
-        .collect();
+    let tools = client.list_all_tools().await.unwrap();
+    let mut names: Vec<String> = tools.iter().map(|tool| tool.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, TOOLS);
+    // `upload` reads a server file: not offered to a client on another machine.
+    let remote: Vec<&str> = TOOLS.into_iter().filter(|name| *name != "upload").collect();
+    assert_eq!(names, remote);
+    // Nor are local paths or the server's folders.
+    let texts = serde_json::to_string(&tools).unwrap();
+    for local in ["local file paths", "/tmp/lovart", "local path"] {
+        assert!(!texts.contains(local), "{local} offered over HTTP");
+    }
+    assert!(texts.contains("this server cannot read your files"));
 
     // A folder outside the server's: the download lands inside it all the same.
     let outside = world.home.path().join("outside");
@@ -107,7 +110,10 @@ async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments_and_a_lin
             "generate",
             json!({"prompt": "p", "name": "../../secret-b/{index}.{ext}"}),
         ),
-        ("upload", json!({"path": "/srv/secret-c.png"})),
+        (
+            "wait",
+            json!({"thread_id": "secret-c", "name": "link/secret-c/{index}.{ext}"}),
+        ),
     ];
     for (tool, arguments) in calls {
         let result = call(&client, tool, arguments).await;
@@ -118,7 +124,7 @@ async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments_and_a_lin
         );
     }
     assert!(
-        server.stderr_shows("tools/call upload 200 ").await,
+        server.stderr_shows("tools/call wait 200 ").await,
         "{}",
         server.stderr()
     );
@@ -136,7 +142,7 @@ async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments_and_a_lin
             "lovart mcp: generate: invalid_input",
             "lovart mcp: generate: invalid_input",
             "lovart mcp: generate: invalid_input",
-            "lovart mcp: upload: invalid_input"
+            "lovart mcp: wait: invalid_input"
         ],
         "{log}"
     );
