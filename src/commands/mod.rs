@@ -90,3 +90,28 @@ fn not_built(command: &str, feature: &str) -> anyhow::Error {
     ))
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Commands parse, call the engine and render: none polls a thread or
+    /// waits between polls itself (`chat`, `wait`, `confirm`, `batch` and
+    /// `watch` all go through the engine's one poll).
+    #[test]
+    fn no_command_polls_by_itself() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&folder).expect("src/commands") {
+            let path = entry.expect("an entry").path();
+            // This file holds the list below.
+            if path.extension().is_none_or(|ext| ext != "rs") || path.ends_with("mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for word in ["tokio::time", "status_word(", "poll_until_settled"] {
+                assert!(!text.contains(word), "{} uses {word}", path.display());
+            }
+            checked += 1;
+        }
+        assert!(checked > 20, "only {checked} commands found");
+    }
+}

@@ -3,32 +3,28 @@
 //!
 //! Events, one JSON object per line, flushed at once: `started`; `artifact`
 //! once per URL; `pending_confirmation`; `error` (the loop goes on);
-//! `finished` last, with `final_status` and `artifact_count`. Each round reads
-//! the status, then the result, then downloads what is new; "done" stops at
-//! once. On Ctrl-C the last line is a `finished` event with `final_status`
+//! `finished` last, with `final_status` and `artifact_count`. The following
+//! is the engine's ([`lovart_core::flow::watch`]: the one poll, each status
+//! read a round of result and new downloads); this command sends, prints
+//! `started` and `finished`, and renders the rest. On Ctrl-C the last line is a `finished` event with `final_status`
 //! "interrupted". At a terminal, a spinner on stderr shows the thread's status.
 
-use std::collections::HashSet;
-use std::time::Duration;
+use std::sync::Arc;
 
 use anyhow::Result;
 use serde_json::{Value, json};
-use tokio::time::Instant;
-
-use lovart_wire::reply::{ResultView, ThreadStatus, fields};
 
 use crate::cli::WatchArgs;
 use crate::terminal::print_line;
 use crate::terminal::spinner::Spinner;
-use lovart_core::api::ApiClient;
-use lovart_core::download::{Downloader, FileOptions, collect_artifacts};
-use lovart_core::events::Event;
+use lovart_core::events::{Event, EventSink, Events};
 use lovart_core::failure::InvalidInput;
 use lovart_core::files::record::Origin;
-use lovart_core::flow::interrupt::{Interrupted, stop_signal};
+use lovart_core::flow::interrupt::Interrupted;
 use lovart_core::flow::project;
 use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
-use lovart_core::python::{dumps_compact, is_truthy};
+use lovart_core::flow::watch::Follow;
+use lovart_core::python::dumps_compact;
 use lovart_core::settings::Settings;
 
 pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
@@ -79,33 +75,32 @@ pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
     };
 
     emit(&json!({"event": "started", "thread_id": thread_id, "project_id": project_id}));
-    let spinner = Spinner::start(ctx.progress, "watching");
-    let mut stream = ArtifactStream {
-        spinner: &spinner,
-        client: &client,
-        downloader: ctx.downloader()?,
+    let spinner = Arc::new(Spinner::start(ctx.progress, "watching"));
+    let events = EventSink::new(WatchOutput {
+        spinner: spinner.clone(),
+        others: ctx.events.clone(),
+    });
+    let follow = Follow {
         thread_id: &thread_id,
+        timeout,
+        interval: ctx.waits.seconds(args.interval as f64),
         output_dir: &args.output_dir,
         files: args.files.options(origin),
-        seen: HashSet::new(),
     };
-    let interval = ctx.waits.seconds(args.interval as f64);
-    let (final_status, stopped_by) = tokio::select! {
-        status = stream.follow(timeout, interval) => (status, None),
-        signal = stop_signal() => ("interrupted", Some(signal)),
-    };
+    let downloader = ctx.downloader()?;
+    let followed = lovart_core::flow::watch::follow(&client, &downloader, &events, follow).await;
     spinner.finish();
     emit(&json!({
         "event": "finished",
         "thread_id": thread_id,
-        "final_status": final_status,
-        "artifact_count": stream.seen.len(),
+        "final_status": followed.final_status,
+        "artifact_count": followed.artifact_count,
     }));
-    if let Some(signal) = stopped_by {
+    if let Some(signal) = followed.stopped_by {
         crate::terminal::print_resume_hint(&thread_id);
         return Err(Interrupted(signal).into());
     }
-    ctx.events.emit(Event::Settled(final_status));
+    ctx.events.emit(Event::Settled(followed.final_status));
     Ok(())
 }
 
@@ -113,94 +108,21 @@ fn emit(event: &Value) {
     print_line(&dumps_compact(event, false));
 }
 
-/// The polling loop of one watched thread.
-struct ArtifactStream<'a> {
-    client: &'a ApiClient,
-    /// The thread's status at a terminal (stderr); NDJSON lines are written
-    /// with it off the screen.
-    spinner: &'a Spinner,
-    downloader: Downloader,
-    thread_id: &'a str,
-    output_dir: &'a str,
-    /// `--name`, `--sidecar`, and what the records say of the thread.
-    files: FileOptions,
-    /// URLs already reported.
-    seen: HashSet<String>,
+/// Watch's output: its NDJSON lines on stdout (with the spinner off the
+/// screen), each status on the spinner, everything else as the CLI says it.
+struct WatchOutput {
+    spinner: Arc<Spinner>,
+    others: EventSink,
 }
 
-impl ArtifactStream<'_> {
-    fn emit(&self, event: &Value) {
-        self.spinner.suspend(|| emit(event));
-    }
-
-    /// Rounds until the thread settles or `timeout` passes; returns `final_status`.
-    async fn follow(&mut self, timeout: Duration, interval: Duration) -> &'static str {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            match self.round().await {
-                Ok(Some(final_status)) => return final_status,
-                Ok(None) => {}
-                Err(error) => {
-                    self.emit(&json!({"event": "error", "message": format!("{error:#}")}));
-                }
-            }
-            tokio::time::sleep(interval).await;
+impl Events for WatchOutput {
+    fn emit(&self, event: Event<'_>) {
+        match event {
+            Event::WatchLine(line) => self.spinner.suspend(|| print_line(line)),
+            Event::Status(word) => self
+                .spinner
+                .set_message(&format!("watching · status {word}")),
+            other => self.others.emit(other),
         }
-        "timeout"
-    }
-
-    /// One round: status, result, downloads, events. `Some` when the thread settled.
-    async fn round(&mut self) -> Result<Option<&'static str>> {
-        let status_answer = self.client.status(self.thread_id).await?;
-        // A missing (or non-string) status counts as running.
-        let status = status_answer
-            .get(fields::STATUS)
-            .and_then(Value::as_str)
-            .map_or(ThreadStatus::Running, ThreadStatus::parse);
-        if let Some(word) = status_answer.get(fields::STATUS).and_then(Value::as_str) {
-            self.spinner
-                .set_message(&format!("watching · status {word}"));
-        }
-        let result = self.client.result(self.thread_id).await?;
-        let downloads = self
-            .downloader
-            .download_all(
-                &collect_artifacts(&result),
-                self.output_dir,
-                "lovart",
-                &self.files,
-            )
-            .await?;
-        for download in downloads {
-            let Some(url) = download.get("url").and_then(Value::as_str) else {
-                continue;
-            };
-            // Failed downloads are not reported and are tried again next round;
-            // files already on disk (from an earlier run) are reported once.
-            let on_disk = download.get("local_path").is_some_and(is_truthy);
-            if self.seen.contains(url) || !on_disk {
-                continue;
-            }
-            self.seen.insert(url.to_string());
-            self.emit(&json!({
-                "event": "artifact",
-                "type": download.get("type").cloned().unwrap_or(Value::Null),
-                "url": url,
-                "local_path": download.get("local_path").cloned().unwrap_or(Value::Null),
-            }));
-        }
-        if let Some(pending) = ResultView(&result).pending_confirmation() {
-            self.emit(&json!({
-                "event": "pending_confirmation",
-                "thread_id": self.thread_id,
-                "pending_confirmation": pending,
-            }));
-            return Ok(Some("pending_confirmation"));
-        }
-        Ok(match status {
-            ThreadStatus::Abort => Some("abort"),
-            ThreadStatus::Done => Some("done"),
-            _ => None,
-        })
     }
 }

@@ -134,6 +134,7 @@ impl Events for Terminal {
                 (waiting_sends, waiting_queries),
             ),
             Event::BatchEnded => self.batch.finish(),
+            Event::WatchLine(line) => print_line(line),
         }
     }
 }

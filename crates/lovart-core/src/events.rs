@@ -97,6 +97,10 @@ pub enum Event<'a> {
     /// A batch row settled: its output line (compact JSON), which is data
     /// (the CLI prints it on stdout).
     BatchRow(&'a str),
+    /// A line of `watch`'s NDJSON protocol (an `artifact` on disk, a
+    /// `pending_confirmation`, an `error` the watch goes on after): data,
+    /// which the CLI prints on stdout ([`crate::flow::watch`]).
+    WatchLine(&'a str),
     /// Where a batch stands: rows settled (of `total`), running, and calls
     /// waiting for the rate limit.
     BatchProgress {

@@ -9,7 +9,8 @@
 //! a stop mid-generation into a resume hint; [`hints`] says what a person
 //! at a terminal can do next; [`threads`] turns a typed thread-id prefix into
 //! the saved thread's id; [`batch`] runs many prompts within the rate limits,
-//! resumably.
+//! resumably; [`watch`] follows a thread with the same poll, downloading each
+//! artifact as it lands.
 
 pub mod batch;
 pub mod generate;
@@ -22,3 +23,4 @@ pub mod project;
 pub mod send;
 pub mod settle;
 pub mod threads;
+pub mod watch;

@@ -82,7 +82,8 @@ impl ThreadSource for Direct<'_> {
 }
 
 /// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`;
-/// `recheck` is the rest before the second look at a "done"; each status read
+/// `recheck` is the rest before the second look at a "done" (`None`: the
+/// first "done" is trusted, as `watch` does); each status read
 /// is reported to `events` ([`Event::Status`]). Also returns the
 /// result read by the last look when the thread settled done or abort, for a
 /// caller that does not need to read it again.
@@ -90,7 +91,7 @@ pub async fn poll_until_settled(
     source: &impl ThreadSource,
     thread_id: &str,
     timeout: Duration,
-    recheck: Duration,
+    recheck: Option<Duration>,
     events: &EventSink,
 ) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
     let deadline = Instant::now() + timeout;
@@ -102,8 +103,13 @@ pub async fn poll_until_settled(
         match status.as_str() {
             "abort" => return Ok((Settled::Abort, None)),
             "done" => {
-                tokio::time::sleep(recheck).await;
-                let second = source.status_word(thread_id).await?;
+                let second = match recheck {
+                    Some(rest) => {
+                        tokio::time::sleep(rest).await;
+                        source.status_word(thread_id).await?
+                    }
+                    None => status.clone(),
+                };
                 if second == "done" || second == "abort" {
                     let result = source.result(thread_id).await.ok();
                     if let Some(pending) = result.as_ref().and_then(pending_confirmation) {

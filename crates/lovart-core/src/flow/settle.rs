@@ -69,7 +69,7 @@ pub async fn settle(
             &source,
             thread_id,
             left,
-            ctx.waits.done_recheck(),
+            Some(ctx.waits.done_recheck()),
             &ctx.events,
         )
         .await?;

@@ -365,7 +365,8 @@ async fn settle(
         let left = deadline.saturating_duration_since(Instant::now());
         let recheck = shared.ctx.waits.done_recheck();
         let (settled, looked) =
-            poll_until_settled(shared, thread_id, left, recheck, &EventSink::silent()).await?;
+            poll_until_settled(shared, thread_id, left, Some(recheck), &EventSink::silent())
+                .await?;
         if let Settled::PendingConfirmation(pending) = &settled {
             let allowed = shared
                 .settings
