@@ -174,7 +174,7 @@ impl LovartServer {
     fn new(ctx: Settings, serving: Serving) -> Self {
         let client = ctx.api().ok();
         let tool_router = if serving.files.is_remote() {
-            remote_tools(Self::tool_router())
+            http::files::remote_tools(Self::tool_router())
         } else {
             Self::tool_router()
         };
@@ -213,29 +213,6 @@ impl LovartServer {
         self.files().check_inside(dir.as_deref(), name)?;
         Ok(dir)
     }
-}
-
-/// The tools as a client on another machine (HTTP) sees them: no `upload`
-/// (it reads a server file) and no local path offered in their texts
-/// ([`http::files::remote_wording`]).
-fn remote_tools(tools: ToolRouter<LovartServer>) -> ToolRouter<LovartServer> {
-    let mut remote = ToolRouter::new();
-    for mut route in tools {
-        if route.attr.name == "upload" {
-            continue;
-        }
-        if let Some(text) = &route.attr.description {
-            route.attr.description = Some(http::files::remote_wording(text).into());
-        }
-        let schema = Value::Object((*route.attr.input_schema).clone()).to_string();
-        if let Ok(Value::Object(schema)) =
-            serde_json::from_str(&http::files::remote_wording(&schema))
-        {
-            route.attr.input_schema = Arc::new(schema);
-        }
-        remote.add_route(route);
-    }
-    remote
 }
 
 /// Runs a tool body until it ends, the client cancels the call or the

@@ -12,8 +12,11 @@
 //! [`super::results`]'s business.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
+use rmcp::handler::server::router::tool::ToolRouter;
+use serde_json::Value;
 
 use lovart_core::failure::InvalidInput;
 
@@ -110,6 +113,26 @@ fn is_inside(root: &Path, path: &Path) -> bool {
     existing
         .canonicalize()
         .is_ok_and(|real| real.starts_with(&real_root))
+}
+
+/// The tools as a client on another machine sees them: no `upload` (it
+/// reads a server file) and no local path offered in their texts.
+pub fn remote_tools<S: Send + Sync + 'static>(tools: ToolRouter<S>) -> ToolRouter<S> {
+    let mut remote = ToolRouter::new();
+    for mut route in tools {
+        if route.attr.name == "upload" {
+            continue;
+        }
+        if let Some(text) = &route.attr.description {
+            route.attr.description = Some(remote_wording(text).into());
+        }
+        let schema = Value::Object((*route.attr.input_schema).clone()).to_string();
+        if let Ok(Value::Object(schema)) = serde_json::from_str(&remote_wording(&schema)) {
+            route.attr.input_schema = Arc::new(schema);
+        }
+        remote.add_route(route);
+    }
+    remote
 }
 
 /// A tool's description or schema text as a client on another machine
