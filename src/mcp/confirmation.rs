@@ -8,13 +8,17 @@
 //!   retries the same call with the answer ([`Confirmations::ask`],
 //!   [`Confirmations::resume`]). The state is sealed with rmcp's
 //!   [`RequestStateCodec`] (HMAC-SHA256, a random key per server process,
-//!   bound to the tool's name, valid for [`ANSWER_WINDOW`]): it carries the
-//!   thread and the pending output, so a retry never sends the prompt again
-//!   and a forged or stale state is refused as invalid input.
+//!   bound to the tool's name): it carries the thread, the pending output,
+//!   its expiry ([`ANSWER_WINDOW`]) and an id, so a retry never sends the
+//!   prompt again, and a forged, expired or already answered state (each is
+//!   single-use: a replayed "yes" never confirms twice) is refused as
+//!   invalid input.
 //! - A client that can be asked neither way gets `pending_confirmation`.
 //!
 //! `max_credits` is applied before any of this, by the wait itself.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -84,6 +88,10 @@ pub fn approves(answer: &Value) -> bool {
 /// What a sealed state holds.
 #[derive(Serialize, Deserialize)]
 struct Sealed {
+    /// Unique per question: a state is answered once.
+    id: String,
+    /// Unix milliseconds after which the state is refused.
+    expires_ms: i64,
     thread_id: String,
     /// The output the call would have returned: given back on a "no".
     pending_output: Map<String, Value>,
@@ -100,6 +108,9 @@ pub struct Resumed {
 /// The 2026-07-28 confirmation round trip of one server process.
 pub struct Confirmations {
     codec: RequestStateCodec,
+    /// The ids of the states already answered, with their expiry (an
+    /// expired state is refused anyway, so it is forgotten then).
+    answered: Mutex<HashMap<String, i64>>,
 }
 
 impl Default for Confirmations {
@@ -109,6 +120,7 @@ impl Default for Confirmations {
         key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
         Self {
             codec: RequestStateCodec::try_new(key).expect("a 32-byte key"),
+            answered: Mutex::default(),
         }
     }
 }
@@ -131,44 +143,89 @@ impl Confirmations {
     /// `output` (a pending_confirmation output of `tool`), or None when the
     /// output is not pending or too big to seal.
     pub fn ask(&self, tool: &str, output: &Map<String, Value>) -> Option<InputRequiredResult> {
+        self.ask_at(tool, output, now_ms())
+    }
+
+    /// [`Self::ask`] at `now` (Unix milliseconds).
+    fn ask_at(
+        &self,
+        tool: &str,
+        output: &Map<String, Value>,
+        now: i64,
+    ) -> Option<InputRequiredResult> {
         if output.get("final_status").and_then(Value::as_str) != Some("pending_confirmation") {
             return None;
         }
         let thread_id = output.get("thread_id")?.as_str()?.to_string();
         let pending = output.get("pending_confirmation")?.clone();
+        let window = i64::try_from(ANSWER_WINDOW.as_millis()).unwrap_or(i64::MAX);
         let sealed = Sealed {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            expires_ms: now.saturating_add(window),
             thread_id,
             pending_output: output.clone(),
         };
         if serde_json::to_vec(&sealed).ok()?.len() > MAX_SEALED_BYTES {
             return None;
         }
-        let options = SealOptions::new()
-            .associated_data(tool.as_bytes())
-            .ttl(ANSWER_WINDOW);
+        let options = SealOptions::new().associated_data(tool.as_bytes());
         let state = self.codec.seal_json_with(&sealed, &options).ok()?;
         let requests = InputRequests::from([(INPUT_KEY.to_string(), elicitation(&pending))]);
         Some(InputRequiredResult::new(Some(requests), Some(state)))
     }
 
     /// Opens the state of a retried `tool` call and reads the user's answer
-    /// (no answer counts as "no").
+    /// (no answer counts as "no"). A state opens once.
     pub fn resume(
         &self,
         tool: &str,
         state: &str,
         responses: Option<&InputResponses>,
     ) -> Result<Resumed> {
+        self.resume_at(tool, state, responses, now_ms())
+    }
+
+    /// [`Self::resume`] at `now` (Unix milliseconds).
+    fn resume_at(
+        &self,
+        tool: &str,
+        state: &str,
+        responses: Option<&InputResponses>,
+        now: i64,
+    ) -> Result<Resumed> {
         let sealed: Sealed = self
             .codec
             .open_json_with(state, tool.as_bytes())
             .map_err(|_| {
                 InvalidInput(
-                    "the requestState of this retry is not one this server issued, or it expired; \
+                    "the requestState of this retry is not one this server issued; \
                  call the tool again without it"
                         .to_string(),
                 )
             })?;
+        let thread = &sealed.thread_id;
+        if now > sealed.expires_ms {
+            return Err(InvalidInput(format!(
+                "the requestState of this retry expired (a question waits {} minutes); call \
+                 `wait` with thread_id \"{thread}\" to be asked again",
+                ANSWER_WINDOW.as_secs() / 60
+            ))
+            .into());
+        }
+        {
+            let mut answered = self.answered.lock().expect("answered states lock");
+            answered.retain(|_, expires| *expires >= now);
+            if answered
+                .insert(sealed.id.clone(), sealed.expires_ms)
+                .is_some()
+            {
+                return Err(InvalidInput(format!(
+                    "this question was already answered (a requestState is used once); call \
+                     `wait` with thread_id \"{thread}\" to follow the thread"
+                ))
+                .into());
+            }
+        }
         let approved = responses
             .and_then(|responses| responses.get(INPUT_KEY))
             .is_some_and(approves);
@@ -178,6 +235,10 @@ impl Confirmations {
             approved,
         })
     }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]
@@ -216,18 +277,64 @@ mod tests {
         assert!(resumed.approved);
         assert_eq!(resumed.thread_id, "t1");
         assert_eq!(resumed.pending_output, pending());
+        let fresh = || {
+            let asked = confirmations.ask("generate", &pending()).unwrap();
+            asked.request_state.unwrap()
+        };
         let no = InputResponses::from([(INPUT_KEY.to_string(), json!({"action": "decline"}))]);
         assert!(
             !confirmations
-                .resume("generate", &state, Some(&no))
+                .resume("generate", &fresh(), Some(&no))
                 .unwrap()
                 .approved
         );
         assert!(
             !confirmations
-                .resume("generate", &state, None)
+                .resume("generate", &fresh(), None)
                 .unwrap()
                 .approved
+        );
+    }
+
+    #[test]
+    fn a_state_opens_once_and_not_after_its_window() {
+        let confirmations = Confirmations::default();
+        let yes = InputResponses::from([(
+            INPUT_KEY.to_string(),
+            json!({"action": "accept", "content": {"confirm": true}}),
+        )]);
+        let asked_at = 1_000_000_000_000;
+        let state = || {
+            let asked = confirmations.ask_at("generate", &pending(), asked_at);
+            asked.unwrap().request_state.unwrap()
+        };
+        let minutes = |n: i64| asked_at + n * 60 * 1000;
+        // Answered within the window: once.
+        let once = state();
+        let resumed = confirmations.resume_at("generate", &once, Some(&yes), minutes(14));
+        assert!(resumed.unwrap().approved);
+        let replayed = confirmations
+            .resume_at("generate", &once, Some(&yes), minutes(14))
+            .err()
+            .unwrap();
+        assert!(replayed.is::<InvalidInput>());
+        assert!(
+            replayed.to_string().contains("already answered"),
+            "{replayed}"
+        );
+        // After the window: refused, naming the thread to wait on.
+        let late = confirmations
+            .resume_at("generate", &state(), Some(&yes), minutes(16))
+            .err()
+            .unwrap();
+        assert!(late.is::<InvalidInput>());
+        assert!(late.to_string().contains("expired"), "{late}");
+        assert!(late.to_string().contains("\"t1\""), "{late}");
+        // Just inside it: accepted.
+        assert!(
+            confirmations
+                .resume_at("generate", &state(), None, minutes(15))
+                .is_ok()
         );
     }
 

@@ -3,10 +3,11 @@
 //! - a retried call carrying a sealed `requestState` (2026-07-28) resumes the
 //!   confirmation it asked about ([`super::confirmation`]): "yes" confirms
 //!   and waits, anything else returns the pending output it was given;
-//! - a client that declares the tasks extension gets a task
+//! - a 2026-07-28 client that declares the tasks extension gets a task
 //!   ([`super::tasks`]) as soon as the billable step (send, confirm) is done:
 //!   the waiting, the question about a high-cost step and the download go on
-//!   in the task;
+//!   in the task ([`takes_task`]; a 2025-11-25 session never does, whatever
+//!   it declares);
 //! - any other call runs as before ([`super::jobs`]); a pending step ends it
 //!   with `input_required` when the client speaks 2026-07-28 and can ask its
 //!   user, else with `pending_confirmation`.
@@ -20,7 +21,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use rmcp::RoleServer;
-use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult, InputResponses, MetaObject};
+use rmcp::model::{
+    CallToolResponse, CallToolResult, CreateTaskResult, InputResponses, MetaObject, ProtocolVersion,
+};
 use rmcp::service::RequestContext;
 use serde_json::{Map, Value, json};
 
@@ -106,10 +109,7 @@ pub async fn answer(
         if let Some(state) = state {
             return resume(shared, request, &call, &state, responses.as_ref()).await;
         }
-        let wants_task = request
-            .client_capabilities()
-            .is_some_and(|capabilities| capabilities.supports_tasks());
-        if wants_task {
+        if takes_task(request) {
             return start_task(server, request, call).await;
         }
         let events = shared.call_events(request);
@@ -212,6 +212,24 @@ fn confirm_params(thread_id: &str, after: &After) -> ConfirmParams {
         name: after.name.clone(),
         sidecar: after.sidecar,
     }
+}
+
+/// Whether this call may be answered with a task: only a 2026-07-28 request
+/// that declares the tasks extension. The extension's task handle
+/// (`resultType: "task"`) is a 2026-07-28 result; a 2025-11-25 session that
+/// lists the extension (the MCP Inspector 2.12 does, by default) reads it as
+/// a plain result with no content. The 2025-11-25 core tasks (a request's
+/// `task` parameter, `tasks/result`) are not offered: rmcp 3.11 drops that
+/// parameter and serves no `tasks/result`, and lovart declares no legacy
+/// `tasks` capability, so no conforming 2025-11-25 client asks for one.
+fn takes_task(request: &RequestContext<RoleServer>) -> bool {
+    let modern = request
+        .protocol_version()
+        .is_some_and(|version| version.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+    modern
+        && request
+            .client_capabilities()
+            .is_some_and(|capabilities| capabilities.supports_tasks())
 }
 
 /// Does the billable step now, then answers with a task that does the rest.

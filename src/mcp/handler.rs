@@ -20,14 +20,14 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 use super::resources::{Artifacts, SCHEME};
-use super::{LovartServer, generation, schemas, skills, tasks};
+use super::{LovartServer, generation, results, schemas, skills, tasks};
 
 const INSTRUCTIONS: &str = "Lovart generates images, video, audio and 3D with a design agent. \
 Call `generate` with a prompt; it returns within wait_seconds. final_status \"running\" means call \
 `wait` with the thread_id; \"pending_confirmation\" means a high-cost step needs the user's \
 approval: tell them the cost, ask, and call `confirm` only if they agree (never on your own). \
 Reuse a thread_id to refine a result. Downloaded files appear as images and as links to \
-lovart:// resources (readable with resources/read). Clients with the tasks extension get a task \
+lovart:// resources (readable with resources/read). 2026-07-28 clients with the tasks extension get a task \
 whose id is the thread id. The skill `lovart-skill` explains the rest. Errors come as results \
 with isError and error.kind/retryable.";
 
@@ -79,13 +79,18 @@ impl ServerHandler for LovartServer {
         let name = request.name.to_string();
         let arguments = request.arguments.clone();
         let call = ToolCallContext::new(self, request, context);
-        let response = self.tool_router.call(call).await?;
+        let mut response = self.tool_router.call(call).await?;
         let schema = self.tool_router.get(&name).map(|tool| &*tool.input_schema);
         if let CallToolResponse::Complete(result) = &response
             && let Some(invalid) =
                 schemas::invalid_arguments(&name, result, schema, arguments.as_ref())
         {
-            return Ok(invalid.into());
+            response = invalid.into();
+        }
+        if let CallToolResponse::Complete(result) = &response
+            && let Some(line) = results::error_line(&name, result, self.files().is_remote())
+        {
+            eprintln!("{line}");
         }
         Ok(response)
     }

@@ -11,10 +11,12 @@
 //! CDN URLs and resources instead of paths ([`links`]).
 //!
 //! Off loopback the server refuses to start without a token. SIGTERM or
-//! Ctrl-C drains it ([`crate::mcp::shutdown`]): no new request is taken
-//! (503), waiting generation calls answer "running" with their thread, the
-//! rest finish, and the process exits once every connection has closed (or
-//! after [`DRAIN_GRACE`]).
+//! Ctrl-C drains it ([`crate::mcp::shutdown`]): the listener closes (new
+//! connections are refused), idle keep-alive connections close, waiting
+//! generation calls answer "running" with their thread, the rest finish, and
+//! the process exits once every connection has closed (or after
+//! [`DRAIN_GRACE`]). Only a request already being read when the drain
+//! starts meets [`gate`]'s 503.
 //!
 //! The server is the `http` feature (default off: it brings axum and rmcp's
 //! HTTP transport to a build); [`files`] and [`links`], which the tools use

@@ -184,6 +184,11 @@ pub struct LovartServer {
 impl LovartServer {
     fn new(ctx: Settings, serving: Serving) -> Self {
         let client = ctx.api().ok();
+        let tool_router = if serving.files.is_remote() {
+            http::files::remote_tools(Self::tool_router())
+        } else {
+            Self::tool_router()
+        };
         Self {
             shared: Arc::new(Shared {
                 ctx,
@@ -194,7 +199,7 @@ impl LovartServer {
                 serving,
                 log_level: LogLevel::new(),
             }),
-            tool_router: Self::tool_router(),
+            tool_router,
         }
     }
 
@@ -210,6 +215,15 @@ impl LovartServer {
 
     fn files(&self) -> &FilePolicy {
         &self.shared.serving.files
+    }
+
+    /// A call's download folder as the transport allows it ([`FilePolicy`]):
+    /// over HTTP inside the served folder, refused when it (or `name`'s
+    /// sub-folders) leads out of it through a symbolic link.
+    fn output_dir(&self, asked: Option<String>, name: Option<&str>) -> Result<Option<String>> {
+        let dir = self.files().output_dir(asked);
+        self.files().check_inside(dir.as_deref(), name)?;
+        Ok(dir)
     }
 }
 
@@ -260,10 +274,14 @@ impl LovartServer {
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         let local = params.attachments.iter().map(String::as_str);
-        if let Err(error) = self.files().check_local_files(local) {
-            return results::error(&error).into();
+        let checked = self
+            .files()
+            .check_local_files(local)
+            .and_then(|()| self.output_dir(params.output_dir.take(), params.name.as_deref()));
+        match checked {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
         }
-        params.output_dir = self.files().output_dir(params.output_dir);
         let call = Call::Generate(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -284,7 +302,10 @@ impl LovartServer {
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        params.output_dir = self.files().output_dir(params.output_dir);
+        match self.output_dir(params.output_dir.take(), params.name.as_deref()) {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
+        }
         let call = Call::Wait(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -305,7 +326,10 @@ impl LovartServer {
         InputResponses(responses): InputResponses,
         request: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        params.output_dir = self.files().output_dir(params.output_dir);
+        match self.output_dir(params.output_dir.take(), params.name.as_deref()) {
+            Ok(dir) => params.output_dir = dir,
+            Err(error) => return results::error(&error).into(),
+        }
         let call = Call::Confirm(params);
         generation::answer(self, &request, call, state, responses).await
     }
@@ -328,8 +352,7 @@ impl LovartServer {
             let ctx = &events.settings(&self.shared.ctx);
             let client = self.shared.api()?;
             let output_dir = self
-                .files()
-                .output_dir(params.output_dir)
+                .output_dir(params.output_dir, params.name.as_deref())?
                 .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
             let files =
                 params::file_options(params.name.as_deref(), params.sidecar, Origin::default())?;

@@ -132,11 +132,13 @@ impl Artifacts {
         let read = tokio::task::spawn_blocking(move || read_bounded(&path))
             .await
             .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
+        // Never the server's path: a remote client has no business with it
+        // (a local one has the file's `local_path` in the tool's result).
         let bytes = read.map_err(|why| {
             ErrorData::invalid_params(
                 format!(
-                    "{uri} cannot be read: {why} (file {})",
-                    artifact.path.display()
+                    "{uri} cannot be read: {why}; the file stays where the tool result's \
+                     local_path says"
                 ),
                 None,
             )
@@ -271,6 +273,8 @@ mod tests {
             .unwrap();
         let error = artifacts.read(&uri).await.unwrap_err();
         assert!(error.message.contains("more than"), "{}", error.message);
+        let folder = dir.path().to_string_lossy();
+        assert!(!error.message.contains(&*folder), "{}", error.message);
         let by_path = format!("lovart://thread/t/{}", file.display());
         assert!(artifacts.read(&by_path).await.is_err());
     }

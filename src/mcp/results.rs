@@ -27,9 +27,26 @@ const MAX_IMAGE_BLOCKS: usize = 8;
 /// A failed call: `isError: true`, the CLI's `{"error": {...}}` object as
 /// `structuredContent` and, as text, the same object.
 pub fn error(error: &anyhow::Error) -> CallToolResult {
-    let object = ErrorObject::worded(error, Wording::Mcp);
-    eprintln!("lovart mcp: {}: {}", object.kind.as_str(), object.message);
-    CallToolResult::structured_error(object.to_json())
+    CallToolResult::structured_error(ErrorObject::worded(error, Wording::Mcp).to_json())
+}
+
+/// The stderr line of a failed call of `tool` (None for a success): its
+/// error kind and, over stdio, its message. Over HTTP (`remote`) the message
+/// is left out: it may echo the client's arguments, which the log never
+/// holds (the access log's line names the request). `tool` is one of ours:
+/// an unknown tool is a protocol error, not a result.
+pub fn error_line(tool: &str, result: &CallToolResult, remote: bool) -> Option<String> {
+    if result.is_error != Some(true) {
+        return None;
+    }
+    let error = result.structured_content.as_ref()?.get("error")?;
+    let kind = error.get("kind").and_then(Value::as_str).unwrap_or("error");
+    Some(if remote {
+        format!("lovart mcp: {tool}: {kind}")
+    } else {
+        let message = error.get("message").and_then(Value::as_str).unwrap_or("");
+        format!("lovart mcp: {tool}: {kind}: {message}")
+    })
 }
 
 /// A plain answer: the object as `structuredContent` and as compact JSON text.

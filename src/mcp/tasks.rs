@@ -224,16 +224,26 @@ impl Tasks {
         Ok(())
     }
 
-    /// `tasks/cancel`: stops the waiting now; the thread goes on.
+    /// `tasks/cancel`: stops the waiting now; the thread goes on. A task
+    /// already finished (completed, failed, cancelled) is an invalid-params
+    /// error, as the tasks spec asks.
     pub fn cancel(&self, id: &str) -> Result<(), ErrorData> {
         let mut entries = self.entries.lock().expect("task store lock");
         let entry = entries.get_mut(id).ok_or_else(|| unknown(id))?;
-        if !matches!(entry.stage, Stage::Finished(_)) {
-            entry.finish(TaskPayload::Cancelled);
-            entry.task.status_message = Some(format!(
-                "cancelled: lovart stopped waiting; the thread goes on (call `wait` with thread_id \"{id}\")"
+        if matches!(entry.stage, Stage::Finished(_)) {
+            let status = serde_json::to_value(entry.task.status).unwrap_or_default();
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "task {id} is already {}: there is nothing to cancel",
+                    status.as_str().unwrap_or("finished")
+                ),
+                None,
             ));
         }
+        entry.finish(TaskPayload::Cancelled);
+        entry.task.status_message = Some(format!(
+            "cancelled: lovart stopped waiting; the thread goes on (call `wait` with thread_id \"{id}\")"
+        ));
         Ok(())
     }
 }
@@ -315,7 +325,7 @@ mod tests {
             done()
         });
         assert_eq!(task.task_id, "t1");
-        assert_eq!(task.ttl_ms, Some(millis(TASK_TTL)));
+        assert_eq!(task.ttl_ms, Some(7_200_000), "2 h");
         tokio::task::yield_now().await;
         let seen = tasks.get("t1").unwrap();
         assert_eq!(seen.status(), TaskStatus::Working);
@@ -330,6 +340,12 @@ mod tests {
             panic!("not completed")
         };
         assert_eq!(result["content"][0]["text"], "done");
+        let finished = tasks.cancel("t1").unwrap_err();
+        assert!(
+            finished.message.contains("already completed"),
+            "{finished:?}"
+        );
+        assert_eq!(tasks.get("t1").unwrap().status(), TaskStatus::Completed);
     }
 
     #[tokio::test]
@@ -358,6 +374,9 @@ mod tests {
         assert_eq!(tasks.get("t2").unwrap().status(), TaskStatus::Working);
         tasks.cancel("t2").unwrap();
         assert_eq!(tasks.get("t2").unwrap().status(), TaskStatus::Cancelled);
+        let again = tasks.cancel("t2").unwrap_err();
+        assert_eq!(again.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+        assert!(again.message.contains("already cancelled"), "{again:?}");
         assert!(tasks.cancel("nope").is_err());
         assert!(!tasks.is_working("t2"));
     }

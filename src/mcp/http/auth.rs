@@ -46,6 +46,9 @@ impl Tokens {
         if let Some(file) = file {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read the token file {}", file.display()))?;
+            if let Some(warning) = exposure(file) {
+                eprintln!("lovart mcp: warning: {warning}");
+            }
             return Self::parse(&text)
                 .with_context(|| format!("token file {}", file.display()))
                 .map(Some);
@@ -113,6 +116,27 @@ impl Tokens {
         }
         found
     }
+}
+
+/// Why a token file is exposed: other users may read it (its mode lets the
+/// group or others in); None when only its owner can.
+#[cfg(unix)]
+fn exposure(file: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(file).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "the token file {} can be read by other users (mode {mode:o}); \
+             make it private: chmod 600 {}",
+            file.display(),
+            file.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn exposure(_file: &Path) -> Option<String> {
+    None
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -210,6 +234,26 @@ mod tests {
         }
         let error = Tokens::parse("x\ny\nzz").unwrap_err().to_string();
         assert!(error.contains("line 1"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_others_can_read_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, format!("alice {ALICE}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = exposure(&file).unwrap();
+        assert!(
+            warning.contains("mode 644") && warning.contains("chmod 600"),
+            "{warning}"
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(exposure(&file).is_some());
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(exposure(&file), None);
+        assert!(Tokens::load(Some(&file), None).unwrap().is_some());
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The checks every request passes before it reaches MCP, cheapest first,
 //! so that a refused request costs nothing and spends nothing:
 //!
-//! 1. draining (shutdown under way): 503, try again after the restart;
+//! 1. draining (shutdown under way): 503, try again after the restart (only
+//!    a request read as the drain starts: the connection loop then takes no
+//!    new connection and reads no further request);
 //! 2. `Origin` not allowed: 403 (DNS-rebinding defence);
 //! 3. no or wrong bearer token, when the server has tokens: 401;
 //! 4. a declared body over the cap: 413;
 //! 5. the client's concurrency or rate cap: 429 with `Retry-After`;
-//! 6. the body read within the cap and a deadline (413 / 408).
+//! 6. the body read within the cap and a deadline (413 / 408);
+//! 7. a POST body that is not JSON: 400 with JSON-RPC's parse error (-32700).
 //!
 //! Every request, refused or not, gets one access-log line ([`super::log`]),
 //! written when its response body is over; the client's place under its
@@ -19,10 +22,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::de::IgnoredAny;
 use serde_json::json;
 
 use super::auth::{Origins, Tokens};
@@ -164,7 +168,20 @@ async fn admit(
         }
     };
     entry.set_call(&bytes);
+    if parts.method == Method::POST && serde_json::from_slice::<IgnoredAny>(&bytes).is_err() {
+        return Err(parse_error());
+    }
     Ok((Request::from_parts(parts, Body::from(bytes)), permit))
+}
+
+/// A body that is not JSON: 400 with JSON-RPC's parse error (no id can be read).
+fn parse_error() -> Response {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": -32700, "message": "Parse error: the request body is not JSON"},
+    });
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 fn too_large() -> Response {

@@ -114,6 +114,61 @@ async fn a_modern_clients_no_or_missing_answer_leaves_the_step_pending() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_yes_is_refused_and_confirms_nothing_twice() {
+    let world = World::sandbox();
+    // Declares elicitation; the questions are answered by hand below.
+    let asked = Recorder {
+        approve: Some(false),
+        ..Default::default()
+    };
+    let client = connect_modern(&world, asked).await;
+    let first = client
+        .call_tool_once(params(
+            "generate",
+            json!({"prompt": "ocean video", "download": false}),
+        ))
+        .await
+        .unwrap();
+    let CallToolResponse::InputRequired(question) = first else {
+        panic!("not input_required: {first:?}")
+    };
+    let state = question.request_state.clone().expect("sealed state");
+    let yes = rmcp::model::InputResponses::from([(
+        "confirm".to_string(),
+        json!({"action": "accept", "content": {"confirm": true}}),
+    )]);
+    let retry = || {
+        params(
+            "generate",
+            json!({"prompt": "ocean video", "download": false}),
+        )
+        .with_request_state(state.clone())
+        .with_input_responses(yes.clone())
+    };
+    let CallToolResponse::Complete(approved) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("not a result")
+    };
+    assert_eq!(succeeded(&approved)["final_status"], "done");
+    assert_eq!(world.count("POST", "/chat/confirm"), 1);
+    let CallToolResponse::Complete(replayed) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("not a result")
+    };
+    assert_eq!(replayed.is_error, Some(true));
+    let error = &structured(&replayed)["error"];
+    assert_eq!(error["kind"], "invalid_input");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already answered"),
+        "{error}"
+    );
+    assert_eq!(world.count("POST", "/chat/confirm"), 1, "confirmed once");
+    assert_eq!(world.count("POST", "/chat"), 1);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_client_that_never_answers_gets_pending_within_wait_seconds() {
     let world = World::sandbox();
     let silent = Recorder {

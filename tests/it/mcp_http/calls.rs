@@ -7,22 +7,25 @@ use std::collections::{HashMap, HashSet};
 use serde_json::json;
 
 use super::{HttpServer, TOKEN, connect, world};
-use crate::mcp::{TOOLS, call, succeeded};
+use crate::mcp::{TOOLS, call, structured, succeeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the_servers_folder() {
     let world = world(true);
     let server = HttpServer::start(&world, &[], &[]);
     let client = connect(&server, None).await;
-    let mut names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|tool| tool.name.to_string())
-        .collect();
+    let tools = client.list_all_tools().await.unwrap();
+    let mut names: Vec<String> = tools.iter().map(|tool| tool.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, TOOLS);
+    // `upload` reads a server file: not offered to a client on another machine.
+    let remote: Vec<&str> = TOOLS.into_iter().filter(|name| *name != "upload").collect();
+    assert_eq!(names, remote);
+    // Nor are local paths or the server's folders.
+    let texts = serde_json::to_string(&tools).unwrap();
+    for local in ["local file paths", "/tmp/lovart", "local path"] {
+        assert!(!texts.contains(local), "{local} offered over HTTP");
+    }
+    assert!(texts.contains("this server cannot read your files"));
 
     // A folder outside the server's: the download lands inside it all the same.
     let outside = world.home.path().join("outside");
@@ -80,6 +83,71 @@ async fn the_same_tools_answer_with_pictures_and_cdn_links_and_files_stay_in_the
     assert_eq!(health.status(), 200);
     let health: serde_json::Value = serde_json::from_str(&health.text().await.unwrap()).unwrap();
     assert_eq!(health["status"], "ok");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_call_logs_its_tool_and_kind_but_never_its_arguments_and_a_link_cannot_lead_out()
+{
+    let world = world(true);
+    let server = HttpServer::start(&world, &[], &[]);
+    let client = connect(&server, None).await;
+    // A link already in the served folder does not lead a download out.
+    let elsewhere = world.home.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(&server.out).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, server.out.join("link")).unwrap();
+    let calls = [
+        (
+            "generate",
+            json!({"prompt": "p", "output_dir": "link/secret-d"}),
+        ),
+        (
+            "generate",
+            json!({"prompt": "p", "attachments": ["/srv/secret-a.png"]}),
+        ),
+        (
+            "generate",
+            json!({"prompt": "p", "name": "../../secret-b/{index}.{ext}"}),
+        ),
+        (
+            "wait",
+            json!({"thread_id": "secret-c", "name": "link/secret-c/{index}.{ext}"}),
+        ),
+    ];
+    for (tool, arguments) in calls {
+        let result = call(&client, tool, arguments).await;
+        assert_eq!(
+            structured(&result)["error"]["kind"],
+            "invalid_input",
+            "{result:?}"
+        );
+    }
+    assert!(
+        server.stderr_shows("tools/call wait 200 ").await,
+        "{}",
+        server.stderr()
+    );
+    let log = server.stderr();
+    assert!(!log.contains("secret"), "arguments in the log: {log}");
+    let access: Vec<&str> = log.lines().filter(|l| l.contains(" tools/call ")).collect();
+    assert_eq!(access.len(), 4, "one access line per call: {log}");
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with(": invalid_input"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "lovart mcp: generate: invalid_input",
+            "lovart mcp: generate: invalid_input",
+            "lovart mcp: generate: invalid_input",
+            "lovart mcp: wait: invalid_input"
+        ],
+        "{log}"
+    );
+    assert_eq!(world.count("POST", "/chat"), 0);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
     client.cancel().await.unwrap();
 }
 

@@ -59,6 +59,16 @@ async fn requests_without_the_token_from_a_foreign_origin_or_too_big_are_refused
         Ok(streamed) => assert_eq!(streamed.status(), 413),
         Err(_) => assert!(server.stderr().matches(" 413 ").count() >= 1),
     }
+    // A body that is not JSON: 400 with JSON-RPC's parse error.
+    let garbled = post(&server, "{\"jsonrpc\": \"2.0\", \"id\": 1,")
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), 400);
+    let answer: serde_json::Value = serde_json::from_str(&garbled.text().await.unwrap()).unwrap();
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    assert_eq!(answer["id"], serde_json::Value::Null);
     assert_eq!(world.count("POST", "/chat"), 0, "nothing was sent");
     assert_eq!(world.count("POST", "/project/save"), 0);
 
@@ -97,6 +107,9 @@ async fn one_client_over_its_caps_is_refused_while_another_goes_on() {
     let world = world(true);
     let file = world.home.path().join("tokens");
     std::fs::write(&file, format!("alice {TOKEN}-a\nbob {TOKEN}-b\n")).unwrap();
+    // Left readable by others: the server starts, and says so.
+    let readable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+    std::fs::set_permissions(&file, readable).unwrap();
     let server = HttpServer::start(
         &world,
         &[
@@ -108,6 +121,13 @@ async fn one_client_over_its_caps_is_refused_while_another_goes_on() {
             "4",
         ],
         &[],
+    );
+    assert!(
+        server
+            .stderr()
+            .contains("can be read by other users (mode 644)"),
+        "{}",
+        server.stderr()
     );
     let alice = format!("Bearer {TOKEN}-a");
     let bob = format!("Bearer {TOKEN}-b");

@@ -2,9 +2,9 @@
 //! known only when a request carries them: a 2026-07-28 client (its
 //! capabilities in every request's `_meta`) that declares the tasks extension
 //! gets a task from `generate`, polls it with `tasks/get` on later requests
-//! and finds the result with the files; a 2025-11-25 client declared them once
-//! in `initialize`, which no later request carries, so it gets today's plain
-//! result.
+//! and finds the result with the files; a 2025-11-25 client (which declared
+//! them once, in `initialize`) gets today's plain result: the extension's
+//! task handle is a 2026-07-28 result.
 
 use std::time::Duration;
 
@@ -91,8 +91,7 @@ async fn a_task_is_created_polled_over_http_and_completes_with_the_files() {
     );
     client.cancel().await.unwrap();
 
-    // A 2025-11-25 client declared the extension only in `initialize`: the
-    // stateless server does not see it in the call, so no task.
+    // A 2025-11-25 client that declared the extension in `initialize`: no task.
     let legacy = connect_as(&server, tasks_client(), false).await;
     let response = legacy
         .call_tool_once(params(
