@@ -24,8 +24,8 @@ use std::time::Duration;
 use anyhow::Result;
 use rmcp::RoleServer;
 use rmcp::model::{
-    InputRequest, InputRequests, InputRequiredResult, InputResponses, ProtocolVersion,
-    RequestStateCodec, SealOptions,
+    InputRequest, InputRequests, InputRequiredResult, InputResponses, RequestStateCodec,
+    SealOptions,
 };
 use rmcp::service::RequestContext;
 use serde::{Deserialize, Serialize};
@@ -129,10 +129,7 @@ impl Confirmations {
     /// Whether this request's client speaks 2026-07-28 and can ask its user
     /// (it declared form elicitation in the request).
     pub fn can_ask_inline(request: &RequestContext<RoleServer>) -> bool {
-        let modern = request
-            .protocol_version()
-            .is_some_and(|version| version.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
-        modern
+        super::generation::speaks_2026(request)
             && request
                 .client_capabilities()
                 .and_then(|capabilities| capabilities.elicitation)

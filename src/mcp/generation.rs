@@ -223,13 +223,18 @@ fn confirm_params(thread_id: &str, after: &After) -> ConfirmParams {
 /// parameter and serves no `tasks/result`, and lovart declares no legacy
 /// `tasks` capability, so no conforming 2025-11-25 client asks for one.
 fn takes_task(request: &RequestContext<RoleServer>) -> bool {
-    let modern = request
-        .protocol_version()
-        .is_some_and(|version| version.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
-    modern
+    speaks_2026(request)
         && request
             .client_capabilities()
             .is_some_and(|capabilities| capabilities.supports_tasks())
+}
+
+/// Whether the request speaks protocol 2026-07-28 or later (its
+/// capabilities come with each request; no server-to-client requests).
+pub fn speaks_2026(request: &RequestContext<RoleServer>) -> bool {
+    request
+        .protocol_version()
+        .is_some_and(|version| version.as_str() >= ProtocolVersion::V_2026_07_28.as_str())
 }
 
 /// Does the billable step now, then answers with a task that does the rest.
