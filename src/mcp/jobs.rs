@@ -357,7 +357,7 @@ async fn settle_asking(
     let mut approved = false;
     loop {
         let settled = tokio::select! {
-            settled = settle_reporting(job, thread_id, budget.left(), max_credits) => settled?,
+            settled = settle_reporting(job, thread_id, budget.deadline, max_credits) => settled?,
             // As a budget that ran out: the thread is recorded, `wait` resumes it.
             () = job.draining.until_started() => Settled::Timeout,
         };
@@ -379,18 +379,18 @@ async fn settle_asking(
 async fn settle_reporting(
     job: &Job<'_>,
     thread_id: &str,
-    timeout: Duration,
+    deadline: Deadline,
     max_credits: Option<f64>,
 ) -> Result<Settled> {
     let client = &job.client;
     if !job.progress.wanted() {
-        return settle(client, job.ctx, thread_id, timeout, max_credits).await;
+        return settle(client, job.ctx, thread_id, deadline, max_credits).await;
     }
     let (observer, polls) = status_channel(job.ctx.events.clone());
     let settling = async move {
         // The observer goes with this future (inside the settings), which ends the relay.
         let ctx = job.ctx.for_server().with_events(EventSink::new(observer));
-        settle(client, &ctx, thread_id, timeout, max_credits).await
+        settle(client, &ctx, thread_id, deadline, max_credits).await
     };
     let relay = job.progress.relay(client, thread_id, polls);
     let (settled, ()) = tokio::join!(settling, relay);

@@ -252,3 +252,34 @@ fn a_confirm_whose_answer_is_lost_is_an_unknown_outcome_naming_the_thread() {
     );
     assert_eq!(sandbox.requests_to("POST", "/chat/confirm").len(), 1);
 }
+
+#[test]
+fn a_batch_rows_confirm_whose_answer_is_lost_is_an_unknown_outcome() {
+    let sandbox = World::sandbox();
+    let upstream = sandbox.url();
+    // A gateway that lost the confirm's answer: 502, after letting it through.
+    let stand_in = Hostile::start(move |seen| {
+        let reply = forward(&upstream, seen);
+        if seen.method == "POST" && seen.path.ends_with("/chat/confirm") {
+            Reply::json(502, r#"{"message":"bad gateway"}"#)
+        } else {
+            reply
+        }
+    });
+    let world = World::with_server(stand_in.base_url);
+    let rows = world.home.path().join("rows.jsonl");
+    std::fs::write(&rows, "{\"prompt\": \"video of a lake\"}\n").unwrap();
+    let mut command = world.lovart();
+    command.env("LOVART_RATE_SCALE", "0.01").args([
+        "batch",
+        rows.to_str().unwrap(),
+        "--max-credits",
+        "1000",
+    ]);
+    let batch = run(&mut command);
+    let row: Value = serde_json::from_str(batch.stdout.lines().next().unwrap()).unwrap();
+    let error = &row["error"];
+    assert_eq!(error["kind"], "outcome_unknown", "{row}");
+    assert_eq!(error["retryable"], false);
+    assert!(error["thread_id"].is_string(), "{row}");
+}

@@ -139,3 +139,47 @@ fn a_download_unfinished_at_the_deadline_is_handed_back() {
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A short `wait` on a thread that is done says "done": the second look at
+/// a "done" (5 s at the real pace) takes at most half the time left, instead
+/// of running past `wait_seconds` and answering "running".
+#[test]
+fn a_short_wait_on_a_finished_thread_says_done() {
+    let server = stand_in("done", |seen| match seen.path.as_str() {
+        "/v1/openapi/chat/result" => Reply::json(
+            200,
+            r#"{"code":0,"data":{"thread_id":"t1","status":"done","items":[]}}"#,
+        ),
+        _ => Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
+    });
+    let world = World::with_server(server.base_url.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let output = runtime.block_on(async {
+        let mut command = world.lovart_process();
+        // The real pace: the second look at a "done" is 5 s.
+        command
+            .env("LOVART_WAIT_SCALE", "1")
+            .arg("mcp")
+            .current_dir(world.home.path());
+        let transport =
+            rmcp::transport::TokioChildProcess::new(tokio::process::Command::from(command))
+                .expect("spawn");
+        let client = rmcp::ServiceExt::serve(Recorder::default(), transport)
+            .await
+            .expect("initialize");
+        let result = call(
+            &client,
+            "wait",
+            json!({"thread_id": "t1", "wait_seconds": 2}),
+        )
+        .await;
+        let output = succeeded(&result).clone();
+        client.cancel().await.unwrap();
+        output
+    });
+    assert_eq!(output["final_status"], "done", "{output:?}");
+}

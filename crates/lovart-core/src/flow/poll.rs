@@ -12,11 +12,10 @@ use std::time::Duration;
 
 use lovart_wire::reply::ResultView;
 use serde_json::{Map, Value};
-use tokio::time::Instant;
 
 use crate::api::{ApiClient, ApiError};
 use crate::events::{Event, EventSink};
-use crate::timing::Waits;
+use crate::timing::{Deadline, Waits};
 
 /// How a wait for a thread ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,22 +80,23 @@ impl ThreadSource for Direct<'_> {
     }
 }
 
-/// Polls `thread_id` until done, abort, a pending confirmation, or `timeout`;
-/// `recheck` is the rest before the second look at a "done" (`None`: the
-/// first "done" is trusted, as `watch` does); each status read
+/// Polls `thread_id` until done, abort, a pending confirmation, or
+/// `deadline`; `recheck` is the rest before the second look at a "done"
+/// (`None`: the first "done" is trusted, as `watch` does; never more than
+/// half the time left, so a short wait on a finished thread still says
+/// "done" in time); each status read
 /// is reported to `events` ([`Event::Status`]). Also returns the
 /// result read by the last look when the thread settled done or abort, for a
 /// caller that does not need to read it again.
 pub async fn poll_until_settled(
     source: &impl ThreadSource,
     thread_id: &str,
-    timeout: Duration,
+    deadline: Deadline,
     recheck: Option<Duration>,
     events: &EventSink,
 ) -> Result<(Settled, Option<Map<String, Value>>), ApiError> {
-    let deadline = Instant::now() + timeout;
     let mut polls: u32 = 0;
-    while Instant::now() < deadline {
+    while !deadline.passed() {
         let status = source.status_word(thread_id).await?;
         polls += 1;
         events.emit(Event::Status(&status));
@@ -105,7 +105,7 @@ pub async fn poll_until_settled(
             "done" => {
                 let second = match recheck {
                     Some(rest) => {
-                        tokio::time::sleep(rest).await;
+                        tokio::time::sleep(rest.min(deadline.left() / 2)).await;
                         source.status_word(thread_id).await?
                     }
                     None => status.clone(),

@@ -9,12 +9,12 @@
 
 use std::time::Duration;
 
+use crate::timing::Deadline;
 use anyhow::Result;
 use lovart_wire::reply::fields;
 use serde_json::{Map, Value, json};
-use tokio::time::Instant;
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiError};
 use crate::download::FileOptions;
 use crate::events::Event;
 use crate::failure::{Hinted, Kind, in_thread};
@@ -47,28 +47,26 @@ pub fn estimated_cost(pending: &Value) -> Option<f64> {
         .filter(|cost| cost.is_finite() && *cost >= 0.0)
 }
 
-/// Polls `thread_id` until it settles or `timeout` passes, confirming a
+/// Polls `thread_id` until it settles or `deadline` passes, confirming a
 /// pending step by itself only when `max_credits` allows its known cost.
 pub async fn settle(
     client: &ApiClient,
     ctx: &Settings,
     thread_id: &str,
-    timeout: Duration,
+    deadline: Deadline,
     max_credits: Option<f64>,
 ) -> Result<Settled> {
-    let deadline = Instant::now() + timeout;
     // No retry starts after the deadline: the wait ends at most one attempt after it.
-    let bounded = client.until(deadline);
+    let bounded = client.until(deadline.instant());
     let source = Direct {
         client: &bounded,
         waits: ctx.waits,
     };
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
         let (settled, _) = poll_until_settled(
             &source,
             thread_id,
-            left,
+            deadline,
             Some(ctx.waits.done_recheck()),
             &ctx.events,
         )
@@ -79,7 +77,7 @@ pub async fn settle(
         let (Some(limit), Some(cost)) = (max_credits, estimated_cost(pending)) else {
             return Ok(settled);
         };
-        if cost > limit || Instant::now() >= deadline {
+        if cost > limit || deadline.passed() {
             if cost > limit {
                 ctx.events.emit(Event::NotConfirmed { cost, limit });
             }
@@ -96,7 +94,16 @@ pub async fn settle(
 /// the step may be approved already, and confirming again would be refused
 /// as "nothing to confirm".
 pub async fn confirm_step(client: &ApiClient, thread_id: &str) -> Result<Value> {
-    client.confirm(thread_id).await.map_err(|error| {
+    client
+        .confirm(thread_id)
+        .await
+        .map_err(|error| confirm_failed(thread_id, error))
+}
+
+/// The error of a confirm of `thread_id` that failed ([`confirm_step`]'s):
+/// named by its thread; `outcome_unknown` when its answer was lost.
+pub fn confirm_failed(thread_id: &str, error: ApiError) -> anyhow::Error {
+    {
         let error = if outcome_unknown(&error) {
             Hinted {
                 hints: vec![format!(
@@ -113,7 +120,7 @@ pub async fn confirm_step(client: &ApiClient, thread_id: &str) -> Result<Value> 
             error.into()
         };
         in_thread(thread_id, error)
-    })
+    }
 }
 
 /// How a pending confirmation is shown.
@@ -191,9 +198,10 @@ pub async fn wait_for_output(
     wait: Wait<'_>,
     finish: impl AsyncFnOnce(&mut Map<String, Value>, bool) -> Result<()>,
 ) -> Result<Generation> {
-    // No retry starts after the deadline: the command ends at most one attempt
-    // per remaining call (the result) after it.
-    let client = &client.until(Instant::now() + wait.timeout);
+    // One deadline for the whole wait. No retry starts after it: the command
+    // ends at most one attempt per remaining call (the result) after it.
+    let deadline = Deadline::after(wait.timeout);
+    let client = &client.until(deadline.instant());
     let events = &ctx.events;
     events.emit(Event::Activity(Some("generating")));
     let resumable = Resumable {
@@ -202,7 +210,7 @@ pub async fn wait_for_output(
         json: wait.json,
     };
     let outcome = until_interrupted(resumable, events, async {
-        let settled = settle(client, ctx, wait.thread_id, wait.timeout, wait.max_credits).await?;
+        let settled = settle(client, ctx, wait.thread_id, deadline, wait.max_credits).await?;
         let pending = matches!(settled, Settled::PendingConfirmation(_));
         let shaped = settled.clone();
         let mut result =

@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -22,8 +23,9 @@ use crate::api::{ApiClient, ApiError};
 use crate::download::{Downloader, FileOptions, collect_artifacts};
 use crate::events::{Event, EventSink};
 use crate::flow::interrupt::{Signal, stop_signal};
-use crate::flow::poll::{Settled, ThreadSource, poll_until_settled};
+use crate::flow::poll::{ThreadSource, poll_until_settled};
 use crate::python::{dumps_compact, is_truthy};
+use crate::timing::Deadline;
 
 /// What to follow, and where its files go.
 pub struct Follow<'a> {
@@ -69,14 +71,24 @@ pub async fn follow(
         seen: Mutex::new(HashSet::new()),
         last_result: Mutex::new(None),
         pending: Notify::new(),
+        pending_seen: AtomicBool::new(false),
     };
     // Done is final at once: the round that read it has fetched the files.
-    let polling = poll_until_settled(&rounds, follow.thread_id, follow.timeout, None, events);
-    let (final_status, stopped_by) = tokio::select! {
+    let deadline = Deadline::after(follow.timeout);
+    let polling = poll_until_settled(&rounds, follow.thread_id, deadline, None, events);
+    let (settled, stopped_by) = tokio::select! {
         // The rounds never fail (a failed round is an `error` line).
-        settled = polling => (settled.map_or("timeout", |(settled, _)| settled.as_str()), None),
-        () = rounds.pending.notified() => (Settled::PendingConfirmation(Value::Null).as_str(), None),
-        signal = stop_signal() => ("interrupted", Some(signal)),
+        settled = polling => (settled.ok().map(|(settled, _)| settled), None),
+        () = rounds.pending.notified() => (None, None),
+        signal = stop_signal() => (None, Some(signal)),
+    };
+    // A round that saw a pending step has said so: that ends the watch,
+    // whatever the poll made of the same round (an abort, say).
+    let final_status = match (stopped_by, settled) {
+        (Some(_), _) => "interrupted",
+        _ if rounds.pending_seen.load(Ordering::Relaxed) => "pending_confirmation",
+        (None, Some(settled)) => settled.as_str(),
+        (None, None) => "timeout",
     };
     let artifact_count = rounds.seen.lock().map_or(0, |seen| seen.len());
     Followed {
@@ -98,6 +110,8 @@ struct Rounds<'a> {
     last_result: Mutex<Option<Map<String, Value>>>,
     /// Told when a round found a step waiting for confirmation.
     pending: Notify,
+    /// Whether a round found one.
+    pending_seen: AtomicBool,
 }
 
 impl ThreadSource for Rounds<'_> {
@@ -184,6 +198,7 @@ impl Rounds<'_> {
                 "thread_id": thread_id,
                 "pending_confirmation": pending,
             }));
+            self.pending_seen.store(true, Ordering::Relaxed);
             self.pending.notify_one();
         }
         if let Ok(mut last) = self.last_result.lock() {

@@ -15,7 +15,6 @@ use anyhow::{Context, Result};
 use lovart_wire::paths::Tier;
 use lovart_wire::reply::{ArtifactView, ResultView};
 use serde_json::{Map, Value, json};
-use tokio::time::Instant;
 
 use super::journal::{Journal, RowState};
 use super::limiter::RateLimiter;
@@ -33,6 +32,7 @@ use crate::flow::send::{
 use crate::flow::settle::estimated_cost;
 use crate::settings::Settings;
 use crate::state::pending_sends::PendingSend;
+use crate::timing::Deadline;
 
 /// Tries of a call that keeps answering 429 before the row gives up.
 const MAX_RATE_LIMITED_TRIES: u32 = 8;
@@ -300,7 +300,7 @@ async fn send(
     let pending = remember_send(&shared.client, shared.ctx, &request, journaled_key).await;
     let key = pending.idempotency_key.clone();
     let key = key.as_str();
-    let deadline = Instant::now() + shared.settings.timeout;
+    let deadline = Deadline::after(shared.settings.timeout);
     let mut unanswered = 0;
     loop {
         shared
@@ -325,7 +325,7 @@ async fn send(
         let busy = api_kind(&error) == Kind::ThreadBusy;
         let unanswered_send =
             error.kind == ApiErrorKind::Connection || matches!(error.status, Some(408 | 500..=599));
-        if busy && Instant::now() < deadline {
+        if busy && !deadline.passed() {
             // The row's thread still works on an earlier message.
             shared.stats.busy_retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(shared.poll_interval()).await;
@@ -357,25 +357,30 @@ async fn settle(
     shared: &Shared<'_>,
     thread_id: &str,
 ) -> Result<(Settled, Option<Map<String, Value>>)> {
-    let deadline = Instant::now() + shared.settings.timeout;
+    let deadline = Deadline::after(shared.settings.timeout);
     loop {
         // A row's first status comes one (shared) interval after its send.
         tokio::time::sleep(shared.poll_interval()).await;
-        let left = deadline.saturating_duration_since(Instant::now());
         let recheck = shared.ctx.waits.done_recheck();
-        let (settled, looked) =
-            poll_until_settled(shared, thread_id, left, Some(recheck), &EventSink::silent())
-                .await?;
+        let (settled, looked) = poll_until_settled(
+            shared,
+            thread_id,
+            deadline,
+            Some(recheck),
+            &EventSink::silent(),
+        )
+        .await?;
         if let Settled::PendingConfirmation(pending) = &settled {
             let allowed = shared
                 .settings
                 .max_credits
                 .zip(estimated_cost(pending))
                 .is_some_and(|(limit, cost)| cost <= limit);
-            if allowed && Instant::now() < deadline {
+            if allowed && !deadline.passed() {
                 shared
                     .call(Tier::Chat, || shared.client.confirm(thread_id))
-                    .await?;
+                    .await
+                    .map_err(|error| crate::flow::settle::confirm_failed(thread_id, error))?;
                 continue;
             }
             return Ok((settled, None));
