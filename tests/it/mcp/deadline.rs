@@ -152,7 +152,7 @@ fn a_short_wait_on_a_finished_thread_says_done() {
         ),
         _ => Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
     });
-    let world = World::with_server(server.base_url.clone());
+    let world = World::with_server(server.base_url);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
