@@ -128,6 +128,8 @@ pub async fn answer(
             .into())
     };
     let outcome = tokio::select! {
+        // A generation told of the stop answers "running" with its thread.
+        biased;
         outcome = body => outcome,
         () = request.ct.cancelled() => Err(anyhow::anyhow!("the call was cancelled by the client")),
         () = shared.serving.stopping.until_requested() => Err(anyhow::anyhow!(super::STOPPED)),
@@ -453,6 +455,7 @@ impl Shared {
             elicit,
             approved_cost: std::sync::Mutex::new(None),
             draining: self.serving.draining.clone(),
+            stopping: self.serving.stopping.clone(),
         })
     }
 }

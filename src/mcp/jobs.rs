@@ -48,7 +48,7 @@ use super::params::{
     ConfirmParams, DEFAULT_OUTPUT_DIR, GenerateParams, Reasoning, WaitParams, file_options,
 };
 use super::progress::{Progress, status_channel};
-use super::shutdown::Draining;
+use super::shutdown::{Draining, Stopping};
 use lovart_core::files::record::Origin;
 
 /// `wait_seconds` when not given: well under the 60 s many clients allow a call.
@@ -72,6 +72,8 @@ pub struct Job<'a> {
     pub progress: Progress,
     /// The server's shutdown: waits stop and answer "running".
     pub draining: Draining,
+    /// The stdio server's stop: the call answers "running" with its thread at once.
+    pub stopping: Stopping,
     /// Whether a pending step may be put to the user with `elicitation/create`
     /// (not inside a task, whose questions go through `tasks/update`).
     pub elicit: bool,
@@ -104,15 +106,22 @@ impl Budget {
         self.deadline.left()
     }
 
-    /// Runs the work after a send until the deadline plus [`GRACE`]; cut off
-    /// there, the answer says "running" (call `wait`).
+    /// Runs the work after a send until the deadline plus [`GRACE`], or
+    /// until the stdio server stops; cut off there, the answer says
+    /// "running" with the thread (call `wait`), and the work is dropped (a
+    /// partial download's file goes with it).
     async fn bound(
         self,
+        stopping: &Stopping,
         thread_id: &str,
         project_id: Option<&str>,
         work: impl Future<Output = Result<Map<String, Value>>>,
     ) -> Result<Map<String, Value>> {
-        match self.deadline.extended(GRACE).bound(work).await {
+        let outcome = tokio::select! {
+            outcome = self.deadline.extended(GRACE).bound(work) => outcome,
+            () = stopping.until_requested() => None,
+        };
+        match outcome {
             Some(outcome) => outcome.map_err(|error| in_thread(thread_id, error)),
             None => Ok(still_running(thread_id, project_id)),
         }
@@ -201,7 +210,9 @@ pub async fn generate(job: &Job<'_>, params: GenerateParams) -> Result<Map<Strin
             download_within(job, budget, result, params.download, &output_dir, &files).await?;
         Ok(finished(result, timed_out, approved))
     };
-    budget.bound(thread_id, Some(project_id), after_send).await
+    budget
+        .bound(&job.stopping, thread_id, Some(project_id), after_send)
+        .await
 }
 
 /// `wait`: the output is what `wait --json` prints.
@@ -288,7 +299,7 @@ async fn wait_on(
         Ok(finished(result, timed_out, approved))
     };
     on.budget
-        .bound(thread_id, project_id.as_deref(), outcome)
+        .bound(&job.stopping, thread_id, project_id.as_deref(), outcome)
         .await
 }
 

@@ -160,18 +160,20 @@ fn partials(dir: &Path) -> Vec<String> {
 }
 
 /// Starts a `generate` that waits up to ten minutes and returns once its
-/// download has begun (its partial file exists).
+/// download has begun (its partial file exists); the handle gives the
+/// call's answer, when one came.
 async fn generate_until_the_download_began(
     client: &Client,
     out_dir: &Path,
-) -> tokio::task::JoinHandle<()> {
+) -> tokio::task::JoinHandle<Option<serde_json::Value>> {
     let call = client.peer().clone();
     let arguments = json!({
         "prompt": "a cat", "wait_seconds": 600, "output_dir": out_dir.to_string_lossy(),
     });
     let generating = tokio::spawn(async move {
         // Cut off by the stop: its answer may never come.
-        let _ = call.call_tool(params("generate", arguments)).await;
+        let answer = call.call_tool(params("generate", arguments)).await.ok()?;
+        answer.structured_content
     });
     for _ in 0..400 {
         if !partials(out_dir).is_empty() {
@@ -248,7 +250,14 @@ fn sigterm_mid_download_exits_at_once_without_a_partial_file() {
         let (elapsed, status) = exit_of(&mut mcp.child, signalled).await;
         assert_cleanly_stopped(&world, &out_dir, elapsed);
         assert_eq!(status.code(), Some(0), "a stop asked for is a normal end");
-        generating.abort();
+        // The call was answered before the exit: "running", with its thread.
+        let answer = tokio::time::timeout(Duration::from_secs(5), generating)
+            .await
+            .expect("the call's task ends")
+            .expect("the call's task")
+            .expect("an answer before the exit");
+        assert_eq!(answer["thread_id"], "t1", "{answer}");
+        assert_eq!(answer["final_status"], "running", "{answer}");
         let _ = mcp.client.cancel().await;
     });
 }
