@@ -104,6 +104,8 @@ struct Inner {
     wants_progress: bool,
     warnings: Mutex<Vec<String>>,
     transfers: Mutex<Transfers>,
+    /// The thread and project of the call's send, once it was answered.
+    sent: Mutex<Option<(String, String)>>,
 }
 
 /// The downloads under way and when progress about them was last sent.
@@ -131,7 +133,13 @@ impl CallEvents {
             wants_progress: progress.wanted(),
             warnings: Mutex::default(),
             transfers: Mutex::default(),
+            sent: Mutex::default(),
         }))
+    }
+
+    /// The thread and project the call's send started, once it was answered.
+    pub fn sent(&self) -> Option<(String, String)> {
+        self.0.sent.lock().ok().and_then(|sent| sent.clone())
     }
 
     /// The call's progress channel (one step count for every report).
@@ -242,6 +250,14 @@ impl Events for CallEvents {
                 ),
             ),
             Event::Status(status) => self.log(LoggingLevel::Debug, format!("status: {status}")),
+            Event::Sent {
+                thread_id,
+                project_id,
+            } => {
+                if let Ok(mut sent) = self.0.sent.lock() {
+                    *sent = Some((thread_id.to_string(), project_id.to_string()));
+                }
+            }
             Event::TransferStarted { .. }
             | Event::TransferProgress { .. }
             | Event::TransferEnded { .. } => self.transfer(&event),

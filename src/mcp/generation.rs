@@ -66,6 +66,15 @@ struct After {
 }
 
 impl Call {
+    /// The thread a `wait` or `confirm` names (as given: maybe a prefix).
+    fn thread_given(&self) -> Option<&str> {
+        match self {
+            Self::Generate(_) => None,
+            Self::Wait(params) => Some(&params.thread_id),
+            Self::Confirm(params) => Some(&params.thread_id),
+        }
+    }
+
     fn tool(&self) -> &'static str {
         match self {
             Self::Generate(_) => "generate",
@@ -105,6 +114,8 @@ pub async fn answer(
     responses: Option<InputResponses>,
 ) -> CallToolResponse {
     let shared = &server.shared;
+    let events = shared.call_events(request);
+    let given_thread = call.thread_given().map(str::to_string);
     let body = async {
         if let Some(state) = state {
             return resume(shared, request, &call, &state, responses.as_ref()).await;
@@ -112,7 +123,6 @@ pub async fn answer(
         if takes_task(request) {
             return start_task(server, request, call).await;
         }
-        let events = shared.call_events(request);
         let ctx = events.settings(&shared.ctx);
         let job = shared.job(&ctx, request, &events, true)?;
         let tool = call.tool();
@@ -127,14 +137,24 @@ pub async fn answer(
             .await
             .into())
     };
-    let outcome = tokio::select! {
-        // A generation told of the stop answers "running" with its thread.
-        biased;
-        outcome = body => outcome,
-        () = request.ct.cancelled() => Err(anyhow::anyhow!("the call was cancelled by the client")),
-        () = shared.serving.stopping.until_requested() => Err(anyhow::anyhow!(super::STOPPED)),
+    let cut_off = tokio::select! {
+        outcome = body => return outcome.unwrap_or_else(|error| results::error(&error).into()),
+        () = request.ct.cancelled() => "the call was cancelled by the client",
+        () = shared.serving.stopping.until_requested() => super::STOPPED,
     };
-    outcome.unwrap_or_else(|error| results::error(&error).into())
+    // Cut off (the stop cancels every call too): a thread already sent (or
+    // waited on) is named, "running", so the client can pick it up with `wait`.
+    let thread = events
+        .sent()
+        .map(|(thread, project)| (thread, Some(project)))
+        .or_else(|| given_thread.map(|thread| (thread, None)));
+    match thread {
+        Some((thread, project)) => {
+            let output = jobs::still_running(&thread, project.as_deref());
+            finish(shared, output, None).await.into()
+        }
+        None => results::error(&anyhow::anyhow!(cut_off)).into(),
+    }
 }
 
 /// Runs a call to its end within its budget (today's behaviour).

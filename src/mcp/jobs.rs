@@ -129,7 +129,7 @@ impl Budget {
 }
 
 /// The answer of a call whose budget ran out before its work finished.
-fn still_running(thread_id: &str, project_id: Option<&str>) -> Map<String, Value> {
+pub fn still_running(thread_id: &str, project_id: Option<&str>) -> Map<String, Value> {
     let mut output = Map::new();
     output.insert(fields::THREAD_ID.into(), json!(thread_id));
     output.insert(fields::PROJECT_ID.into(), json!(project_id));

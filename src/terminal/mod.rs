@@ -140,6 +140,7 @@ impl Events for Terminal {
             ),
             Event::BatchEnded => self.batch.finish(),
             Event::WatchLine(line) => print_line(line),
+            Event::Sent { .. } => {}
         }
     }
 }

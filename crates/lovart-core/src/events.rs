@@ -45,6 +45,14 @@ pub enum Event<'a> {
         /// Where the upload put it.
         url: &'a str,
     },
+    /// A `POST /chat` was answered: a generation is billed and its thread is
+    /// on record (a front end that is cut off later still knows the thread).
+    Sent {
+        /// The thread the send started (or continued).
+        thread_id: &'a str,
+        /// The project it went into.
+        project_id: &'a str,
+    },
     /// Work that may take seconds began (`Some(label)`: `generating`,
     /// `creating a project`, `checking project <id>`) or ended (`None`).
     Activity(Option<&'a str>),

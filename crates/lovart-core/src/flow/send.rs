@@ -100,6 +100,10 @@ pub async fn send_and_record(
             return Err(error.into());
         }
     };
+    ctx.events.emit(Event::Sent {
+        thread_id: &thread_id,
+        project_id,
+    });
     if !project_id.is_empty()
         && let Err(why) = record_sent_thread(ctx, project_id, &thread_id, &prompt)
     {
