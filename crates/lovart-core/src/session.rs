@@ -18,15 +18,21 @@
 //! Each use case takes a thread id or a unique prefix of a saved one, as the
 //! command line does, and checks what can be checked (the output folder, the
 //! thread prefix) before anything is billed.
-
-mod generation;
+//!
+//! **Signals:** `generate`, `wait` and `confirm` (and `watch`'s follow)
+//! stop cleanly at Ctrl-C, SIGTERM or SIGHUP while they wait — the wait
+//! ends with [`crate::failure::Interrupted`] after an
+//! [`crate::events::Event::Interrupted`], the thread going on on the server.
+//! To do that they install tokio's signal handlers, which replace the
+//! default handling for the rest of the process: a program that calls them
+//! and wants Ctrl-C to end it afterwards listens for the signal itself.
 
 use std::path::Path;
 
 use anyhow::Result;
 use serde_json::json;
 
-pub use generation::{Downloaded, Generation, WaitPlan};
+pub use crate::flow::generation::{Downloaded, Generation, WaitPlan};
 
 use crate::api::ApiClient;
 use crate::download::{ArtifactRef, FileOptions, ensure_output_dir};
@@ -80,7 +86,8 @@ impl<'s> Session<'s> {
     /// `send`: the project (given, active or new; not validated, as the
     /// reference's send), the thread prefix, uploads, one `POST /chat`, and
     /// the thread on record. Returns at once; [`Session::wait`] follows it up.
-    /// The request's tools and output folder are not used.
+    /// As the reference's `send`, it sends no tool preferences: the
+    /// request's `tools` (and `output_dir`) are not used.
     pub async fn send(&self, request: Request) -> Result<Sent> {
         let (client, settings) = (&self.client, self.settings);
         let project_id =
@@ -111,7 +118,8 @@ impl<'s> Session<'s> {
     /// `chat`: [`Session::start`], then the wait of `plan` (a pending step is
     /// confirmed only within `max_credits`), the project named after the
     /// prompt when untitled, the final state recorded, and the downloads.
-    /// An error after the send carries the thread id.
+    /// The download folder is `plan.download` (it replaces the request's
+    /// `output_dir`). An error after the send carries the thread id.
     pub async fn generate(&self, request: Request, plan: WaitPlan) -> Result<Generation> {
         let request = Request {
             output_dir: plan.download.clone(),

@@ -2,7 +2,7 @@
 //!
 //! A command parses its options, calls these steps in its order, and prints.
 //! [`generate`] is the use case `chat` and MCP `generate` share (send, then
-//! close after the wait); [`project`] finds, validates, creates and names the
+//! close after the wait), [`generation`] the typed values a wait returns; [`project`] finds, validates, creates and names the
 //! project a prompt goes into; [`send`] builds the one `POST /chat` request and records the sent
 //! thread at once; [`poll`] waits for a thread to settle; [`outcome`] shapes
 //! a settled thread's output and downloads its artifacts; [`interrupt`] turns
@@ -14,6 +14,7 @@
 
 pub mod batch;
 pub mod generate;
+pub mod generation;
 pub mod hints;
 pub mod interrupt;
 pub mod library;

@@ -1,6 +1,6 @@
 //! The typed values the use cases return: a [`Generation`] (a thread waited
 //! for, or read), the [`Downloaded`] files in it, and the [`WaitPlan`] a
-//! front end hands in.
+//! front end hands in (re-exported by [`crate::session`]).
 //!
 //! A generation keeps the reference's output object ([`Generation::output`]:
 //! what `--json` prints, byte for byte, and what the MCP tools return) and
