@@ -304,8 +304,7 @@ async fn wait_on(
 }
 
 /// The `error` of a file not downloaded by the call's deadline.
-pub const UNFINISHED_DOWNLOAD: &str =
-    "not downloaded by the deadline (wait_seconds): fetch it with the download tool";
+pub const UNFINISHED_DOWNLOAD: &str = "not downloaded by the deadline (wait_seconds): fetch it with the `result` tool (download: true)";
 
 /// Downloads when asked, within the budget. Files still on their way at the
 /// deadline are handed back, not lost: the result (every artifact's URL in

@@ -250,11 +250,37 @@ pub fn invalid_arguments(
         (Some(schema), Some(arguments)) => super::arguments::misfit(schema, arguments),
         _ => None,
     };
-    let why = why.as_deref().unwrap_or(serde_why);
+    let why = why
+        .or_else(|| required(schema, serde_why))
+        .unwrap_or_else(|| serde_why.to_string());
     let error = anyhow::Error::new(InvalidInput(format!(
         "invalid arguments for `{tool}`: {why}"
     )));
     Some(super::results::error(&error))
+}
+
+/// serde's "missing field `x`" as "`x` is required: <what it takes>", what
+/// it takes read from the tool's input schema.
+fn required(schema: Option<&JsonObject>, serde_why: &str) -> Option<String> {
+    let name = serde_why
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()?;
+    let kind = schema
+        .and_then(|schema| schema.get("properties"))
+        .and_then(|properties| properties.get(name))
+        .and_then(|property| property.get("type"))
+        .and_then(serde_json::Value::as_str);
+    let takes = match kind {
+        Some("string") => ": a string",
+        Some("number") => ": a number",
+        Some("integer") => ": a whole number",
+        Some("boolean") => ": true or false",
+        Some("array") => ": a list",
+        Some("object") => ": an object",
+        _ => "",
+    };
+    Some(format!("`{name}` is required{takes}"))
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ async fn a_misfit_argument_is_named_with_what_it_takes() {
             json!({"prompt": "a cat", "wait_seconds": "ten"}),
             "`wait_seconds` must be a number, got the string \"ten\"",
         ),
+        (json!({"download": false}), "`prompt` is required: a string"),
     ] {
         let result = call(&client, "generate", arguments.clone()).await;
         assert_eq!(result.is_error, Some(true), "{arguments}");

@@ -49,6 +49,10 @@ fn mcp_advice(error: &ErrorObject) -> Option<String> {
         format!("the generation goes on: call the `wait` tool with thread_id \"{thread}\"")
     });
     let advice = match error.kind {
+        // No such thread: nothing goes on, and waiting again cannot help.
+        Kind::NotFound if error.thread_id.is_some() => {
+            "no thread of that id: the `threads` tool lists the saved ones".to_string()
+        }
         Kind::Auth => "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY in the MCP server's environment (Lovart: avatar menu -> AK/SK Management)".to_string(),
         Kind::InsufficientCredits => "the account does not have enough credits for this: top up, or (if the user agrees) switch to the queue with the `set_mode` tool, mode \"unlimited\"".to_string(),
         Kind::ThreadBusy => match &error.thread_id {
@@ -67,7 +71,9 @@ fn mcp_advice(error: &ErrorObject) -> Option<String> {
         _ => return resume,
     };
     Some(match resume {
-        Some(resume) if error.kind != Kind::ThreadBusy => format!("{advice}; {resume}"),
+        Some(resume) if !matches!(error.kind, Kind::ThreadBusy | Kind::NotFound) => {
+            format!("{advice}; {resume}")
+        }
         _ => advice,
     })
 }
@@ -84,6 +90,10 @@ fn cli_advice(error: &ErrorObject) -> Option<String> {
         format!("the generation goes on: resume with `lovart wait --thread-id {thread} --json`")
     });
     let advice = match error.kind {
+        // No such thread: nothing goes on, and waiting again cannot help.
+        Kind::NotFound if error.thread_id.is_some() => {
+            "no thread of that id: `lovart threads` lists the saved ones".to_string()
+        }
         Kind::Auth => "check LOVART_ACCESS_KEY and LOVART_SECRET_KEY (Lovart: avatar menu -> AK/SK Management)".to_string(),
         Kind::InsufficientCredits => "the account does not have enough credits for this: top up, or switch to the queue with `lovart set-mode --unlimited`".to_string(),
         Kind::ThreadBusy => match &error.thread_id {
@@ -102,7 +112,9 @@ fn cli_advice(error: &ErrorObject) -> Option<String> {
         _ => return resume,
     };
     Some(match resume {
-        Some(resume) if error.kind != Kind::ThreadBusy => format!("{advice}; {resume}"),
+        Some(resume) if !matches!(error.kind, Kind::ThreadBusy | Kind::NotFound) => {
+            format!("{advice}; {resume}")
+        }
         _ => advice,
     })
 }

@@ -129,3 +129,18 @@ fn busy_hint_names_the_real_thread() {
     assert!(hint.contains("lovart wait --thread-id abc123"), "{hint}");
     assert!(!hint.contains('…'));
 }
+
+#[test]
+fn an_unknown_thread_is_not_told_to_wait_again() {
+    let error = in_thread("zzzz", api(Some(404), None));
+    for wording in [Wording::Cli, Wording::Mcp] {
+        let object = ErrorObject::worded(&error, wording);
+        assert_eq!(object.kind, Kind::NotFound);
+        let hint = object.hint.unwrap_or_default();
+        assert!(
+            !hint.contains("goes on") && !hint.contains("wait"),
+            "{hint}"
+        );
+        assert!(hint.contains("threads"), "{hint}");
+    }
+}

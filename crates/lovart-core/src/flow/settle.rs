@@ -18,11 +18,11 @@ use crate::api::{ApiClient, ApiError};
 use crate::download::FileOptions;
 use crate::events::Event;
 use crate::failure::{Hinted, Kind, in_thread};
+use crate::flow::generation::Generation;
 use crate::flow::interrupt::{Resumable, until_interrupted};
 use crate::flow::outcome::{download_if_asked, mark_generation_outcome};
 use crate::flow::poll::{Direct, Settled, poll_until_settled};
 use crate::flow::send::outcome_unknown;
-use crate::flow::generation::Generation;
 use crate::settings::Settings;
 
 /// Keys under which a pending confirmation may state its cost in credits.
