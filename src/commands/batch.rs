@@ -23,7 +23,9 @@ pub async fn run(args: BatchArgs, ctx: &Settings) -> Result<()> {
         max_credits: args.max_credits,
         timeout: ctx.timeout()?,
     };
-    lovart_core::flow::batch::run(&args.file, settings, ctx)
+    // Stopped, a batch resumes from its journal: every send is on record.
+    let running = lovart_core::flow::batch::run(&args.file, settings, ctx);
+    lovart_core::flow::interrupt::or_stopped(running)
         .await?
         .verdict(ctx.exit_codes, &ctx.events)
 }

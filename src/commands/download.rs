@@ -15,9 +15,9 @@ pub async fn run(args: DownloadArgs, ctx: &Settings) -> Result<()> {
         return Err(lovart_core::failure::MissingKeys.into());
     }
     let files = args.files.options(Origin::default());
-    let downloaded =
-        lovart_core::session::download(ctx, &args.urls, &args.output_dir, &args.prefix, &files)
-            .await?;
+    let downloading =
+        lovart_core::session::download(ctx, &args.urls, &args.output_dir, &args.prefix, &files);
+    let downloaded = lovart_core::flow::interrupt::or_stopped(downloading).await?;
     let items: Vec<Value> = downloaded.iter().map(Downloaded::to_value).collect();
     print_line(&dumps_pretty(
         &json!({"downloaded": items, "output_dir": args.output_dir}),

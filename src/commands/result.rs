@@ -14,7 +14,8 @@ pub async fn run(args: ResultArgs, ctx: &Settings) -> Result<()> {
     let session = Session::new(ctx)?;
     let download = args.download.then_some(args.output_dir.as_str());
     let files = args.files.options(Origin::default());
-    let generation = session.result(&args.thread_id, download, &files).await?;
+    let reading = session.result(&args.thread_id, download, &files);
+    let generation = lovart_core::flow::interrupt::or_stopped(reading).await?;
     print_line(&dumps_pretty(&Value::Object(generation.output), false));
     Ok(())
 }

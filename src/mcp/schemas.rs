@@ -270,7 +270,7 @@ fn required(schema: Option<&JsonObject>, serde_why: &str) -> Option<String> {
         .and_then(|schema| schema.get("properties"))
         .and_then(|properties| properties.get(name))
         .and_then(|property| property.get("type"))
-        .and_then(serde_json::Value::as_str);
+        .and_then(Value::as_str);
     let takes = match kind {
         Some("string") => ": a string",
         Some("number") => ": a number",

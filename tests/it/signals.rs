@@ -63,3 +63,54 @@ fn sighup_is_an_interruption_too() {
     let (_world, output) = interrupted_chat("-HUP");
     assert_eq!(output.status.code(), Some(129));
 }
+
+/// `download` stopped mid-transfer (SIGTERM, as a harness does) leaves no
+/// partial file and exits as the signal says.
+#[test]
+fn sigterm_mid_download_leaves_no_partial_file() {
+    let server = crate::hostile::Hostile::start(|_| crate::hostile::Reply::Drip {
+        body: vec![b'x'; 4096],
+        every: Duration::from_millis(50),
+    });
+    let world = World::with_server(server.base_url.clone());
+    let out = world.home.path().join("out");
+    let url = format!("{}/slow.png", server.base_url);
+    let child = world
+        .lovart_process()
+        .args([
+            "download",
+            "--urls",
+            &url,
+            "--output-dir",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partials = || -> Vec<String> {
+        std::fs::read_dir(&out)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for _ in 0..500 {
+        if !partials().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!partials().is_empty(), "the download never began");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143));
+    assert_eq!(partials(), Vec::<String>::new(), "left behind");
+}

@@ -47,6 +47,17 @@ pub async fn until_interrupted<T>(
     }
 }
 
+/// Runs `work` that starts no generation (downloads, a batch whose journal
+/// keeps every send), or stops at Ctrl-C, SIGTERM or SIGHUP: the work is
+/// dropped — its transfers stop and their partial files go — and this
+/// fails with [`Interrupted`].
+pub async fn or_stopped<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::select! {
+        outcome = work => outcome,
+        signal = stop_signal() => Err(Interrupted(signal).into()),
+    }
+}
+
 /// Resolves when the process is asked to stop.
 pub async fn stop_signal() -> Signal {
     #[cfg(unix)]
