@@ -205,7 +205,7 @@ pub struct WatchArgs {
     /// Project to send into [default: the active project, else a new one]
     #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::project_ids))]
     pub project_id: Option<String>,
-    /// Attach to an existing thread instead of sending (a unique prefix of a saved one works)
+    /// Watch an existing thread (a unique prefix of a saved one works); with --prompt, the prompt is sent into it first
     #[arg(long, value_name = "ID", value_hint = ValueHint::Other, add = ArgValueCandidates::new(crate::cli::completion::thread_ids))]
     pub thread_id: Option<String>,
     /// Image URLs or local files to work from (a local file is uploaded first)

@@ -300,7 +300,7 @@ fn a_refused_row_fails_alone_and_sets_the_exit_code() {
             .any(|r| r["line"] == 1 && r["final_status"] == "done")
     );
     assert!(
-        out.stderr.contains("Error: 1 of 2 rows are not done"),
+        out.stderr.contains("Error: 1 of 2 rows is not done"),
         "{}",
         out.stderr
     );

@@ -133,7 +133,10 @@ impl Batched {
         if self.done == total {
             return Ok(());
         }
-        let message = format!("{} of {total} rows are not done", total - self.done);
+        let message = match total - self.done {
+            1 => format!("1 of {total} rows is not done"),
+            left => format!("{left} of {total} rows are not done"),
+        };
         if let Some(error) = self.first_error {
             return Err(error.context(format!("{message}; the first error")));
         }
@@ -340,14 +343,17 @@ impl Tally {
 fn summary(tally: &Tally, total: usize, shared: &Shared<'_>, elapsed: Duration) {
     let stats = &shared.stats;
     shared.ctx.events.emit(Event::Line(&format!(
-        "batch: {} of {total} rows done ({}, {} other outcomes, {} from the journal) in {:.1} s; \
+        "batch: {} of {total} rows done ({}, {}, {} from the journal) in {:.1} s; \
          {} sends, {} rate-limited answers (429), {} busy-thread retries; journal {}",
         tally.done,
         match tally.errors {
             1 => "1 error".to_string(),
             n => format!("{n} errors"),
         },
-        total - tally.done - tally.errors,
+        match total - tally.done - tally.errors {
+            1 => "1 other outcome".to_string(),
+            n => format!("{n} other outcomes"),
+        },
         tally.reprinted,
         elapsed.as_secs_f64(),
         stats.sends.load(Ordering::Relaxed),
