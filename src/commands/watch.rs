@@ -20,15 +20,16 @@ use crate::terminal::spinner::Spinner;
 use lovart_core::events::{Event, EventSink, Events};
 use lovart_core::failure::InvalidInput;
 use lovart_core::files::record::Origin;
+use lovart_core::flow::generate::Request;
 use lovart_core::flow::interrupt::Interrupted;
 use lovart_core::flow::project;
-use lovart_core::flow::send::{Message, send_and_record, upload_local_files};
 use lovart_core::flow::watch::Follow;
 use lovart_core::python::dumps_compact;
+use lovart_core::session::{Sent, Session};
 use lovart_core::settings::Settings;
 
 pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
-    let client = ctx.api()?;
+    let session = Session::new(ctx)?;
     let timeout = ctx.timeout()?;
     let thread_flag = args.thread_id.clone().filter(|id| !id.is_empty());
     let thread_flag = lovart_core::flow::threads::resolve_optional(ctx, thread_flag.as_deref())?;
@@ -53,17 +54,18 @@ pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
         ),
         // A prompt is sent (into the given thread, when there is one), then watched.
         (thread_flag, Some(prompt)) => {
-            let project_id =
-                project::given_or_new(&client, ctx, args.project_id.as_deref()).await?;
-            let attachments = args.attachments.clone().unwrap_or_default();
-            let message = Message {
+            let request = Request {
                 prompt: prompt.clone(),
+                project_id: args.project_id.clone(),
                 thread_id: thread_flag,
-                attachments: upload_local_files(&client, &ctx.events, attachments).await?,
+                attachments: args.attachments.clone().unwrap_or_default(),
                 mode: args.mode.map(Into::into),
-                ..Default::default()
+                ..Request::default()
             };
-            let thread_id = send_and_record(&client, ctx, &project_id, message).await?;
+            let Sent {
+                thread_id,
+                project_id,
+            } = session.send(request).await?;
             let origin = Origin {
                 prompt: Some(prompt),
                 thread_id: Some(thread_id.clone()),
@@ -88,7 +90,8 @@ pub async fn run(args: WatchArgs, ctx: &Settings) -> Result<()> {
         files: args.files.options(origin),
     };
     let downloader = ctx.downloader()?;
-    let followed = lovart_core::flow::watch::follow(&client, &downloader, &events, follow).await;
+    let followed =
+        lovart_core::flow::watch::follow(session.client(), &downloader, &events, follow).await;
     spinner.finish();
     emit(&json!({
         "event": "finished",
