@@ -267,22 +267,21 @@ async fn wait_on(
     let output_dir = on
         .output_dir
         .unwrap_or_else(|| DEFAULT_OUTPUT_DIR.to_string());
-    if on.download {
-        lovart_core::download::ensure_output_dir(&output_dir)?;
-    }
-    // A unique prefix of a saved thread's id, as the CLI takes it.
-    let thread_id = &lovart_core::flow::threads::resolve_thread_id(job.ctx, on.thread_id)?;
-    let thread_id = thread_id.as_str();
-    let files = file_options(
-        on.name.as_deref(),
-        on.sidecar,
-        lovart_core::flow::threads::origin_of(job.ctx, thread_id),
-    )?;
-    let project_id = job.ctx.state.load()?.project_of_thread(thread_id);
+    // The name template is checked before anything is confirmed.
+    let mut files = file_options(on.name.as_deref(), on.sidecar, Origin::default())?;
+    // As the CLI's wait and confirm: the folder, a thread prefix, the project, the confirm.
+    let attached = Session::with_client(job.ctx, job.client.clone())
+        .attach(
+            on.thread_id,
+            on.download.then_some(output_dir.as_str()),
+            confirm_first,
+        )
+        .await?;
     if confirm_first {
-        lovart_core::flow::settle::confirm_step(&job.client, thread_id).await?;
         job.progress.report("confirmed").await;
     }
+    files.origin = attached.origin;
+    let (thread_id, project_id) = (attached.thread_id.as_str(), attached.project_id);
     let outcome = async {
         let (settled, approved) = settle_asking(job, thread_id, on.budget, on.max_credits).await?;
         let timed_out = settled == Settled::Timeout;

@@ -51,6 +51,17 @@ pub struct Session<'s> {
     client: ApiClient,
 }
 
+/// A thread sent before, found ([`Session::attach`]).
+#[derive(Debug, Clone)]
+pub struct Attached {
+    /// Its full id (a given prefix resolved).
+    pub thread_id: String,
+    /// Its project, from the state file; `None` when it is not saved here.
+    pub project_id: Option<String>,
+    /// Its prompt, id and project, for files' names and records.
+    pub origin: Origin,
+}
+
 /// A message sent and on record: `send`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
@@ -140,27 +151,42 @@ impl<'s> Session<'s> {
     /// `wait`: attaches to a thread already sent and waits as `plan` says.
     /// Nothing is sent and the state file is not changed.
     pub async fn wait(&self, thread: &str, plan: WaitPlan) -> Result<Generation> {
-        if let Some(output_dir) = &plan.download {
+        let attached = self.attach(thread, plan.download.as_deref(), false).await?;
+        self.wait_on(&attached, &plan, PendingShape::Summary).await
+    }
+
+    /// The first steps of `wait` and `confirm` (the MCP tools' too): the
+    /// download folder checked (or made), the thread's prefix resolved, its
+    /// project and origin read from the state file, and with `confirm`, the
+    /// pending step approved ([`confirm_step`]: a lost answer is
+    /// `outcome_unknown`).
+    pub async fn attach(
+        &self,
+        thread: &str,
+        download: Option<&str>,
+        confirm: bool,
+    ) -> Result<Attached> {
+        if let Some(output_dir) = download {
             ensure_output_dir(output_dir)?;
         }
         let thread_id = threads::resolve_thread_id(self.settings, thread)?;
         let project_id = self.settings.state.load()?.project_of_thread(&thread_id);
-        let wait = (thread_id.as_str(), project_id.as_deref());
-        self.wait_on(wait, &plan, PendingShape::Summary).await
+        if confirm {
+            confirm_step(&self.client, &thread_id).await?;
+        }
+        Ok(Attached {
+            origin: threads::origin_of(self.settings, &thread_id),
+            thread_id,
+            project_id,
+        })
     }
 
     /// `confirm`: approves the thread's pending high-cost step (a refusal
     /// names the thread), then waits as `plan` says; the output is the
     /// thread's result with its `final_status`.
     pub async fn confirm(&self, thread: &str, plan: WaitPlan) -> Result<Generation> {
-        let thread_id = threads::resolve_thread_id(self.settings, thread)?;
-        if let Some(output_dir) = &plan.download {
-            ensure_output_dir(output_dir)?;
-        }
-        let project_id = self.settings.state.load()?.project_of_thread(&thread_id);
-        confirm_step(&self.client, &thread_id).await?;
-        let wait = (thread_id.as_str(), project_id.as_deref());
-        self.wait_on(wait, &plan, PendingShape::Result).await
+        let attached = self.attach(thread, plan.download.as_deref(), true).await?;
+        self.wait_on(&attached, &plan, PendingShape::Result).await
     }
 
     /// `result`: the thread's result as it is now (no wait), with its files
@@ -204,12 +230,13 @@ impl<'s> Session<'s> {
     /// Waits on a thread sent before, of the project the state file says.
     async fn wait_on(
         &self,
-        (thread_id, project_id): (&str, Option<&str>),
+        attached: &Attached,
         plan: &WaitPlan,
         shape: PendingShape,
     ) -> Result<Generation> {
-        let files = with_origin(&plan.files, threads::origin_of(self.settings, thread_id));
-        let mut wait = wait_of(plan, thread_id, project_id, &files);
+        let files = with_origin(&plan.files, attached.origin.clone());
+        let project_id = attached.project_id.as_deref();
+        let mut wait = wait_of(plan, &attached.thread_id, project_id, &files);
         wait.shape = shape;
         wait_for_output(&self.client, self.settings, wait, async |_, _| Ok(())).await
     }
