@@ -321,11 +321,16 @@ mod tests {
         let result = invalid_arguments("generate", &rmcp_error, None, None).unwrap();
         let object = result.structured_content.unwrap();
         assert_eq!(object["error"]["kind"], "invalid_input");
-        assert!(
-            object["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("missing field `prompt`")
+        assert_eq!(
+            object["error"]["message"],
+            "invalid arguments for `generate`: `prompt` is required"
+        );
+        // With the tool's schema, what it takes too.
+        let schema = input::<super::super::params::GenerateParams>();
+        let result = invalid_arguments("generate", &rmcp_error, Some(&schema), None).unwrap();
+        assert_eq!(
+            result.structured_content.unwrap()["error"]["message"],
+            "invalid arguments for `generate`: `prompt` is required: a string"
         );
     }
 }
