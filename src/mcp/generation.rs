@@ -144,10 +144,23 @@ pub async fn answer(
     };
     // Cut off (the stop cancels every call too): a thread already sent (or
     // waited on) is named, "running", so the client can pick it up with `wait`.
+    // A `wait`'s or `confirm`'s thread as the CLI reads it: a prefix resolved,
+    // the project from the state file.
+    let attached = |given: String| {
+        let ctx = &shared.ctx;
+        let thread = lovart_core::flow::threads::resolve_thread_id(ctx, &given).unwrap_or(given);
+        let project = ctx
+            .state
+            .peek()
+            .ok()
+            .flatten()
+            .and_then(|state| state.project_of_thread(&thread));
+        (thread, project)
+    };
     let thread = events
         .sent()
         .map(|(thread, project)| (thread, Some(project)))
-        .or_else(|| given_thread.map(|thread| (thread, None)));
+        .or_else(|| given_thread.map(attached));
     match thread {
         Some((thread, project)) => {
             let output = jobs::still_running(&thread, project.as_deref());

@@ -455,3 +455,42 @@ fn closing_stdin_exits_at_once_when_the_client_stopped_reading() {
         "exited {elapsed:?} after the close"
     );
 }
+
+/// A `wait` cut off by the stop answers "running" with the thread as the
+/// state file knows it: a given prefix resolved, its project filled in.
+#[test]
+fn a_wait_cut_off_by_the_stop_names_its_resolved_thread_and_project() {
+    let server = super::deadline::stand_in("running", |_| {
+        Reply::json(404, r#"{"code":404,"message":"no such path"}"#)
+    });
+    let world = World::with_server(server.base_url);
+    world.write_state(
+        r#"{"projects": {"p1": {"name": "cats"}}, "active_project": "p1", "threads": [{"id": "t1", "project_id": "p1", "topic": "a cat", "updated_at": "x"}]}"#,
+    );
+    client_runtime().block_on(async {
+        let mut mcp = start(&world).await;
+        let call = mcp.client.peer().clone();
+        let waiting = tokio::spawn(async move {
+            let arguments = json!({"thread_id": "t", "wait_seconds": 600});
+            let answer = call.call_tool(params("wait", arguments)).await.ok()?;
+            answer.structured_content
+        });
+        // Let the wait begin polling.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let pid = mcp.child.id().expect("a running child").to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(killed.success());
+        let _ = exit_of(&mut mcp.child, Instant::now()).await;
+        let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the call's task ends")
+            .expect("the call's task")
+            .expect("an answer before the exit");
+        assert_eq!(answer["thread_id"], "t1", "{answer}");
+        assert_eq!(answer["project_id"], "p1", "{answer}");
+        assert_eq!(answer["final_status"], "running", "{answer}");
+    });
+}
