@@ -283,7 +283,9 @@ fn watch_ends_with_abort_or_timeout() {
     assert_eq!(aborted[1]["final_status"], "abort");
     assert_eq!(aborted[1]["artifact_count"], 0);
 
-    let timeout = run(world.lovart().args([
+    // Each request may take 30 s (no attempt times out and is sent again on
+    // a loaded machine); the watch itself ends after 1 s.
+    let timeout = run(world.lovart().env("LOVART_TIMEOUT_SCALE", "30").args([
         "--timeout",
         "1",
         "watch",
