@@ -149,12 +149,7 @@ pub async fn answer(
     let attached = |given: String| {
         let ctx = &shared.ctx;
         let thread = lovart_core::flow::threads::resolve_thread_id(ctx, &given).unwrap_or(given);
-        let project = ctx
-            .state
-            .peek()
-            .ok()
-            .flatten()
-            .and_then(|state| state.project_of_thread(&thread));
+        let project = lovart_core::flow::threads::origin_of(ctx, &thread).project_id;
         (thread, project)
     };
     let thread = events

@@ -169,15 +169,18 @@ impl<'s> Session<'s> {
         if let Some(output_dir) = download {
             ensure_output_dir(output_dir)?;
         }
-        let thread_id = threads::resolve_thread_id(self.settings, thread)?;
-        let project_id = self.settings.state.load()?.project_of_thread(&thread_id);
+        // One read of the state file for the prefix, the project and the origin.
+        let state = self.settings.state.load()?;
+        let thread_id = threads::resolve_in(&state, thread)?;
+        let project_id = state.project_of_thread(&thread_id);
+        let origin = threads::origin_in(&state, &thread_id);
         if confirm {
             confirm_step(&self.client, &thread_id).await?;
         }
         Ok(Attached {
-            origin: threads::origin_of(self.settings, &thread_id),
             thread_id,
             project_id,
+            origin,
         })
     }
 

@@ -30,12 +30,18 @@ pub fn resolve_thread_id(ctx: &Settings, given: &str) -> Result<String> {
 /// What the state file knows of a thread, for file names and records: its
 /// project and its topic (the prompt's first 50 characters) when saved here.
 pub fn origin_of(ctx: &Settings, thread_id: &str) -> Origin {
-    let saved = ctx.state.peek().ok().flatten().and_then(|state| {
-        state
-            .threads(None)
-            .into_iter()
-            .find(|thread| thread.get("id").and_then(Value::as_str) == Some(thread_id))
-    });
+    match ctx.state.peek() {
+        Ok(Some(state)) => origin_in(&state, thread_id),
+        _ => origin_in(&State::default(), thread_id),
+    }
+}
+
+/// [`origin_of`] in a state already read.
+pub(crate) fn origin_in(state: &State, thread_id: &str) -> Origin {
+    let saved = state
+        .threads(None)
+        .into_iter()
+        .find(|thread| thread.get("id").and_then(Value::as_str) == Some(thread_id));
     let text = |key: &str| {
         saved
             .as_ref()
@@ -55,7 +61,8 @@ pub fn resolve_optional(ctx: &Settings, given: Option<&str>) -> Result<Option<St
     given.map(|given| resolve_thread_id(ctx, given)).transpose()
 }
 
-fn resolve_in(state: &State, given: &str) -> Result<String> {
+/// [`resolve_thread_id`] in a state already read.
+pub(crate) fn resolve_in(state: &State, given: &str) -> Result<String> {
     if given.is_empty() {
         return Ok(given.to_string());
     }
