@@ -143,6 +143,16 @@ pub async fn connect(world: &World, recorder: Recorder) -> Client {
     recorder.serve(transport).await.expect("initialize")
 }
 
+/// A runtime for a client in a plain test: a stand-in server runs its own
+/// runtime, which cannot be started or dropped inside the client's.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime")
+}
+
 /// `lovart mcp` in this world, used by a stateless 2026-07-28 client
 /// (`server/discover`, capabilities in every request).
 pub async fn connect_modern(world: &World, recorder: Recorder) -> Client {

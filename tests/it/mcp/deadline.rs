@@ -53,11 +53,7 @@ fn server_whose_result_never_answers() -> Hostile {
 /// inside the client's): the output and how long the call took, from the
 /// call (after the server started and answered the handshake).
 fn generate_timed(world: &World, arguments: Value) -> (Map<String, Value>, Duration) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = super::client_runtime();
     runtime.block_on(async {
         let client = connect(world, Recorder::default()).await;
         let started = Instant::now();
@@ -153,11 +149,7 @@ fn a_short_wait_on_a_finished_thread_says_done() {
         _ => Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
     });
     let world = World::with_server(server.base_url);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = super::client_runtime();
     let output = runtime.block_on(async {
         let mut command = world.lovart_process();
         // The real pace: the second look at a "done" is 5 s.

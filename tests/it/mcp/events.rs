@@ -157,11 +157,7 @@ fn a_download_reports_its_bytes_as_progress_while_it_runs() {
         _ => crate::hostile::Reply::json(404, r#"{"code":404,"message":"no such path"}"#),
     });
     let world = World::with_server(server.base_url.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = super::client_runtime();
     let (messages, elapsed) = runtime.block_on(async {
         let recorder = Recorder::default();
         let client = connect(&world, recorder.clone()).await;

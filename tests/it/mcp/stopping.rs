@@ -20,7 +20,7 @@ use rmcp::ServiceExt;
 use serde_json::json;
 use tokio::io::AsyncWrite;
 
-use super::{Client, Recorder, params};
+use super::{Client, Recorder, client_runtime, params};
 use crate::hostile::{Hostile, Reply};
 use crate::support::World;
 
@@ -191,16 +191,6 @@ async fn exit_of(child: &mut tokio::process::Child, since: Instant) -> (Duration
         .expect("lovart mcp still running 10 s after being told to stop")
         .expect("wait for lovart mcp");
     (since.elapsed(), status)
-}
-
-/// A runtime for the client. The tests are plain: the stand-in server runs
-/// its own runtime, which cannot be started or dropped inside the client's.
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime")
 }
 
 /// What every stop must leave: no partial file, the thread on record.

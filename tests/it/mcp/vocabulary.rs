@@ -108,11 +108,7 @@ fn a_failed_wait_is_resumed_with_the_wait_tool() {
         crate::hostile::Reply::json(500, r#"{"code":500,"message":"boom"}"#)
     });
     let world = World::with_server(server.base_url.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = super::client_runtime();
     let error = runtime.block_on(async {
         let client = connect(&world, Recorder::default()).await;
         let result = call(
