@@ -283,9 +283,7 @@ fn watch_ends_with_abort_or_timeout() {
     assert_eq!(aborted[1]["final_status"], "abort");
     assert_eq!(aborted[1]["artifact_count"], 0);
 
-    // Each request may take 30 s (no attempt times out and is sent again on
-    // a loaded machine); the watch itself ends after 1 s.
-    let timeout = run(world.lovart().env("LOVART_TIMEOUT_SCALE", "30").args([
+    let timeout = run(world.lovart().args([
         "--timeout",
         "1",
         "watch",
@@ -297,20 +295,6 @@ fn watch_ends_with_abort_or_timeout() {
     assert_eq!(timeout.code, 0, "{}", timeout.stderr);
     let timed_out = events(&timeout.stdout);
     assert_eq!(timed_out.last().unwrap()["final_status"], "timeout");
-    // Every round reads the status, then the result; the poll's own looks at
-    // the result (for a pending step, at the deadline) reuse the round's.
-    let thread = text(&timed_out[0], "thread_id");
-    let count = |path: &str| {
-        world
-            .server()
-            .requests()
-            .iter()
-            .filter(|request| request.path.ends_with(path) && request.query.contains(&thread))
-            .count()
-    };
-    let statuses = count("/chat/status");
-    assert!(statuses > 7, "{statuses} rounds");
-    assert_eq!(count("/chat/result"), statuses);
 }
 
 #[test]
